@@ -1,0 +1,82 @@
+#pragma once
+// Every actor interface of the daemon, in one place. Handlers are documented here; the
+// behaviours live in actors/<name>.cpp.
+
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace zega {
+
+// Sends one HTTP request and calls back (possibly on another thread) exactly once.
+// Production: net::http_client on the io thread; tests: a scripted fake.
+using transport_fn = std::function<void(net::http_request, net::client_limits,
+                                        std::function<void(net::http_result)>)>;
+
+// Wall-clock Unix milliseconds (UTC days for quotas, record timestamps); injectable.
+using wall_clock_fn = std::function<std::int64_t()>;
+
+// One configured (provider, model). Owns rate windows, cooldowns, backoff, circuit,
+// broken/unreachable state and daily counters.
+using provider_actor = caf::typed_actor<
+  // Runs one generation if it can be sent now, else answers at once with cls == busy.
+  caf::replies_to<generate_atom, gen_task>::with<gen_outcome>,
+  // Full operator view.
+  caf::replies_to<status_atom>::with<provider_status>,
+  // Registers an actor that receives (avail_atom, provider_view) on every change,
+  // starting with the current view.
+  caf::reacts_to<subscribe_atom, caf::actor>,
+  // Internal: an upstream call finished (posted from the io thread).
+  caf::reacts_to<http_done_atom, std::uint64_t, net::http_result>,
+  // Internal: a timer fell due (windows free up, cooldown/backoff/circuit ends).
+  caf::reacts_to<tick_atom>,
+  // Internal: background health probe while unreachable.
+  caf::reacts_to<health_atom>,
+  // Internal: result of a health probe.
+  caf::reacts_to<health_atom, net::http_result>>;
+
+// The only LMDB writer. Group commit: batches by count and a short timer, replies after
+// the transaction committed (acknowledged == durable).
+using archiver_actor = caf::typed_actor<
+  // Queues a batch; replies once it is committed (or failed / storage full).
+  caf::replies_to<archive_atom, store::write_batch>::with<store::commit_result>,
+  // Commits everything pending now; replies when done.
+  caf::replies_to<flush_atom>::with<bool>,
+  // Internal: the batching timer fell due.
+  caf::reacts_to<tick_atom>>;
+
+// Holds jobs and their one-element tasks and routes them down the priority groups.
+using scheduler_actor = caf::typed_actor<
+  // Creates a job from a validated request; 4xx in the result on semantic errors.
+  caf::replies_to<submit_atom, job_request>::with<submit_result>,
+  // Streams a job's events (replaying those after `last_event_id`) into the sink.
+  caf::reacts_to<subscribe_atom, std::string, std::uint64_t, job_sink_ptr>,
+  // Cancels a job: queued tasks dropped, in-flight calls finish and are kept.
+  caf::replies_to<cancel_atom, std::string>::with<json_reply>,
+  // Lists jobs / one job.
+  caf::replies_to<jobs_atom>::with<json_reply>,
+  caf::replies_to<job_atom, std::string>::with<json_reply>,
+  // Pause / resume dispatch (persisted).
+  caf::replies_to<pause_atom>::with<json_reply>,
+  caf::replies_to<resume_atom>::with<json_reply>,
+  // GET /status body.
+  caf::replies_to<status_atom>::with<json_reply>,
+  // GET /models/available body.
+  caf::replies_to<providers_atom>::with<json_reply>,
+  // One real call on the named provider (zegactl probe).
+  caf::replies_to<probe_atom, std::string>::with<json_reply>,
+  // Shutdown: stop dispatching, reply true once in-flight calls are done and archived.
+  caf::replies_to<drain_atom>::with<bool>,
+  // From providers: availability changed.
+  caf::reacts_to<avail_atom, provider_view>,
+  // Internal: pacing / wait timers and heartbeats.
+  caf::reacts_to<tick_atom>>;
+
+} // namespace zega

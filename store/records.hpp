@@ -1,0 +1,122 @@
+#pragma once
+// Records kept in LMDB (design.md section 5). Stored as JSON so mdb_dump and any LMDB
+// binding can read them; key encodings are documented in store/schema.hpp.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zega::store {
+
+// One candidate of an ensemble vote (min_votes > 1), or the single winner otherwise.
+struct candidate {
+  std::string provider;
+  std::string model;
+  double quality = 0;
+};
+
+struct example_record {
+  std::uint64_t id = 0;          // assigned by the store on commit (big-endian u64 key)
+  std::string user = "default";
+  std::string job_id;
+  std::uint64_t task_seq = 0;    // position of the task in its job (idempotent resume)
+  std::string element;           // scene | character | dialogue | setting
+  std::string genre;
+  std::string topic;
+  std::string style;
+  std::string system;            // system prompt sent
+  std::string prompt;            // user prompt sent
+  std::string output;            // cleaned model output
+  double quality = 0;
+  std::string quality_json;      // training::quality_report::to_json()
+  std::string provider;
+  std::string model;
+  long prompt_tokens = 0;
+  long completion_tokens = 0;
+  std::int64_t latency_ms = 0;
+  std::int64_t created_ms = 0;   // wall clock, Unix milliseconds (UTC)
+  bool in_memory = false;        // quality >= memory threshold and store_in_memory
+  bool in_library = false;       // quality >= library threshold and save_to_database
+  std::uint64_t fingerprint = 0; // SimHash of the output
+  std::vector<candidate> candidates;
+};
+
+struct model_perf {
+  int count = 0;
+  double total_quality = 0;
+};
+
+// A batch (HTTP job) in ZEGA's training-history shape.
+struct job_record {
+  std::string id;
+  std::string user = "default";
+  std::string state = "queued";  // queued | running | completed | cancelled | interrupted
+  int requested = 0;
+  int successful = 0;
+  int failed = 0;
+  int duplicates = 0;            // rejected as near-duplicates
+  double avg_quality = 0;
+  double min_quality = 0;
+  double max_quality = 0;
+  std::string best_model;
+  std::map<std::string, model_perf> model_performance;
+  std::map<std::string, int> genre_distribution;
+  std::map<std::string, int> element_distribution;
+  int stories_saved = 0;
+  int examples_before = 0;
+  int examples_after = 0;
+  bool fine_tuning_triggered = false;
+  std::int64_t started_ms = 0;
+  std::int64_t completed_ms = 0;  // 0 while running
+  std::string request_json;       // the original request, so an interrupted job can resume
+};
+
+// Every upstream call.
+struct attempt_record {
+  std::uint64_t id = 0;          // assigned on commit
+  std::string job_id;
+  std::uint64_t task_seq = 0;
+  std::string provider;
+  std::string model;
+  std::string outcome;           // net::to_string(outcome_class)
+  int http_status = 0;
+  std::int64_t latency_ms = 0;
+  std::string error;             // operator message, never a secret
+  std::int64_t at_ms = 0;        // wall clock, Unix ms
+};
+
+// Requests and tokens a provider spent on one UTC day.
+struct quota_record {
+  std::string provider;
+  std::string day;               // "YYYY-MM-DD" (UTC)
+  long requests = 0;
+  long tokens = 0;
+};
+
+// Everything one archiver transaction writes.
+struct write_batch {
+  std::vector<example_record> examples;
+  std::vector<job_record> jobs;        // upserts
+  std::vector<attempt_record> attempts;
+  std::vector<quota_record> quota;     // upserts (absolute values)
+  std::vector<std::pair<std::string, std::string>> meta; // upserts
+  bool empty() const {
+    return examples.empty() && jobs.empty() && attempts.empty() && quota.empty() && meta.empty();
+  }
+};
+
+enum class commit_status : std::uint8_t {
+  ok,
+  storage_full, // map could not grow (disk full or max_map_size reached); nothing written
+  failed,       // other LMDB error; nothing written
+};
+
+struct commit_result {
+  commit_status status = commit_status::ok;
+  std::string message;                  // reason when not ok
+  std::vector<std::uint64_t> example_ids; // ids in the order of write_batch::examples
+};
+
+} // namespace zega::store

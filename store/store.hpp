@@ -1,0 +1,91 @@
+#pragma once
+// LMDB environment with the project's sub-databases. One writer (the archiver actor calls
+// commit()); any thread may read through its own read transaction. CAF- and Beast-free.
+
+#include "store/records.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zega::store {
+
+struct store_options {
+  std::string dir;                      // created if missing
+  std::uint64_t map_size_mb = 256;
+  std::uint64_t max_map_size_mb = 65536;  // growth stops here -> storage_full
+};
+
+struct example_filter {
+  std::optional<std::string> user;
+  std::optional<std::string> genre;
+  std::optional<std::string> element;
+  std::optional<std::string> job_id;
+  std::optional<double> min_quality;
+  std::optional<std::int64_t> from_ms;  // created_ms >= from
+  std::optional<std::int64_t> to_ms;    // created_ms < to
+};
+
+struct job_filter {
+  std::optional<std::string> user;
+  std::optional<std::int64_t> from_ms;  // started_ms >= from
+  std::optional<std::int64_t> to_ms;
+  std::optional<std::string> state;
+};
+
+template <class T>
+struct page {
+  std::vector<T> items;
+  std::string next_cursor; // empty = no more
+};
+
+class store {
+public:
+  // Opens (creating and migrating as needed). Returns nullptr and sets `error` on failure.
+  static std::unique_ptr<store> open(const store_options& opts, std::string& error);
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  // --- writer side (archiver only) ---
+  // Writes the whole batch in ONE transaction; grows the map on MDB_MAP_FULL and retries.
+  commit_result commit(const write_batch& batch);
+  // Deletes attempts older than `cutoff_ms`; returns how many were removed.
+  std::size_t trim_attempts(std::int64_t cutoff_ms);
+
+  // --- readers (any thread) ---
+  std::optional<example_record> get_example(std::uint64_t id) const;
+  page<example_record> list_examples(const example_filter& f, const std::string& cursor,
+                                     std::size_t limit) const;
+  // Streams matching examples in id order without holding all of them in memory; the
+  // callback returns false to stop. Uses short read transactions (pages internally).
+  void for_each_example(const example_filter& f,
+                        const std::function<bool(const example_record&)>& fn) const;
+  std::size_t count_examples(const std::string& user) const;
+  std::vector<std::uint64_t> fingerprints(const std::string& user) const;
+
+  std::optional<job_record> get_job(const std::string& id) const;
+  page<job_record> list_jobs(const job_filter& f, const std::string& cursor,
+                             std::size_t limit) const;
+  std::vector<job_record> unfinished_jobs() const; // state queued or running
+
+  std::vector<attempt_record> list_attempts(std::size_t limit) const; // newest first
+  std::size_t count_attempts() const;
+
+  quota_record get_quota(const std::string& provider, const std::string& day) const;
+  std::optional<std::string> get_meta(const std::string& name) const;
+
+  int schema_version() const;
+  std::uint64_t map_size_bytes() const;
+  std::string path() const; // the environment directory
+
+private:
+  store();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace zega::store
