@@ -1,0 +1,74 @@
+#include "net/http_types.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace zega::net {
+
+const std::string* find_header(const header_list& headers, const std::string& name) {
+  for (const auto& [key, value] : headers)
+    if (key == name)
+      return &value;
+  return nullptr;
+}
+
+const char* to_string(transport_error_kind kind) {
+  switch (kind) {
+    case transport_error_kind::none: return "none";
+    case transport_error_kind::bad_url: return "bad url";
+    case transport_error_kind::dns: return "name not resolved";
+    case transport_error_kind::connection_refused: return "connection refused";
+    case transport_error_kind::connect_timeout: return "connect timeout";
+    case transport_error_kind::tls: return "tls error";
+    case transport_error_kind::tls_timeout: return "tls handshake timeout";
+    case transport_error_kind::first_byte_timeout: return "no response in time";
+    case transport_error_kind::total_timeout: return "response not complete in time";
+    case transport_error_kind::reset: return "connection reset";
+    case transport_error_kind::too_large: return "response too large";
+    case transport_error_kind::protocol: return "malformed http";
+    case transport_error_kind::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+bool parse_url(const std::string& url, url_parts& out) {
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    out.tls = false;
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    out.tls = true;
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
+  auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  out.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (authority.empty())
+    return false;
+  if (authority.front() == '[') { // IPv6 literal: [::1]:8080
+    auto close = authority.find(']');
+    if (close == std::string::npos)
+      return false;
+    out.host = authority.substr(1, close - 1);
+    auto after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      return false;
+    out.port = after.empty() ? "" : after.substr(1);
+  } else {
+    auto colon = authority.rfind(':');
+    out.host = authority.substr(0, colon);
+    out.port = colon == std::string::npos ? "" : authority.substr(colon + 1);
+  }
+  if (out.port.empty())
+    out.port = out.tls ? "443" : "80";
+  if (out.host.empty()
+      || !std::all_of(out.port.begin(), out.port.end(),
+                      [](unsigned char c) { return std::isdigit(c) != 0; })
+      || out.port.size() > 5 || std::stoi(out.port) > 65535)
+    return false;
+  return true;
+}
+
+} // namespace zega::net
