@@ -1,0 +1,431 @@
+#include "net/api.hpp"
+
+#include "store/store.hpp"
+#include "training/element.hpp"
+#include "training/genres.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <mutex>
+
+namespace zega::net {
+
+namespace {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Queries answered by the scheduler are quick; a slow answer means it is overloaded.
+constexpr auto query_timeout = std::chrono::seconds(10);
+// A probe makes one real upstream call.
+constexpr auto probe_timeout = std::chrono::minutes(5);
+
+const char* json_type = "application/json";
+
+void respond_error(const responder& res, int status, const std::string& code,
+                   const std::string& message) {
+  res.respond(status, json_type, error_body(code, message));
+}
+
+void respond_json(const responder& res, const json_reply& reply) {
+  res.respond(reply.http_status, json_type, reply.body);
+}
+
+// Sends `msg` to the scheduler from a short-lived bridge actor and writes the reply.
+template <class Timeout, class... Ts>
+void ask_scheduler(const api_context& ctx, const responder& res, Timeout timeout, Ts... msg) {
+  auto scheduler = ctx.scheduler;
+  ctx.system->spawn([=](caf::event_based_actor* self) {
+    self->request(scheduler, timeout, msg...)
+      .then([=](const json_reply& reply) { respond_json(res, reply); },
+            [=](const caf::error& err) {
+              respond_error(res, 503, "unavailable",
+                            "scheduler did not answer: " + self->system().render(err));
+            });
+  });
+}
+
+bool wants_async(const server_request& req) {
+  std::string value;
+  return query_param(req.query, "async", value) && (value == "1" || value == "true");
+}
+
+// Streams a job's events as Server-Sent Events.
+class sse_sink : public job_sink {
+public:
+  explicit sse_sink(responder res) : res_(std::move(res)) {
+  }
+  bool push(std::uint64_t id, const std::string& json) override {
+    if (!res_.alive())
+      return false;
+    res_.write("id: " + std::to_string(id) + "\ndata: " + json + "\n\n");
+    return true;
+  }
+  void close() override {
+    res_.finish();
+  }
+
+private:
+  responder res_;
+};
+
+// Waits for a job's "complete" event and answers with its result (synchronous
+// /auto-train, ZEGA's shape).
+class result_sink : public job_sink {
+public:
+  explicit result_sink(responder res) : res_(std::move(res)) {
+  }
+  bool push(std::uint64_t, const std::string& json) override {
+    if (!res_.alive())
+      return false;
+    rapidjson::Document doc;
+    doc.Parse(json.c_str(), json.size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("type")
+        || !doc["type"].IsString())
+      return true;
+    std::string type = doc["type"].GetString();
+    if (type == "complete" && doc.HasMember("result")) {
+      rapidjson::StringBuffer buf;
+      json_writer w(buf);
+      doc["result"].Accept(w);
+      answer(200, std::string(buf.GetString(), buf.GetSize()));
+    } else if (type == "error") {
+      answer(404, json);
+    }
+    return true;
+  }
+  void close() override {
+    answer(500, error_body("incomplete", "the job ended without a result"));
+  }
+
+private:
+  void answer(int status, std::string body) {
+    std::lock_guard<std::mutex> guard(mtx_);
+    if (answered_)
+      return;
+    answered_ = true;
+    res_.respond(status, json_type, std::move(body));
+  }
+  responder res_;
+  std::mutex mtx_;
+  bool answered_ = false;
+};
+
+void subscribe(const api_context& ctx, const std::string& job_id, std::uint64_t last_event_id,
+               job_sink_ptr sink) {
+  caf::anon_send(ctx.scheduler, subscribe_atom::value, job_id, last_event_id, std::move(sink));
+}
+
+void start_sse(const responder& res) {
+  res.start_stream(200, "text/event-stream",
+                   {{"cache-control", "no-cache"}, {"x-accel-buffering", "no"}});
+}
+
+// POST /auto-train, /auto-train?async=1, /auto-train-stream.
+void submit_job(const api_context& ctx, const server_request& req, const responder& res,
+                bool stream) {
+  job_request jr;
+  std::string error;
+  if (!parse_job_request(req.body, jr, error)) {
+    respond_error(res, 400, "bad_request", error);
+    return;
+  }
+  bool async = !stream && wants_async(req);
+  auto c = ctx;
+  ctx.system->spawn([=](caf::event_based_actor* self) {
+    self->request(c.scheduler, query_timeout, submit_atom::value, jr)
+      .then(
+        [=](const submit_result& sr) {
+          if (sr.http_status >= 400) {
+            respond_error(res, sr.http_status, sr.error_code, sr.error_message);
+            return;
+          }
+          if (async) {
+            std::string body = "{\"job_id\":\"" + sr.job_id + "\",\"location\":\"/jobs/"
+                               + sr.job_id + "\"}";
+            res.respond(202, json_type, body, {{"location", "/jobs/" + sr.job_id}});
+          } else if (stream) {
+            start_sse(res);
+            subscribe(c, sr.job_id, 0, std::make_shared<sse_sink>(res));
+          } else {
+            subscribe(c, sr.job_id, 0, std::make_shared<result_sink>(res));
+          }
+        },
+        [=](const caf::error& err) {
+          respond_error(res, 503, "unavailable",
+                        "scheduler did not answer: " + self->system().render(err));
+        });
+  });
+}
+
+void write_genres(const responder& res) {
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  w.StartObject();
+  w.Key("genres");
+  w.StartArray();
+  for (const auto& g : training::all_genres())
+    w.String(g.name.c_str());
+  w.EndArray();
+  w.Key("elements");
+  w.StartArray();
+  for (auto e : training::all_elements())
+    w.String(training::to_string(e));
+  w.EndArray();
+  w.Key("topics");
+  w.StartObject();
+  for (const auto& g : training::all_genres()) {
+    w.Key(g.name.c_str());
+    w.StartArray();
+    for (const auto& t : g.topics)
+      w.String(t.c_str());
+    w.EndArray();
+  }
+  w.EndObject();
+  w.EndObject();
+  res.respond(200, json_type, std::string(buf.GetString(), buf.GetSize()));
+}
+
+void write_health(const api_context& ctx, const responder& res) {
+  int usable = 0;
+  for (const auto& p : ctx.cfg->providers)
+    if (p.enabled && p.disabled_reason.empty())
+      ++usable;
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String(ctx.shutting_down && ctx.shutting_down->load() ? "shutting_down" : "healthy");
+  w.Key("version");
+  w.String(ZEGA_VERSION);
+  w.Key("models_loaded");
+  w.Int(usable);
+  w.Key("features");
+  w.StartArray();
+  for (const char* f : {"auto-train", "auto-train-stream", "jobs", "pause", "ensemble",
+                        "history", "export", "rate-limit-aware-routing"})
+    w.String(f);
+  w.EndArray();
+  w.EndObject();
+  res.respond(200, json_type, std::string(buf.GetString(), buf.GetSize()));
+}
+
+bool authorised(const api_context& ctx, const server_request& req) {
+  const auto& token = ctx.cfg->server.token;
+  if (token.empty())
+    return true;
+  const std::string* auth = find_header(req.headers, "authorization");
+  return auth && *auth == "Bearer " + token;
+}
+
+bool is_json_content(const server_request& req) {
+  const std::string* ct = find_header(req.headers, "content-type");
+  return !ct || ct->find("json") != std::string::npos || req.body.empty();
+}
+
+std::uint64_t last_event_id_of(const server_request& req) {
+  std::string value;
+  if (const std::string* h = find_header(req.headers, "last-event-id"))
+    value = *h;
+  else
+    query_param(req.query, "last_event_id", value);
+  try {
+    return value.empty() ? 0 : std::stoull(value);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+} // namespace
+
+std::string error_body(const std::string& code, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("code");
+  w.String(code.c_str(), static_cast<rapidjson::SizeType>(code.size()));
+  w.Key("message");
+  w.String(message.c_str(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+bool parse_job_request(const std::string& body, job_request& out, std::string& error) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError()) {
+    error = "body: invalid JSON at offset " + std::to_string(doc.GetErrorOffset());
+    return false;
+  }
+  if (!doc.IsObject()) {
+    error = "body: expected a JSON object";
+    return false;
+  }
+  auto string_list = [&](const char* field, std::vector<std::string>& dst) {
+    if (!doc.HasMember(field))
+      return true;
+    const auto& v = doc[field];
+    if (v.IsNull())
+      return true;
+    if (!v.IsArray()) {
+      error = std::string(field) + ": expected an array of strings";
+      return false;
+    }
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      if (!v[i].IsString()) {
+        error = std::string(field) + "[" + std::to_string(i) + "]: expected a string";
+        return false;
+      }
+      dst.emplace_back(v[i].GetString(), v[i].GetStringLength());
+    }
+    return true;
+  };
+  auto boolean = [&](const char* field, bool& dst) {
+    if (!doc.HasMember(field))
+      return true;
+    if (!doc[field].IsBool()) {
+      error = std::string(field) + ": expected true or false";
+      return false;
+    }
+    dst = doc[field].GetBool();
+    return true;
+  };
+  if (doc.HasMember("user_id")) {
+    if (!doc["user_id"].IsString() || doc["user_id"].GetStringLength() == 0) {
+      error = "user_id: expected a non-empty string";
+      return false;
+    }
+    out.user_id = doc["user_id"].GetString();
+  }
+  if (doc.HasMember("num_examples")) {
+    const auto& n = doc["num_examples"];
+    if (!n.IsInt() || n.GetInt() < 1 || n.GetInt() > 1000) {
+      error = "num_examples: expected an integer from 1 to 1000";
+      return false;
+    }
+    out.num_examples = n.GetInt();
+  }
+  if (doc.HasMember("min_votes")) {
+    const auto& n = doc["min_votes"];
+    if (!n.IsInt() || n.GetInt() < 1) {
+      error = "min_votes: expected a positive integer";
+      return false;
+    }
+    out.min_votes = n.GetInt();
+  }
+  if (!string_list("genres", out.genres) || !string_list("elements", out.elements)
+      || !boolean("store_in_memory", out.store_in_memory)
+      || !boolean("save_to_database", out.save_to_database))
+    return false;
+  for (std::size_t i = 0; i < out.genres.size(); ++i)
+    if (!training::find_genre(out.genres[i])) {
+      error = "genres[" + std::to_string(i) + "]: unknown genre \"" + out.genres[i]
+              + "\" (GET /training/genres lists them)";
+      return false;
+    }
+  for (std::size_t i = 0; i < out.elements.size(); ++i)
+    if (!training::element_from_string(out.elements[i])) {
+      error = "elements[" + std::to_string(i) + "]: unknown element \"" + out.elements[i]
+              + "\" (expected scene, character, dialogue or setting)";
+      return false;
+    }
+  return true;
+}
+
+void handle_api_request(const api_context& ctx, server_request req, responder res) {
+  const std::string& m = req.method;
+  const std::string& p = req.path;
+  auto only = [&](std::initializer_list<const char*> methods) {
+    for (const char* allowed : methods)
+      if (m == allowed)
+        return true;
+    std::string list;
+    for (const char* allowed : methods)
+      list += (list.empty() ? "" : ", ") + std::string(allowed);
+    res.respond(405, json_type,
+                error_body("method_not_allowed", m + " is not allowed on " + p
+                                                   + " (allowed: " + list + ")"),
+                {{"allow", list}});
+    return false;
+  };
+  bool changes_state = m != "GET" && m != "HEAD";
+  if (changes_state && !authorised(ctx, req)) {
+    respond_error(res, 401, "unauthorized", "missing or wrong bearer token");
+    return;
+  }
+  if (m == "POST" && !is_json_content(req)) {
+    respond_error(res, 415, "unsupported_media_type", "send the body as application/json");
+    return;
+  }
+  bool stopping = ctx.shutting_down && ctx.shutting_down->load();
+
+  if (p == "/health") {
+    if (only({"GET"}))
+      write_health(ctx, res);
+  } else if (p == "/status") {
+    if (only({"GET"}))
+      ask_scheduler(ctx, res, query_timeout, status_atom::value);
+  } else if (p == "/models/available") {
+    if (only({"GET"}))
+      ask_scheduler(ctx, res, query_timeout, providers_atom::value);
+  } else if (p == "/training/genres") {
+    if (only({"GET"}))
+      write_genres(res);
+  } else if (p == "/pause") {
+    if (only({"POST"}))
+      ask_scheduler(ctx, res, query_timeout, pause_atom::value);
+  } else if (p == "/resume") {
+    if (only({"POST"}))
+      ask_scheduler(ctx, res, query_timeout, resume_atom::value);
+  } else if (p == "/auto-train" || p == "/auto-train-stream") {
+    if (!only({"POST"}))
+      return;
+    if (stopping) {
+      respond_error(res, 503, "shutting_down", "zegad is shutting down");
+      return;
+    }
+    submit_job(ctx, req, res, p == "/auto-train-stream");
+  } else if (p == "/jobs") {
+    if (only({"GET"}))
+      ask_scheduler(ctx, res, query_timeout, jobs_atom::value);
+  } else if (p.rfind("/jobs/", 0) == 0) {
+    std::string rest = p.substr(6);
+    auto slash = rest.find('/');
+    std::string id = rest.substr(0, slash);
+    std::string tail = slash == std::string::npos ? "" : rest.substr(slash);
+    if (id.empty()) {
+      respond_error(res, 404, "not_found", "no job id in " + p);
+    } else if (tail.empty()) {
+      if (!only({"GET", "DELETE"}))
+        return;
+      if (m == "GET")
+        ask_scheduler(ctx, res, query_timeout, job_atom::value, id);
+      else
+        ask_scheduler(ctx, res, query_timeout, cancel_atom::value, id);
+    } else if (tail == "/events") {
+      if (!only({"GET"}))
+        return;
+      start_sse(res);
+      subscribe(ctx, id, last_event_id_of(req), std::make_shared<sse_sink>(res));
+    } else {
+      respond_error(res, 404, "not_found", "no route for " + p);
+    }
+  } else if (p.rfind("/providers/", 0) == 0 && p.size() > 17
+             && p.compare(p.size() - 6, 6, "/probe") == 0) {
+    if (only({"POST"}))
+      ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
+                    p.substr(11, p.size() - 11 - 6));
+  } else {
+    respond_error(res, 404, "not_found", "no route for " + p);
+  }
+}
+
+} // namespace zega::net

@@ -1,0 +1,41 @@
+#pragma once
+// The daemon's HTTP API (design.md section 6): maps routes onto actor messages and store
+// reads. Runs on the io thread and never blocks it: actor replies come back through small
+// bridge actors, long streams (export) run on their own thread.
+
+#include "actors/actors.hpp"
+#include "config/config.hpp"
+#include "net/http_server.hpp"
+
+#include <atomic>
+#include <string>
+
+namespace caf {
+class actor_system;
+}
+
+namespace zega::store {
+class store;
+}
+
+namespace zega::net {
+
+struct api_context {
+  caf::actor_system* system = nullptr;
+  scheduler_actor scheduler;
+  const store::store* db = nullptr;
+  const config* cfg = nullptr;
+  std::atomic<bool>* shutting_down = nullptr; // new work answered with 503 once set
+};
+
+// Entry point for every request of the front end.
+void handle_api_request(const api_context& ctx, server_request req, responder res);
+
+// {"error":{"code":…,"message":…}}
+std::string error_body(const std::string& code, const std::string& message);
+
+// Validates a POST /auto-train body into a job_request. On error returns false and sets
+// `error` to a message naming the field ("num_examples: expected an integer from 1 to 1000").
+bool parse_job_request(const std::string& body, job_request& out, std::string& error);
+
+} // namespace zega::net

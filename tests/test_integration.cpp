@@ -1,0 +1,217 @@
+// End to end on loopback: the fake LLM server, zegad and a real HTTP client.
+
+#include "process.hpp"
+
+#include "net/http_client.hpp"
+#include "net/io_runtime.hpp"
+#include "store/store.hpp"
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include <arpa/inet.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#if defined(ZEGAD_BIN) && defined(ZEGA_FAKE_LLM_BIN)
+
+using namespace std::chrono_literals;
+using zega::test::child_process;
+using zega::test::temp_dir;
+
+namespace {
+
+struct http_fixture {
+  zega::net::io_runtime io;
+  std::unique_ptr<zega::net::http_client> client;
+  http_fixture() {
+    io.start();
+    client = std::make_unique<zega::net::http_client>(io);
+  }
+  zega::net::http_response call(const std::string& method, const std::string& url,
+                                const std::string& body = {}) {
+    zega::net::http_request req;
+    req.method = method;
+    req.url = url;
+    req.body = body;
+    if (!body.empty())
+      req.headers.emplace_back("content-type", "application/json");
+    zega::net::client_limits limits;
+    limits.first_byte_ms = 60000;
+    limits.total_ms = 60000;
+    auto result = zega::net::blocking_request(*client, req, limits);
+    auto* resp = std::get_if<zega::net::http_response>(&result);
+    REQUIRE(resp != nullptr);
+    return *resp;
+  }
+};
+
+rapidjson::Document parse(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+std::string start_fake(child_process& fake, const std::string& dir) {
+  REQUIRE(fake.start({ZEGA_FAKE_LLM_BIN, "--port", "0", "--seed", "7", "--latency-ms", "5"},
+                     dir + "/fake.log"));
+  std::string port = fake.wait_for_line("listening on 127\\.0\\.0\\.1:([0-9]+)", 20s);
+  REQUIRE_FALSE(port.empty());
+  return port;
+}
+
+// A config with only the local Ollama provider, pointed at `base_url`.
+std::string write_config(const std::string& dir, const std::string& base_url) {
+  std::string path = dir + "/zegad.json";
+  std::ofstream(path) << R"({"server":{"shutdown_grace_ms":3000},
+    "providers":[{"name":"ollama","kind":"ollama","base_url":")"
+                      << base_url << R"(","model":"llama3.2","priority":1,
+      "timeouts":{"connect_ms":2000,"first_byte_ms":10000,"total_ms":20000}}]})";
+  return path;
+}
+
+std::string start_zegad(child_process& daemon, const std::string& config,
+                        const std::string& data_dir, const std::string& log) {
+  REQUIRE(daemon.start({ZEGAD_BIN, "--config", config, "--data-dir", data_dir, "--listen",
+                        "127.0.0.1:0"},
+                       log));
+  std::string port = daemon.wait_for_line("listening on http://127\\.0\\.0\\.1:([0-9]+)", 30s);
+  REQUIRE_FALSE(port.empty());
+  return "http://127.0.0.1:" + port;
+}
+
+std::size_t stored_examples(const std::string& data_dir) {
+  std::string error;
+  zega::store::store_options opts;
+  opts.dir = data_dir;
+  auto db = zega::store::store::open(opts, error);
+  REQUIRE(db != nullptr);
+  return db->count_examples("default");
+}
+
+// A loopback port nothing listens on.
+std::string closed_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return std::to_string(ntohs(addr.sin_port));
+}
+
+} // namespace
+
+TEST_CASE("auto-train over loopback archives examples that survive SIGKILL",
+          "[integration]") {
+  temp_dir dir;
+  child_process fake;
+  std::string fake_port = start_fake(fake, dir.path());
+  std::string config = write_config(dir.path(), "http://127.0.0.1:" + fake_port);
+  std::string data = dir.path() + "/data";
+  http_fixture http;
+  {
+    child_process daemon;
+    std::string url = start_zegad(daemon, config, data, dir.path() + "/zegad.log");
+    auto resp = http.call("POST", url + "/auto-train", R"({"num_examples":3})");
+    REQUIRE(resp.status == 200);
+    auto doc = parse(resp.body);
+    CHECK(doc["total_requested"].GetInt() == 3);
+    CHECK(doc["successful"].GetInt() == 3);
+    CHECK(doc["failed"].GetInt() == 0);
+    REQUIRE(doc["examples"].Size() == 3);
+    for (const auto& ex : doc["examples"].GetArray()) {
+      CHECK(ex["success"].GetBool());
+      CHECK(ex["output"].GetStringLength() > 100);
+      CHECK(ex["quality_score"].GetDouble() > 0.0);
+      CHECK(ex["quality_score"].GetDouble() <= 10.0);
+    }
+    daemon.signal(SIGKILL);
+    daemon.wait_exit(10s);
+  }
+  CHECK(stored_examples(data) == 3);
+  {
+    child_process daemon;
+    std::string url = start_zegad(daemon, config, data, dir.path() + "/zegad2.log");
+    auto health = http.call("GET", url + "/health");
+    CHECK(health.status == 200);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait_exit(20s) == 0);
+  }
+  CHECK(stored_examples(data) == 3);
+}
+
+TEST_CASE("bad requests get JSON errors with the right status and write nothing",
+          "[integration]") {
+  temp_dir dir;
+  child_process fake;
+  std::string fake_port = start_fake(fake, dir.path());
+  std::string data = dir.path() + "/data";
+  http_fixture http;
+  child_process daemon;
+  std::string url = start_zegad(daemon, write_config(dir.path(), "http://127.0.0.1:" + fake_port),
+                                data, dir.path() + "/zegad.log");
+  struct bad_case {
+    std::string body;
+    std::string field;
+  };
+  for (const auto& c : {bad_case{"{not json", "body"},
+                        bad_case{R"({"num_examples":"three"})", "num_examples"},
+                        bad_case{R"({"num_examples":0})", "num_examples"},
+                        bad_case{R"({"num_examples":1001})", "num_examples"},
+                        bad_case{R"({"num_examples":2,"genres":["fantasy","knitting"]})",
+                                 "genres[1]"},
+                        bad_case{R"({"num_examples":2,"elements":["poem"]})", "elements[0]"},
+                        bad_case{R"({"num_examples":2,"store_in_memory":"yes"})",
+                                 "store_in_memory"}}) {
+    auto resp = http.call("POST", url + "/auto-train", c.body);
+    INFO(c.body << " -> " << resp.body);
+    CHECK(resp.status == 400);
+    auto doc = parse(resp.body);
+    REQUIRE(doc.HasMember("error"));
+    CHECK(std::string(doc["error"]["message"].GetString()).rfind(c.field, 0) == 0);
+  }
+  CHECK(http.call("GET", url + "/no-such-route").status == 404);
+  auto wrong = http.call("GET", url + "/auto-train");
+  CHECK(wrong.status == 405);
+  CHECK(parse(wrong.body)["error"]["code"].GetString() == std::string("method_not_allowed"));
+  CHECK(http.call("DELETE", url + "/jobs/j-unknown").status == 404);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit(20s) == 0);
+  CHECK(stored_examples(data) == 0);
+}
+
+TEST_CASE("with the LLM server down every example fails with the reason and the daemon "
+          "keeps running",
+          "[integration]") {
+  temp_dir dir;
+  std::string port = closed_port();
+  http_fixture http;
+  child_process daemon;
+  std::string url = start_zegad(daemon, write_config(dir.path(), "http://127.0.0.1:" + port),
+                                dir.path() + "/data", dir.path() + "/zegad.log");
+  auto resp = http.call("POST", url + "/auto-train", R"({"num_examples":2})");
+  REQUIRE(resp.status == 200);
+  auto doc = parse(resp.body);
+  CHECK(doc["successful"].GetInt() == 0);
+  CHECK(doc["failed"].GetInt() == 2);
+  for (const auto& ex : doc["examples"].GetArray()) {
+    CHECK_FALSE(ex["success"].GetBool());
+    std::string error = ex["error"].GetString();
+    CHECK_THAT(error, Catch::Contains("connection refused at 127.0.0.1:" + port));
+  }
+  auto status = http.call("GET", url + "/status");
+  REQUIRE(status.status == 200);
+  auto st = parse(status.body);
+  REQUIRE(st["providers"].Size() == 1);
+  CHECK(st["providers"][0]["state"].GetString() == std::string("unreachable"));
+  CHECK(http.call("GET", url + "/health").status == 200);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit(20s) == 0);
+}
+
+#endif
