@@ -1,6 +1,6 @@
 // End to end on loopback: the fake LLM server, zegad and a real HTTP client.
 
-#include "process.hpp"
+#include "tools/child_process.hpp"
 
 #include "net/http_client.hpp"
 #include "net/io_runtime.hpp"
@@ -17,8 +17,8 @@
 #if defined(ZEGAD_BIN) && defined(ZEGA_FAKE_LLM_BIN)
 
 using namespace std::chrono_literals;
-using zega::test::child_process;
-using zega::test::temp_dir;
+using zega::tools::child_process;
+using zega::tools::temp_dir;
 
 namespace {
 

@@ -1,5 +1,5 @@
 #pragma once
-// Child processes for integration tests: start a built program with its stdout on a pipe,
+// Child processes for integration tests and benchmarks: start a built program with its stdout on a pipe,
 // wait for a line with a deadline, signal it, reap it. Loopback programs only.
 
 #include <chrono>
@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace zega::test {
+namespace zega::tools {
 
 class child_process {
 public:
@@ -152,4 +152,4 @@ private:
   std::string path_;
 };
 
-} // namespace zega::test
+} // namespace zega::tools
