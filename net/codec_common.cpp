@@ -243,6 +243,7 @@ bool mentions_too_big(const error_info& info) {
   return info.code == "context_length_exceeded" || contains_ci(info.message, "maximum context length")
          || contains_ci(info.message, "request too large")
          || contains_ci(info.message, "context length exceeded")
+         || contains_ci(info.message, "exceeds the context length")
          || contains_ci(info.message, "exceeds the maximum number of tokens")
          || contains_ci(info.message, "prompt is too long");
 }
@@ -522,7 +523,8 @@ call_result classify_transport(const endpoint& ep, const transport_error& err) {
 namespace detail {
 
 bool parse_json(const std::string& text, rapidjson::Document& doc) {
-  doc.Parse(text.c_str(), text.size());
+  // Iterative parsing: a deeply nested garbage body must not exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
   return !doc.HasParseError();
 }
 
@@ -621,9 +623,13 @@ void read_error_object(const rapidjson::Value& e, error_info& info) {
 error_info parse_error_body(const std::string& body) {
   error_info info;
   rapidjson::Document doc;
+  // Messages end up in one operator line; bounding them early keeps the text matching cheap
+  // on a multi-megabyte error page.
+  constexpr std::size_t max_message = 2000;
   if (!parse_json(body, doc)) {
-    std::string_view t = trim(body);
-    info.message = !t.empty() && t.front() == '<' ? html_title(body) : std::string(t);
+    std::string_view t = trim(std::string_view(body).substr(0, 64 * 1024));
+    info.message = !t.empty() && t.front() == '<' ? html_title(std::string(t)) : std::string(t);
+    info.message.resize(std::min(info.message.size(), max_message));
     return info;
   }
   const rapidjson::Value* root = &doc;
@@ -649,6 +655,7 @@ error_info parse_error_body(const std::string& body) {
     info.code = string_of(member(root, "code"));
   if (info.type.empty())
     info.type = string_of(member(root, "type"));
+  info.message.resize(std::min(info.message.size(), max_message));
   info.estimated_time_s = double_of(member(root, "estimated_time"));
   return info;
 }

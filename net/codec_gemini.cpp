@@ -182,7 +182,9 @@ bool gemini_classify_error(const endpoint& ep, const error_info& info, double no
                                            "from a supported region");
     return true;
   }
-  if (s == 404 || info.status == "NOT_FOUND") {
+  // A 404 without Google's status is a wrong base URL rather than a model; the generic
+  // rule names both.
+  if (info.status == "NOT_FOUND") {
     r.cls = outcome_class::broken;
     r.error_code = "NOT_FOUND";
     r.message = operator_message(ep, "model \"" + ep.model + "\" not found "

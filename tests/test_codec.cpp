@@ -449,7 +449,7 @@ TEST_CASE("ollama error classes", "[codec]") {
   CHECK(cloud_429.cls == outcome_class::throttled);
   CHECK(cloud_429.rate.retry_after_s.value() == Approx(3));
   CHECK(parse(ollama_ep(), 400, R"({"error":"the input length exceeds the context length"})").cls
-        == outcome_class::bad_request);
+        == outcome_class::too_big);
   CHECK(parse(ollama_ep(), 400,
               R"({"error":"prompt is too long: maximum context length is 8192 tokens"})").cls
         == outcome_class::too_big);
@@ -809,6 +809,10 @@ TEST_CASE("gemini error classes", "[codec]") {
         == "gemini: model \"gemini-2.5-flash\" not found (404 NOT_FOUND) — update providers[].model "
            "in the config");
 
+  auto wrong_path = parse(gemini_ep(), 404, "<html><title>Error 404 (Not Found)!!1</title></html>");
+  CHECK(wrong_path.cls == outcome_class::broken);
+  CHECK(wrong_path.message.find("providers[].base_url") != std::string::npos);
+
   for (int status : {500, 503, 504}) {
     auto res = parse(gemini_ep(), status,
                      google_error(status, status == 503 ? "UNAVAILABLE" : "INTERNAL", "The model is overloaded."));
@@ -846,6 +850,14 @@ TEST_CASE("garbage, empty and truncated bodies never crash", "[codec]") {
       }
     }
   }
+  const std::string nested(300000, '[');
+  for (const auto& ep : {ollama_ep(), groq_ep(), gemini_ep()}) {
+    CHECK(parse(ep, 200, nested).cls == outcome_class::transient);
+    CHECK(parse(ep, 500, nested).cls == outcome_class::transient);
+  }
+  auto huge_page = parse(hf_ep(), 502, std::string(4 * 1024 * 1024, 'z'));
+  CHECK(huge_page.cls == outcome_class::transient);
+  CHECK(huge_page.message.size() < 600);
   auto empty_200 = parse(groq_ep(), 200, "");
   CHECK(empty_200.cls == outcome_class::transient);
   CHECK(empty_200.message.find("groq: malformed JSON") == 0);
