@@ -240,12 +240,15 @@ void apply_transient_phrase(const endpoint& ep, const error_info& info, call_res
 }
 
 bool mentions_too_big(const error_info& info) {
-  return info.code == "context_length_exceeded" || contains_ci(info.message, "maximum context length")
-         || contains_ci(info.message, "request too large")
-         || contains_ci(info.message, "context length exceeded")
-         || contains_ci(info.message, "exceeds the context length")
-         || contains_ci(info.message, "exceeds the maximum number of tokens")
-         || contains_ci(info.message, "prompt is too long");
+  if (info.code == "context_length_exceeded")
+    return true;
+  static const char* const phrases[] = {
+      "maximum context length",     "request too large",
+      "context length exceeded",    "exceeds the context length",
+      "prompt is too long",         "exceeds the maximum number of tokens"};
+  const std::string l = lower(info.message);
+  return std::any_of(std::begin(phrases), std::end(phrases),
+                     [&](const char* p) { return l.find(p) != std::string::npos; });
 }
 
 // Status-based rules for whatever the kind-specific rules left open.
@@ -263,12 +266,13 @@ void classify_by_status(const endpoint& ep, const error_info& info, call_result&
         ep, ep.api_key.empty()
                 ? "no API key was sent and the provider requires one " + tag
                       + " — set the provider's api_key_env variable"
-                : "API key rejected " + tag + " — check the key in the provider's api_key_env variable");
+                : "API key rejected " + tag
+                      + " — check the key in the provider's api_key_env variable");
   } else if (s == 403) {
     r.cls = outcome_class::broken;
     r.message = operator_message(ep, "access denied " + tag + detail
-                                         + " — check the key's permissions (provider's api_key_env "
-                                           "variable) and the account");
+                                         + " — check the key's permissions (provider's "
+                                           "api_key_env variable) and the account");
   } else if (s == 404) {
     r.cls = outcome_class::broken;
     r.message = operator_message(ep, "model \"" + ep.model + "\" or endpoint not found " + tag
@@ -510,9 +514,9 @@ call_result classify_transport(const endpoint& ep, const transport_error& err) {
     case transport_error_kind::none: text = "call failed without a response" + where; break;
   }
   // The client's own text only adds something where the cause has many shapes.
-  const bool detail_helps = err.kind == transport_error_kind::tls || err.kind == transport_error_kind::dns
-                            || err.kind == transport_error_kind::protocol
-                            || err.kind == transport_error_kind::none;
+  const bool detail_helps =
+      err.kind == transport_error_kind::tls || err.kind == transport_error_kind::dns
+      || err.kind == transport_error_kind::protocol || err.kind == transport_error_kind::none;
   if (detail_helps && !err.message.empty())
     text += " (" + err.message + ")";
   r.error_code = to_string(err.kind);
