@@ -380,7 +380,22 @@ std::optional<double> parse_delay_in_message(const std::string& msg) {
   std::string token = l.substr(start, end - start);
   while (!token.empty() && token.back() == '.')
     token.pop_back();
-  return parse_go_duration(token);
+  if (end < l.size() && (l[end] == '-' || l[end] == ':' || l[end] == '/'))
+    return std::nullopt; // a date or clock time, not a delay
+  auto value = parse_go_duration(token);
+  if (!value || !plain_number(token))
+    return value;
+  // A bare number may be followed by a spelled-out unit: "try again in 5 minutes".
+  std::size_t w = end;
+  while (w < l.size() && l[w] == ' ')
+    ++w;
+  static const std::pair<const char*, double> words[] = {
+      {"millisecond", 1e-3}, {"ms", 1e-3}, {"second", 1.0}, {"sec", 1.0},
+      {"minute", 60.0},      {"min", 60.0}, {"hour", 3600.0}};
+  for (const auto& [word, seconds] : words)
+    if (l.compare(w, std::strlen(word), word) == 0)
+      return *value * seconds;
+  return value;
 }
 
 void parse_rate_headers(const header_list& headers, double now_unix, rate_info& out) {

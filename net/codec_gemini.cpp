@@ -149,7 +149,7 @@ void gemini_parse_success(const endpoint& ep, const std::string& body, call_resu
     }
     return;
   }
-  if (text.empty() && finish != "STOP" && !finish.empty())
+  if (text.empty() && finish != "STOP")
     return unusable_body(ep, "no text in the response (finishReason " + finish + ")", r);
   r.cls = outcome_class::ok;
   r.text = std::move(text);

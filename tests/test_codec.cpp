@@ -168,6 +168,11 @@ TEST_CASE("delay hints inside messages", "[codec]") {
   CHECK(parse_delay_in_message("Try again in 120ms").value() == Approx(0.12));
   CHECK_FALSE(parse_delay_in_message("Resource has been exhausted (e.g. check quota)."));
   CHECK_FALSE(parse_delay_in_message("please try again in a moment"));
+  CHECK(parse_delay_in_message("Please try again in 5 minutes.").value() == Approx(300));
+  CHECK(parse_delay_in_message("retry after 20 seconds").value() == Approx(20));
+  CHECK(parse_delay_in_message("try again in 3").value() == Approx(3));
+  CHECK_FALSE(parse_delay_in_message("retry after 2026-11-26"));
+  CHECK_FALSE(parse_delay_in_message("retry after 10:00 UTC"));
 }
 
 TEST_CASE("rate headers on any response", "[codec]") {
@@ -720,6 +725,8 @@ TEST_CASE("gemini refusals", "[codec]") {
   }
   auto other = parse(gemini_ep(), 200, R"({"candidates":[{"finishReason":"OTHER"}]})");
   CHECK(other.cls == outcome_class::transient);
+  CHECK(parse(gemini_ep(), 200, R"({"candidates":[{"content":{"parts":[]}}]})").cls
+        == outcome_class::transient);
   auto none = parse(gemini_ep(), 200, R"({"candidates":[],"usageMetadata":{}})");
   CHECK(none.cls == outcome_class::transient);
   CHECK(none.message.find("no candidates") != std::string::npos);
