@@ -61,7 +61,9 @@ struct dbi {
   MDB_dbi handle = 0;
 
   int get(const txn& t, std::string_view key, std::string_view& value) const;
-  int put(const txn& t, std::string_view key, std::string_view value) const;
+  // `flags`: MDB_APPEND for keys known to be the largest so far — pages then fill up
+  // instead of splitting in half, which halves the size of append-only tables.
+  int put(const txn& t, std::string_view key, std::string_view value, unsigned flags = 0) const;
   int del(const txn& t, std::string_view key) const;
   std::uint64_t entries(const txn& t) const;
 };

@@ -95,7 +95,7 @@ struct store::impl {
       example_record ex = in;
       ex.id = next_example++;
       auto key = schema::id_key(ex.id);
-      if (int rc = h.examples.put(t, key, encode(ex)); rc != 0)
+      if (int rc = h.examples.put(t, key, encode(ex), MDB_APPEND); rc != 0)
         return rc;
       if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), {}); rc != 0)
         return rc;
@@ -111,7 +111,8 @@ struct store::impl {
         w.Int64(ex.created_ms);
         w.EndObject();
         auto lib_key = schema::id_key(next_library++);
-        if (int rc = h.library.put(t, lib_key, {buf.GetString(), buf.GetSize()}); rc != 0)
+        std::string_view entry(buf.GetString(), buf.GetSize());
+        if (int rc = h.library.put(t, lib_key, entry, MDB_APPEND); rc != 0)
           return rc;
       }
       res.example_ids.push_back(ex.id);
@@ -122,7 +123,7 @@ struct store::impl {
     for (const auto& in : b.attempts) {
       attempt_record a = in;
       a.id = next_attempt++;
-      if (int rc = h.attempts.put(t, schema::id_key(a.id), encode(a)); rc != 0)
+      if (int rc = h.attempts.put(t, schema::id_key(a.id), encode(a), MDB_APPEND); rc != 0)
         return rc;
     }
     for (const auto& q : b.quota)
@@ -140,6 +141,28 @@ struct store::impl {
       if (int rc = h.meta.put(t, name, std::to_string(v)); rc != 0)
         return rc;
     return t.commit();
+  }
+
+  // Ids are written with MDB_APPEND, which needs every new key above the last one: make
+  // each counter exceed its table's last id whatever the meta said (older or hand-edited
+  // stores).
+  int repair_counters(const lmdb::txn& t) {
+    const std::pair<const lmdb::dbi*, const char*> tables[] = {
+      {&h.examples, schema::next_example_key},
+      {&h.attempts, schema::next_attempt_key},
+      {&h.library, schema::next_library_key}};
+    for (const auto& [db, name] : tables) {
+      lmdb::cursor c;
+      if (int rc = c.open(t, *db); rc != 0)
+        return rc;
+      if (c.last() != 0)
+        continue;
+      auto last = schema::parse_id_key(c.key());
+      if (last && read_counter(t, name) <= *last)
+        if (int rc = h.meta.put(t, name, std::to_string(*last + 1)); rc != 0)
+          return rc;
+    }
+    return 0;
   }
 
   // Doubles the map up to the configured maximum; false (with the reason) when it cannot.
@@ -192,6 +215,10 @@ std::unique_ptr<store> store::open(const store_options& opts, std::string& error
   if (int rc = schema::open_and_migrate(t, i.h, i.version, error); rc != 0) {
     if (error.empty())
       error = lmdb::error_text(rc);
+    return nullptr;
+  }
+  if (int rc = i.repair_counters(t); rc != 0) {
+    error = "cannot check the id counters: " + lmdb::error_text(rc);
     return nullptr;
   }
   if (int rc = t.commit(); rc != 0) {

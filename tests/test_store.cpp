@@ -266,7 +266,7 @@ TEST_CASE("opening a version 1 store migrates it to version 2", "[store]") {
     put(examples, schema::id_key(2),
         R"({"id":2,"user":"bob","kind":"setting","genre":"fantasy","output":"y","quality":6})");
     put(meta, "schema_version", "1");
-    put(meta, "next_example_id", "3");
+    put(meta, "next_example_id", "2"); // stale: the store must not reuse id 2
     REQUIRE(mdb_txn_commit(txn) == 0);
     mdb_env_close(env);
   }
