@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 
 using namespace zega::store;
 
@@ -646,4 +648,38 @@ TEST_CASE("history and stats JSON", "[store]") {
   j.completed_ms = 0;
   d.Parse(job_json(j).c_str());
   CHECK(d["completed_at"].IsNull());
+}
+
+TEST_CASE("readers on other threads keep working while the map grows", "[store]") {
+  temp_dir dir;
+  auto db = open_store(dir.path, 1, 16);
+  std::atomic<bool> done{false};
+  std::atomic<bool> went_backwards{false};
+  std::atomic<long> reads{0};
+  std::thread reader([&] {
+    std::size_t last = 0;
+    while (!done) {
+      auto n = db->count_examples("default");
+      auto p = db->list_examples({}, "", 3);
+      if (n < last || (n > 0 && p.items.empty()))
+        went_backwards = true;
+      last = n;
+      ++reads;
+    }
+  });
+  std::size_t written = 0;
+  for (int round = 0; round < 150; ++round) {
+    write_batch b;
+    for (int n = 0; n < 20; ++n)
+      b.examples.push_back(make_example(round * 20 + n));
+    auto res = db->commit(b);
+    REQUIRE(res.status == commit_status::ok);
+    written += res.example_ids.size();
+  }
+  done = true;
+  reader.join();
+  CHECK(db->map_size_bytes() > (1u << 20));
+  CHECK(db->count_examples("") == written);
+  CHECK(reads > 0);
+  CHECK_FALSE(went_backwards);
 }
