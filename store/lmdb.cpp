@@ -23,7 +23,7 @@ int env::open(const std::string& dir, std::uint64_t map_size, unsigned max_dbs) 
   return mdb_env_open(env_, dir.c_str(), MDB_NOTLS, 0644);
 }
 
-int env::set_map_size(std::uint64_t bytes) {
+int env::set_map_size(std::uint64_t bytes) const {
   return mdb_env_set_mapsize(env_, bytes);
 }
 

@@ -29,7 +29,8 @@ public:
   // Opens `dir` (must exist) with MDB_NOTLS: an actor may resume on another thread, so
   // read slots must belong to transactions, not threads.
   int open(const std::string& dir, std::uint64_t map_size, unsigned max_dbs);
-  int set_map_size(std::uint64_t bytes);
+  // 0 adopts the size another process set. Const: it changes LMDB's state, not the handle.
+  int set_map_size(std::uint64_t bytes) const;
   std::uint64_t map_size() const;
   MDB_env* get() const { return env_; }
 

@@ -63,9 +63,22 @@ struct store::impl {
     lmdb::txn txn;
     bool ok = false;
     explicit reader(const impl& i) : lock(i.resize_mutex) {
-      ok = txn.begin(i.env, true) == 0;
+      int rc = txn.begin(i.env, true);
+      if (rc == MDB_MAP_RESIZED) {
+        lock.unlock();
+        i.adopt_map_size();
+        lock.lock();
+        rc = txn.begin(i.env, true);
+      }
+      ok = rc == 0;
     }
   };
+
+  // Another process (a tool writing to the same environment) grew the map.
+  void adopt_map_size() const {
+    std::unique_lock<std::shared_mutex> lock(resize_mutex);
+    env.set_map_size(0);
+  }
 
   std::uint64_t read_counter(const lmdb::txn& t, const char* name) const {
     std::string_view v;
@@ -118,7 +131,7 @@ struct store::impl {
       res.example_ids.push_back(ex.id);
     }
     for (const auto& j : b.jobs)
-      if (int rc = h.jobs.put(t, j.id, encode(j)); rc != 0)
+      if (int rc = h.jobs.put(t, schema::job_key(j.id), encode(j)); rc != 0)
         return rc;
     for (const auto& in : b.attempts) {
       attempt_record a = in;
@@ -228,10 +241,25 @@ std::unique_ptr<store> store::open(const store_options& opts, std::string& error
   return s;
 }
 
+std::string invalid_reason(const write_batch& batch) {
+  for (const auto& j : batch.jobs)
+    if (j.id.empty())
+      return "job record without an id";
+  for (const auto& [name, value] : batch.meta)
+    if (name.empty() || name.size() > schema::key_part_max)
+      return "meta name must be 1.." + std::to_string(schema::key_part_max) + " bytes";
+  return {};
+}
+
 commit_result store::commit(const write_batch& batch) {
   commit_result res;
   if (batch.empty())
     return res;
+  if (auto why = invalid_reason(batch); !why.empty()) {
+    res.status = commit_status::failed;
+    res.message = "invalid write batch: " + why;
+    return res;
+  }
   auto& i = *impl_;
   std::lock_guard<std::mutex> guard(i.write_mutex);
   for (;;) {
@@ -241,6 +269,10 @@ commit_result store::commit(const write_batch& batch) {
       return res;
     }
     res.example_ids.clear();
+    if (rc == MDB_MAP_RESIZED) {
+      i.adopt_map_size();
+      continue;
+    }
     if (rc == MDB_MAP_FULL) {
       if (i.grow(res.message))
         continue;
@@ -322,17 +354,17 @@ page<example_record> store::list_examples(const example_filter& f, const std::st
   lmdb::cursor c;
   if (c.open(r.txn, f.user ? i.h.by_user : i.h.examples) != 0)
     return out;
-  if (start.empty() && f.user)
-    start = schema::by_user_prefix(*f.user);
+  const std::string prefix = f.user ? schema::by_user_prefix(*f.user) : std::string();
+  if (start.empty())
+    start = prefix;
   for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
     std::optional<example_record> ex;
     if (f.user) {
+      if (c.key().substr(0, prefix.size()) != prefix)
+        break;
       auto id = schema::by_user_id(c.key(), *f.user);
-      if (!id) {
-        if (c.key().substr(0, f.user->size() + 1) != schema::by_user_prefix(*f.user))
-          break;
+      if (!id)
         continue;
-      }
       ex = i.load_example(r.txn, *id);
     } else {
       example_record rec;
@@ -396,7 +428,7 @@ std::optional<job_record> store::get_job(const std::string& id) const {
   const auto& i = *impl_;
   impl::reader r(i);
   std::string_view v;
-  if (!r.ok || i.h.jobs.get(r.txn, id, v) != 0)
+  if (!r.ok || i.h.jobs.get(r.txn, schema::job_key(id), v) != 0)
     return std::nullopt;
   job_record j;
   if (!decode(v, j))

@@ -43,6 +43,11 @@ struct page {
   std::string error;       // non-empty when the cursor was malformed (items then empty)
 };
 
+// Why the store would refuse this batch as a whole (a job without id, an empty or
+// over-long meta name), or "" when it is writable. The archiver checks each request with
+// it so that one bad request cannot fail the group it would be committed with.
+std::string invalid_reason(const write_batch& batch);
+
 class store {
 public:
   // Opens (creating and migrating as needed). Returns nullptr and sets `error` on failure.

@@ -233,6 +233,24 @@ TEST_CASE("old attempts are trimmed after commits", "[archiver]") {
   CHECK(f.db->count_examples("") == 1);
 }
 
+TEST_CASE("an invalid request is refused alone and does not fail its group", "[archiver]") {
+  fixture f;
+  auto a = f.spawn_archiver(100, 10);
+  auto good = f.archive(a, examples(1));
+  auto bad_batch = examples(1);
+  bad_batch.jobs.push_back({}); // no id
+  auto bad = f.archive(a, bad_batch);
+  f.sched.run();
+  REQUIRE(bad->has_value());
+  CHECK((*bad)->status == store::commit_status::failed);
+  CHECK_FALSE(good->has_value());
+  f.sched.advance_time(10ms);
+  f.sched.run();
+  REQUIRE(good->has_value());
+  CHECK((*good)->status == store::commit_status::ok);
+  CHECK(f.db->count_examples("") == 1);
+}
+
 TEST_CASE("merge and split keep each request's share", "[archiver]") {
   auto a = examples(2);
   auto b = examples(0);

@@ -683,3 +683,34 @@ TEST_CASE("readers on other threads keep working while the map grows", "[store]"
   CHECK(reads > 0);
   CHECK_FALSE(went_backwards);
 }
+
+TEST_CASE("over-long users and job ids still get one bounded key each", "[store]") {
+  temp_dir dir;
+  auto db = open_store(dir.path);
+  const std::string long_user(2000, 'u');
+  const std::string other_long_user = std::string(1999, 'u') + "v";
+  job_record j;
+  j.id = std::string(1500, 'j');
+  write_batch b;
+  b.examples = {make_example(1, long_user), make_example(2, other_long_user)};
+  b.jobs = {j};
+  REQUIRE(db->commit(b).status == commit_status::ok);
+  CHECK(db->count_examples(long_user) == 1);
+  CHECK(db->count_examples(other_long_user) == 1);
+  example_filter f;
+  f.user = long_user;
+  auto p = db->list_examples(f, "", 10);
+  REQUIRE(p.items.size() == 1);
+  CHECK(p.items[0].user == long_user);
+  REQUIRE(db->get_job(j.id));
+  CHECK(db->get_job(j.id)->id == j.id);
+  CHECK(schema::key_part(long_user).size() <= schema::key_part_max);
+
+  write_batch bad;
+  bad.examples = {make_example(3)};
+  bad.jobs = {job_record{}};
+  auto res = db->commit(bad);
+  CHECK(res.status == commit_status::failed);
+  CHECK_THAT(res.message, Catch::Contains("without an id"));
+  CHECK(db->count_examples("") == 2);
+}
