@@ -16,6 +16,10 @@ namespace {
 
 constexpr std::uint64_t mib = 1024 * 1024;
 constexpr std::size_t scan_page = 256;
+// Records one list call may examine: a selective filter over a big table then returns a
+// short (even empty) page with a cursor instead of holding one read transaction (and
+// delaying a map resize) for the whole scan.
+constexpr std::size_t scan_budget = 4096;
 
 bool matches(const example_filter& f, const example_record& r) {
   return (!f.user || r.user == *f.user) && (!f.genre || r.genre == *f.genre)
@@ -357,7 +361,12 @@ page<example_record> store::list_examples(const example_filter& f, const std::st
   const std::string prefix = f.user ? schema::by_user_prefix(*f.user) : std::string();
   if (start.empty())
     start = prefix;
+  std::size_t scanned = 0;
   for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
+    if (++scanned > scan_budget) {
+      out.next_cursor = schema::to_hex(c.key());
+      break;
+    }
     std::optional<example_record> ex;
     if (f.user) {
       if (c.key().substr(0, prefix.size()) != prefix)
@@ -454,7 +463,12 @@ page<job_record> store::list_jobs(const job_filter& f, const std::string& cursor
   lmdb::cursor c;
   if (!r.ok || c.open(r.txn, i.h.jobs) != 0)
     return out;
+  std::size_t scanned = 0;
   for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
+    if (++scanned > scan_budget) {
+      out.next_cursor = schema::to_hex(c.key());
+      break;
+    }
     job_record j;
     if (!decode(c.value(), j) || !matches(f, j))
       continue;

@@ -36,6 +36,8 @@ struct job_filter {
   std::optional<std::string> state;
 };
 
+// A page may hold fewer than `limit` items (even none) and still have a next_cursor when
+// the filter is selective: each call examines a bounded number of records.
 template <class T>
 struct page {
   std::vector<T> items;

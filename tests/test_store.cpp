@@ -714,3 +714,28 @@ TEST_CASE("over-long users and job ids still get one bounded key each", "[store]
   CHECK_THAT(res.message, Catch::Contains("without an id"));
   CHECK(db->count_examples("") == 2);
 }
+
+TEST_CASE("a selective filter pages through a big table in bounded steps", "[store]") {
+  temp_dir dir;
+  auto db = open_store(dir.path);
+  write_batch b;
+  for (int n = 0; n < 5000; ++n) {
+    auto e = make_example(n);
+    e.output = "short";
+    e.genre = n == 4900 ? "rare" : "common";
+    b.examples.push_back(e);
+  }
+  REQUIRE(db->commit(b).status == commit_status::ok);
+  example_filter f;
+  f.genre = "rare";
+  auto first = db->list_examples(f, "", 10);
+  CHECK(first.items.empty());           // the first 4096 records hold no match...
+  REQUIRE_FALSE(first.next_cursor.empty()); // ...but there is more to look at
+  auto second = db->list_examples(f, first.next_cursor, 10);
+  REQUIRE(second.items.size() == 1);
+  CHECK(second.items[0].id == 4901);
+  CHECK(second.next_cursor.empty());
+  std::size_t seen = 0;
+  db->for_each_example(f, [&](const example_record&) { return ++seen, true; });
+  CHECK(seen == 1);
+}
