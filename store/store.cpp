@@ -4,6 +4,7 @@
 #include "store/lmdb.hpp"
 #include "store/schema.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
