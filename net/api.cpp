@@ -1,10 +1,14 @@
 #include "net/api.hpp"
 
+#include "store/codec.hpp"
+#include "store/export.hpp"
+#include "store/history.hpp"
 #include "store/store.hpp"
 #include "training/element.hpp"
 #include "training/genres.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/blocking_actor.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include <rapidjson/document.h>
@@ -12,7 +16,9 @@
 #include <rapidjson/writer.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
+#include <optional>
 
 namespace zega::net {
 
@@ -241,6 +247,168 @@ std::uint64_t last_event_id_of(const server_request& req) {
   }
 }
 
+// Store reads that may scan many records run on their own thread (a detached actor, so
+// the actor system waits for it at shutdown) instead of the io thread.
+template <class F>
+void off_io(const api_context& ctx, F fn) {
+  ctx.system->spawn<caf::detached>([fn](caf::blocking_actor*) { fn(); });
+}
+
+// Reads the common example filters from the query; false (and `error`) on a bad value.
+bool example_filter_from(const std::string& query, store::example_filter& f, std::string& error) {
+  std::string v;
+  if (query_param(query, "user_id", v) || query_param(query, "user", v))
+    f.user = v;
+  if (query_param(query, "genre", v)) {
+    if (!training::find_genre(v)) {
+      error = "genre: unknown genre \"" + v + "\"";
+      return false;
+    }
+    f.genre = training::find_genre(v)->name;
+  }
+  if (query_param(query, "element", v)) {
+    if (!training::element_from_string(v)) {
+      error = "element: expected scene, character, dialogue or setting, got \"" + v + "\"";
+      return false;
+    }
+    f.element = v;
+  }
+  if (query_param(query, "min_quality", v)) {
+    char* end = nullptr;
+    double q = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || q < 0 || q > 10) {
+      error = "min_quality: expected a number from 0 to 10, got \"" + v + "\"";
+      return false;
+    }
+    f.min_quality = q;
+  }
+  for (const char* key : {"from", "to"}) {
+    if (!query_param(query, key, v))
+      continue;
+    char* end = nullptr;
+    long long ms = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || ms < 0) {
+      error = std::string(key) + ": expected Unix milliseconds, got \"" + v + "\"";
+      return false;
+    }
+    (std::string(key) == "from" ? f.from_ms : f.to_ms) = ms;
+  }
+  return true;
+}
+
+bool limit_from(const std::string& query, std::size_t& limit, std::string& error) {
+  std::string v;
+  if (!query_param(query, "limit", v))
+    return true;
+  char* end = nullptr;
+  long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || n < 1 || n > 1000) {
+    error = "limit: expected an integer from 1 to 1000, got \"" + v + "\"";
+    return false;
+  }
+  limit = static_cast<std::size_t>(n);
+  return true;
+}
+
+void get_history(const api_context& ctx, const server_request& req, const responder& res) {
+  store::example_filter ef;
+  std::string error;
+  std::size_t limit = 50;
+  if (!example_filter_from(req.query, ef, error) || !limit_from(req.query, limit, error)) {
+    respond_error(res, 400, "bad_request", error);
+    return;
+  }
+  store::job_filter jf;
+  jf.user = ef.user;
+  jf.from_ms = ef.from_ms;
+  jf.to_ms = ef.to_ms;
+  std::string cursor;
+  query_param(req.query, "cursor", cursor);
+  auto page = ctx.db->list_jobs(jf, cursor, limit);
+  if (!page.error.empty()) {
+    respond_error(res, 400, "bad_request", "cursor: " + page.error);
+    return;
+  }
+  res.respond(200, json_type, store::history_json(page));
+}
+
+void get_examples(const api_context& ctx, const server_request& req, const responder& res) {
+  store::example_filter f;
+  std::string error;
+  std::size_t limit = 50;
+  if (!example_filter_from(req.query, f, error) || !limit_from(req.query, limit, error)) {
+    respond_error(res, 400, "bad_request", error);
+    return;
+  }
+  std::string cursor;
+  query_param(req.query, "cursor", cursor);
+  auto page = ctx.db->list_examples(f, cursor, limit);
+  if (!page.error.empty()) {
+    respond_error(res, 400, "bad_request", "cursor: " + page.error);
+    return;
+  }
+  std::string body = "{\"examples\":[";
+  for (std::size_t i = 0; i < page.items.size(); ++i)
+    body += (i ? "," : "") + store::encode(page.items[i]);
+  body += "],\"count\":" + std::to_string(page.items.size()) + ",\"next_cursor\":"
+          + (page.next_cursor.empty() ? "null" : "\"" + page.next_cursor + "\"") + "}";
+  res.respond(200, json_type, body);
+}
+
+void get_export(const api_context& ctx, const server_request& req, const responder& res) {
+  store::export_options opts;
+  std::string error, v;
+  if (!example_filter_from(req.query, opts.filter, error)) {
+    respond_error(res, 400, "bad_request", error);
+    return;
+  }
+  if (query_param(req.query, "format", v)) {
+    auto fmt = store::parse_export_format(v);
+    if (!fmt) {
+      respond_error(res, 400, "bad_request", "format: expected openai or zega, got \"" + v + "\"");
+      return;
+    }
+    opts.format = *fmt;
+  }
+  if (query_param(req.query, "validation_fraction", v)) {
+    char* end = nullptr;
+    double frac = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || frac < 0 || frac > 1) {
+      respond_error(res, 400, "bad_request",
+                    "validation_fraction: expected a number from 0 to 1, got \"" + v + "\"");
+      return;
+    }
+    opts.validation_fraction = frac;
+  }
+  if (query_param(req.query, "split", v)) {
+    auto split = store::parse_export_split(v);
+    if (!split) {
+      respond_error(res, 400, "bad_request",
+                    "split: expected all, train or validation, got \"" + v + "\"");
+      return;
+    }
+    opts.split = *split;
+  }
+  const store::store* db = ctx.db;
+  res.start_stream(200, "application/x-ndjson",
+                   {{"content-disposition", "attachment; filename=\"zega-dataset.jsonl\""}});
+  off_io(ctx, [db, opts, res] {
+    std::string chunk;
+    auto flush = [&] {
+      res.write(std::move(chunk));
+      chunk.clear();
+      return res.wait_writable();
+    };
+    auto result = store::export_jsonl(*db, opts, [&](std::string_view line) {
+      chunk.append(line.data(), line.size());
+      return chunk.size() < 64 * 1024 || flush();
+    });
+    if (!result.stopped && !chunk.empty())
+      flush();
+    res.finish();
+  });
+}
+
 } // namespace
 
 std::string error_body(const std::string& code, const std::string& message) {
@@ -418,6 +586,20 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     } else {
       respond_error(res, 404, "not_found", "no route for " + p);
     }
+  } else if (p == "/history") {
+    if (only({"GET"}))
+      get_history(ctx, req, res);
+  } else if (p == "/history/stats") {
+    if (only({"GET"})) {
+      const store::store* db = ctx.db;
+      off_io(ctx, [db, res] { res.respond(200, json_type, store::stats_json(*db)); });
+    }
+  } else if (p == "/examples") {
+    if (only({"GET"}))
+      get_examples(ctx, req, res);
+  } else if (p == "/export") {
+    if (only({"GET"}))
+      get_export(ctx, req, res);
   } else if (p.rfind("/providers/", 0) == 0 && p.size() > 17
              && p.compare(p.size() - 6, 6, "/probe") == 0) {
     if (only({"POST"}))
