@@ -508,7 +508,11 @@ call_result classify_transport(const endpoint& ep, const transport_error& err) {
     case transport_error_kind::cancelled: text = "call cancelled" + where; break;
     case transport_error_kind::none: text = "call failed without a response" + where; break;
   }
-  if (!err.message.empty() && err.kind != transport_error_kind::bad_url)
+  // The client's own text only adds something where the cause has many shapes.
+  const bool detail_helps = err.kind == transport_error_kind::tls || err.kind == transport_error_kind::dns
+                            || err.kind == transport_error_kind::protocol
+                            || err.kind == transport_error_kind::none;
+  if (detail_helps && !err.message.empty())
     text += " (" + err.message + ")";
   r.error_code = to_string(err.kind);
   r.message = operator_message(ep, text);
