@@ -191,6 +191,17 @@ TEST_CASE("rate headers correct the limits and hold the provider until a reset",
   CHECK_FALSE(lim.check(t0, 2000, t0 + one_day).allowed);
   CHECK(lim.check(t0, 1000, t0 + one_day).allowed);
 
+  // Usage the provider reports with a reset hint stops counting at that reset.
+  rate_limiter lim4(l);
+  net::rate_info with_reset = info;
+  with_reset.reset_tokens_s = 7.66;
+  lim4.apply_headers(with_reset, t0);
+  CHECK(lim4.tokens_last_minute(t0) == 5000);
+  const auto late = lim4.check(t0, 2000, t0 + one_day);
+  CHECK(late.blocked_by == limit_kind::tpm);
+  CHECK(late.next_free == t0 + 7660 * one_ms);
+  CHECK(lim4.tokens_last_minute(t0 + 7660 * one_ms) == 0);
+
   // Configured limits stricter than the reported ones win.
   limits strict;
   strict.tpm = 3000;
