@@ -116,14 +116,11 @@ public:
   // configured and reported wins), usage it counted that we did not (a synthetic entry that
   // stops counting at the provider's reset), and "0 tokens remaining until reset" (a hold).
   void apply_headers(const net::rate_info& info, time_ns now);
-  // No call before `until` (keeps the later of the current and the new hold).
-  void hold_until(time_ns until);
-
   // Starts a new UTC day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
   const day_usage& today() const { return today_; }
 
-  const limits& configured() const { return configured_; }
+  // Configured limits corrected by what the provider reported.
   limits effective() const;
   int in_flight() const { return static_cast<int>(in_flight_.size()); }
   long requests_last_minute(time_ns now) const { return rpm_.used(now); }
@@ -133,6 +130,9 @@ public:
   time_ns in_flight_estimate(time_ns now) const;
 
 private:
+  // No call before `until` (keeps the later of the current and the new hold).
+  void hold_until(time_ns until);
+
   struct call {
     std::uint64_t id;
     time_ns sent;

@@ -119,6 +119,19 @@ caf::behavior view_recorder(caf::event_based_actor*, std::vector<provider_view>*
   return {[views](avail_atom, const provider_view& v) { views->push_back(v); }};
 }
 
+// Small probe actors that capture one reply each.
+void generate_probe(caf::event_based_actor* self, provider_actor p, std::uint64_t id,
+                    std::vector<gen_outcome>* out) {
+  self->request(p, caf::infinite, generate_atom::value, task(id))
+    .then([out](const gen_outcome& o) { out->push_back(o); });
+}
+
+void status_probe(caf::event_based_actor* self, provider_actor p,
+                  std::vector<provider_status>* out) {
+  self->request(p, caf::infinite, status_atom::value)
+    .then([out](const provider_status& s) { out->push_back(s); });
+}
+
 struct fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys;
@@ -204,20 +217,12 @@ struct fixture {
 
   // Like generate, but the outcome may come later (a held upstream call).
   void send_generate(const provider_actor& p, std::uint64_t id) {
-    auto* out = &outcomes;
-    sys.spawn([p, id, out](caf::event_based_actor* self) {
-      self->request(p, caf::infinite, generate_atom::value, task(id))
-        .then([out](const gen_outcome& o) { out->push_back(o); });
-    });
+    sys.spawn(generate_probe, p, id, &outcomes);
     sched.run();
   }
 
   provider_status status(const provider_actor& p) {
-    auto* out = &statuses;
-    sys.spawn([p, out](caf::event_based_actor* self) {
-      self->request(p, caf::infinite, status_atom::value)
-        .then([out](const provider_status& s) { out->push_back(s); });
-    });
+    sys.spawn(status_probe, p, &statuses);
     sched.run();
     REQUIRE(!statuses.empty());
     return statuses.back();
