@@ -65,10 +65,19 @@ const std::vector<std::string_view> openers{
   "sure", "certainly", "of course", "absolutely", "okay", "ok", "great", "here's", "here is",
   "here’s", "below is", "as requested", "i've written", "i have written", "alright"};
 
-// Nouns that show a colon-terminated opener announces the content rather than starting it.
-const std::vector<std::string_view> announce_nouns{
-  "scene", "character", "dialogue", "setting", "story", "example", "profile", "description",
-  "version", "piece", "text", "conversation", "what i", "passage"};
+// Words that show an opener announces the content ("Here's a scene:") rather than starting
+// it ("Okay, she thought: run.").
+const std::vector<std::string_view> announce_words{
+  "here", "here's", "here’s", "below", "scene", "character", "dialogue", "setting",
+  "story", "example", "profile", "description", "version", "piece", "conversation", "passage"};
+
+bool announces(std::string_view lowered) {
+  for (const auto& w : lower_words(lowered))
+    for (auto a : announce_words)
+      if (w == a || w == std::string(a) + "s")
+        return true;
+  return false;
+}
 
 bool starts_with_opener(std::string_view lowered) {
   for (auto o : openers)
@@ -91,14 +100,12 @@ std::size_t chatter_prefix(std::string_view line) {
   const auto colon = l.find(':');
   if (colon != std::string::npos) {
     const std::string prefix = l.substr(0, colon);
-    const bool announces = std::any_of(announce_nouns.begin(), announce_nouns.end(),
-                                       [&](auto n) { return contains(prefix, n); });
-    if (announces && word_count(prefix) <= 15)
+    if (announces(prefix) && word_count(prefix) <= 15)
       return offset + colon + 1;
   }
   const auto words = word_count(l);
   const bool exclaims_alone = words <= 3 && (l.back() == '!' || l.back() == '.');
-  if (exclaims_alone || (words <= 14 && contains(l, "here")))
+  if (exclaims_alone || (words <= 14 && announces(l)))
     return line.size();
   return 0;
 }
