@@ -230,6 +230,16 @@ TEST_CASE("rubric: dialogue lines and report JSON", "[training]") {
   CHECK(six.lines == 6);
   CHECK(six.score >= 8.0);
 
+  const auto accented = score(element::dialogue,
+                              "Émile: Is the ferry late again?\nZoë: It is always late.\n"
+                              "Émile: Then we walk along the river.\nZoë: In this rain?\n"
+                              "Émile: You have a better idea, I suppose.\nZoë: Always.",
+                              false);
+  CHECK(accented.parts[1].score == Approx(2.0));
+  CHECK(score(element::dialogue, "", false).score == 0.0);
+  CHECK(score(element::dialogue, "(aside): hm.\n: no name.", false).lines == 2);
+  CHECK(score(element::scene, "  \n\n ", true).score == 0.0);
+
   const std::string json = six.to_json();
   CHECK(json.find("\"score\":") != std::string::npos);
   for (const char* part : {"length", "structure", "variety", "repetition", "clean", "truncation"})

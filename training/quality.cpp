@@ -165,7 +165,11 @@ std::string speaker_of(std::string_view line) {
   auto name = trim(t.substr(0, colon));
   if (const auto paren = name.find('('); paren != std::string_view::npos && name.back() == ')')
     name = trim(name.substr(0, paren));
-  if (name.empty() || std::isupper(static_cast<unsigned char>(name.front())) == 0)
+  if (name.empty())
+    return {};
+  const auto initial = static_cast<unsigned char>(name.front());
+  // Bytes >= 0x80 start UTF-8 letters ("Émile"); their case is not checked.
+  if (std::isupper(initial) == 0 && initial < 0x80)
     return {};
   if (!std::all_of(name.begin(), name.end(), [](char c) { return name_byte(c); }))
     return {};
@@ -569,6 +573,7 @@ quality_report score(element e, std::string_view text, bool truncated) {
   const bool too_short = e == element::dialogue ? s.speaker_lines < t.lines_min - 2
                                                 : r.words < t.words_min / 2;
   const std::vector<std::pair<std::size_t, double>> caps{
+    {0, r.words == 0 ? 0.0 : 10.0},
     {0, r.words > t.words_max ? 6.0 : 10.0},
     {0, too_short ? 6.0 : 10.0},
     {3, repetitive(cleaned, s) ? 5.0 : 10.0},
