@@ -15,7 +15,7 @@ namespace {
 using self_ptr = provider_actor::stateful_pointer<provider_actor_state>;
 
 // Archiver replies arrive after a group commit; this only bounds a stuck archiver.
-constexpr auto archive_timeout = std::chrono::seconds(30);
+constexpr auto archive_timeout = std::chrono::seconds(10);
 
 rate::time_ns now_ns(self_ptr self) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -92,6 +92,8 @@ struct availability {
   // When next_free comes from a clock-driven limit (a tick is worth scheduling there),
   // rather than from waiting for a call in flight or a health probe.
   rate::time_ns timed_until = 0;
+  // Blocked until a call in flight finishes (its end is pushed; next_free is a guess).
+  bool waits_for_call = false;
   std::string reason;
 };
 
@@ -107,6 +109,8 @@ availability check(self_ptr self, long tokens) {
   const auto now = now_ns(self);
   const auto g = st.health.check(now);
   const auto a = st.limiter.check(now, tokens, day_end(self));
+  // Only a real future time: `now` itself would make every view differ from the last.
+  const rate::time_ns limit_free = a.next_free > now ? a.next_free : 0;
   if (g.state == rate::health_state::broken || g.state == rate::health_state::unreachable) {
     av.state = to_provider_state(g.state);
     av.allowed = false;
@@ -117,11 +121,13 @@ availability check(self_ptr self, long tokens) {
   if (!g.allowed) {
     av.state = to_provider_state(g.state);
     av.allowed = false;
-    av.next_free = std::max(g.until, a.next_free);
-    if (g.until == 0) // half-open trial in flight: ends with that call
-      av.next_free = std::max(av.next_free, st.limiter.in_flight_estimate(now));
-    else
+    av.next_free = std::max(g.until, limit_free);
+    if (g.until == 0) { // half-open trial in flight: ends with that call
+      av.waits_for_call = true;
+      av.next_free = std::max(av.next_free, st.limiter.expected_slot());
+    } else {
       av.timed_until = av.next_free;
+    }
     switch (g.state) {
       case rate::health_state::open:
         av.reason = "circuit open after " +
@@ -143,9 +149,12 @@ availability check(self_ptr self, long tokens) {
   if (!a.allowed) {
     av.state = provider_state::busy;
     av.allowed = false;
-    av.next_free = a.next_free;
-    if (a.next_free > now) av.timed_until = a.next_free;
-    if (a.in_flight_full) av.next_free = std::max(av.next_free, st.limiter.in_flight_estimate(now));
+    av.next_free = limit_free;
+    av.timed_until = limit_free;
+    if (a.in_flight_full) {
+      av.waits_for_call = true;
+      av.next_free = std::max(av.next_free, st.limiter.expected_slot());
+    }
     av.reason = std::string("at limit: ") + rate::to_string(a.blocked_by);
     return av;
   }
@@ -275,6 +284,8 @@ gen_outcome refusal(self_ptr self, const gen_task& task, const availability& av)
   }
   out.result.message = av.reason;
   out.busy_until = av.next_free;
+  if (av.waits_for_call)
+    out.busy_until = std::max(out.busy_until, st.limiter.in_flight_estimate(now_ns(self)));
   return out;
 }
 

@@ -248,10 +248,13 @@ limits rate_limiter::effective() const {
   return l;
 }
 
+time_ns rate_limiter::expected_slot() const {
+  return in_flight_.empty() ? 0 : in_flight_.front().sent + avg_latency_;
+}
+
 time_ns rate_limiter::in_flight_estimate(time_ns now) const {
-  time_ns t = now + one_ms;
-  if (!in_flight_.empty()) t = std::max(t, in_flight_.front().sent + avg_latency_);
-  return t;
+  const time_ns expected = expected_slot();
+  return expected > now ? expected : now + avg_latency_;
 }
 
 // --- backoff and circuit ----------------------------------------------------------------

@@ -126,7 +126,11 @@ public:
   long requests_last_minute(time_ns now) const { return rpm_.used(now); }
   long tokens_last_minute(time_ns now) const { return tpm_.used(now); }
   // When an in-flight slot is expected to free up: the oldest call's start plus the
-  // average latency seen so far (at least `now` + 1 ms).
+  // average latency seen so far. Stable while nothing changes (so a view built from it is
+  // not re-pushed on every look), but may lie in the past for a slow call.
+  time_ns expected_slot() const;
+  // The same as a time to come back: a call already slower than average is given another
+  // average latency from `now`.
   time_ns in_flight_estimate(time_ns now) const;
 
 private:

@@ -290,6 +290,7 @@ TEST_CASE_METHOD(fixture, "a call that cannot be sent now is answered busy at on
   auto c = groq_config();
   c.limits.max_in_flight = 1;
   auto p = spawn_provider(c, deps());
+  subscribe(p);
   up->hold = true;
   send_generate(p, 1);
   CHECK(outcomes.empty());
@@ -299,17 +300,29 @@ TEST_CASE_METHOD(fixture, "a call that cannot be sent now is answered busy at on
   CHECK(outcomes[0].result.cls == net::outcome_class::busy);
   CHECK(outcomes[0].busy_until > now());
   CHECK(up->calls.size() == 1);
-  advance(1500ms);
+  CHECK(views.back().state == provider_state::busy);
+  CHECK(views.back().in_flight == 1);
+  const auto pushed = views.size();
+  // Slower than the average latency: callers are sent away into the future, and the
+  // subscribers are not bothered again while nothing changed.
+  advance(5s);
+  send_generate(p, 3);
+  REQUIRE(outcomes.size() == 2);
+  CHECK(outcomes[1].result.cls == net::outcome_class::busy);
+  CHECK(outcomes[1].busy_until > now());
+  CHECK(views.size() == pushed);
   up->held.front()(openai_ok());
   up->held.clear();
   sched.run();
-  REQUIRE(outcomes.size() == 2);
-  CHECK(outcomes[1].task_id == 1);
-  CHECK(outcomes[1].result.cls == net::outcome_class::ok);
-  CHECK(outcomes[1].result.text == "Once upon a time.");
-  CHECK(outcomes[1].latency_us == 1'500'000);
+  REQUIRE(outcomes.size() == 3);
+  CHECK(outcomes[2].task_id == 1);
+  CHECK(outcomes[2].result.cls == net::outcome_class::ok);
+  CHECK(outcomes[2].result.text == "Once upon a time.");
+  CHECK(outcomes[2].latency_us == 5'000'000);
+  CHECK(views.back().state == provider_state::available);
+  CHECK(views.back().in_flight == 0);
   up->hold = false;
-  CHECK(generate(p, 3).result.cls == net::outcome_class::ok);
+  CHECK(generate(p, 4).result.cls == net::outcome_class::ok);
 }
 
 TEST_CASE_METHOD(fixture, "a 429 with retry-after cools the provider down for that long",

@@ -141,7 +141,11 @@ TEST_CASE("in-flight and minimum interval limits", "[rate]") {
   CHECK(adm.in_flight_full);
   CHECK(adm.blocked_by == limit_kind::in_flight);
   CHECK(adm.next_free == t0 + 2 * one_s);
-  CHECK(lim.in_flight_estimate(t0 + 2 * one_s) > t0 + 2 * one_s);
+  // Default average latency 2 s: the first call should end at t0 + 2 s, so a caller now
+  // is told to come back one more average latency later; the view's guess stays put.
+  CHECK(lim.expected_slot() == t0 + 2 * one_s);
+  CHECK(lim.in_flight_estimate(t0 + 2 * one_s) == t0 + 4 * one_s);
+  CHECK(lim.in_flight_estimate(t0 + one_s) == t0 + 2 * one_s);
   lim.on_finish(a, t0 + 2 * one_s, 10);
   CHECK(lim.in_flight() == 1);
   CHECK(lim.check(t0 + 2 * one_s, 10, t0 + one_day).allowed);
