@@ -14,11 +14,13 @@
 #include <openssl/x509_vfy.h>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <future>
 #include <map>
@@ -132,9 +134,14 @@ struct client_core {
       return {};
     }
     if (!ca_file.empty()) {
+      // OpenSSL reports a missing file only as a generic error; say what is wrong.
+      if (::access(ca_file.c_str(), R_OK) != 0) {
+        error = "cannot read CA file " + ca_file + ": " + std::strerror(errno);
+        return {};
+      }
       ctx->load_verify_file(ca_file, ec);
       if (ec) {
-        error = "cannot load CA file " + ca_file + ": " + ec.message();
+        error = "cannot load CA file " + ca_file + " (not PEM certificates?)";
         return {};
       }
     }
@@ -269,17 +276,19 @@ private:
   }
 
   void on_resolved(const tcp::resolver::results_type& results) {
-    conn_ = std::make_shared<connection>();
+    auto conn = std::make_shared<connection>();
     if (url_.tls) {
       std::string error;
-      conn_->tls_ctx = core_->tls_context(limits_.ca_file, error);
-      if (!conn_->tls_ctx)
+      conn->tls_ctx = core_->tls_context(limits_.ca_file, error);
+      if (!conn->tls_ctx)
         return fail(kind::tls, error);
-      conn_->tls.emplace(core_->io, *conn_->tls_ctx);
-      configure_tls();
+      conn->tls.emplace(core_->io, *conn->tls_ctx);
     } else {
-      conn_->plain.emplace(core_->io);
+      conn->plain.emplace(core_->io);
     }
+    conn_ = std::move(conn);
+    if (url_.tls)
+      configure_tls();
     asio::async_connect(conn_->socket(), results,
                         [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
                           self->on_connected(ec);
