@@ -10,6 +10,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -19,6 +20,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <exception>
@@ -83,9 +85,11 @@ struct connection {
 
 // Pool and TLS contexts; touched only on the io thread.
 struct client_core {
-  explicit client_core(asio::io_context& ctx) : io(ctx) {}
+  client_core(asio::io_context& ctx, proxy_config proxy_settings)
+    : io(ctx), proxy(std::move(proxy_settings)) {}
 
   asio::io_context& io;
+  const proxy_config proxy;
   std::atomic<std::size_t> opened{0};
   std::map<std::string, std::vector<std::shared_ptr<connection>>> idle;
   std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts; // by ca_file
@@ -151,6 +155,30 @@ struct client_core {
   }
 };
 
+std::string base64(const std::string& raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(raw.data()),
+                          static_cast<int>(raw.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  auto begin = s.find_first_not_of(" \t");
+  if (begin == std::string::npos)
+    return {};
+  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
+}
+
+std::string env_or(const char* upper, const char* lower_name) {
+  if (const char* v = std::getenv(upper); v && *v)
+    return v;
+  if (const char* v = std::getenv(lower_name); v && *v)
+    return v;
+  return {};
+}
+
 bool is_ip_literal(const std::string& host) {
   error_code ec;
   asio::ip::make_address(host, ec);
@@ -202,6 +230,13 @@ public:
     }
     bool v6 = url_.host.find(':') != std::string::npos;
     where_ = (v6 ? "[" + url_.host + "]" : url_.host) + ":" + url_.port;
+    const auto& proxy = core_->proxy;
+    via_proxy_ = url_.tls && (!proxy.host.empty() || !proxy.error.empty())
+                 && !proxy.bypass(url_.host);
+    if (via_proxy_ && !proxy.error.empty()) {
+      fail(kind::bad_url, "cannot reach " + where_ + ": " + proxy.error);
+      return;
+    }
     key_ = (url_.tls ? "https|" : "http|") + url_.host + "|" + url_.port + "|" + limits_.ca_file;
     try {
       build_wire_request(v6);
@@ -264,13 +299,16 @@ private:
   void connect() {
     reused_ = false;
     arm_phase(limits_.connect_ms, kind::connect_timeout, "connect to");
+    const auto& host = via_proxy_ ? core_->proxy.host : url_.host;
+    const auto& port = via_proxy_ ? core_->proxy.port : url_.port;
     resolver_.async_resolve(
-        url_.host, url_.port,
+        host, port,
         [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type results) {
           if (self->finished_)
             return;
           if (ec)
-            return self->fail(kind::dns, "cannot resolve " + self->where_ + ": " + ec.message());
+            return self->fail(kind::dns,
+                              "cannot resolve " + self->peer() + ": " + ec.message());
           self->on_resolved(results);
         });
   }
@@ -320,15 +358,65 @@ private:
       return;
     if (ec) {
       // Refused, unreachable and similar all mean nothing answered at that address.
-      return fail(kind::connection_refused, "cannot connect to " + where_ + ": " + ec.message());
+      return fail(kind::connection_refused, "cannot connect to " + peer() + ": " + ec.message());
     }
     ++core_->opened;
     error_code ignored;
     conn_->socket().set_option(tcp::no_delay(true), ignored);
-    if (url_.tls)
+    if (via_proxy_)
+      open_tunnel();
+    else if (url_.tls)
       handshake();
     else
       send();
+  }
+
+  // "proxy host:port for host:port" while talking to the proxy, else the target's host:port.
+  std::string peer() const {
+    if (!via_proxy_)
+      return where_;
+    return "proxy " + core_->proxy.host + ":" + core_->proxy.port + " for " + where_;
+  }
+
+  // Runs under the connect deadline: the tunnel is part of reaching the server.
+  void open_tunnel() {
+    tunnel_req_.method(http::verb::connect);
+    tunnel_req_.version(11);
+    tunnel_req_.target(where_);
+    tunnel_req_.set(http::field::host, where_);
+    if (!core_->proxy.user_info.empty())
+      tunnel_req_.set(http::field::proxy_authorization,
+                      "Basic " + base64(core_->proxy.user_info));
+    http::async_write(conn_->socket(), tunnel_req_,
+                      [self = shared_from_this()](const error_code& ec, std::size_t) {
+                        if (self->finished_)
+                          return;
+                        if (ec)
+                          return self->fail(kind::connection_refused,
+                                            "cannot open a tunnel via " + self->peer() + ": "
+                                                + ec.message());
+                        self->read_tunnel_reply();
+                      });
+  }
+
+  void read_tunnel_reply() {
+    tunnel_parser_.emplace();
+    tunnel_parser_->skip(true); // a CONNECT reply has no body; the tunnel follows the header
+    http::async_read_header(
+        conn_->socket(), conn_->buffer, *tunnel_parser_,
+        [self = shared_from_this()](const error_code& ec, std::size_t) {
+          if (self->finished_)
+            return;
+          if (ec)
+            return self->fail(kind::connection_refused, "cannot open a tunnel via "
+                                                            + self->peer() + ": " + ec.message());
+          unsigned status = self->tunnel_parser_->get().result_int();
+          if (status / 100 != 2 || self->conn_->buffer.size() != 0)
+            return self->fail(kind::connection_refused, "tunnel via " + self->peer()
+                                                            + " refused with status "
+                                                            + std::to_string(status));
+          self->handshake();
+        });
   }
 
   void handshake() {
@@ -480,10 +568,13 @@ private:
   unsigned phase_id_ = 0; // lets a timer that fired just before re-arming be ignored
   std::shared_ptr<connection> conn_;
   http::request<http::string_body> wire_;
+  http::request<http::empty_body> tunnel_req_;
+  std::optional<http::response_parser<http::empty_body>> tunnel_parser_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::vector<char> piece_;
   http_response response_;
   bool head_ = false;
+  bool via_proxy_ = false;
   bool reused_ = false;
   bool retried_ = false;
   bool finished_ = false;
@@ -491,12 +582,83 @@ private:
 
 } // namespace
 
+bool proxy_config::bypass(const std::string& target_host) const {
+  std::string host = lower(target_host);
+  for (const auto& raw : no_proxy) {
+    std::string entry = lower(raw);
+    if (entry == "*")
+      return true;
+    if (!entry.empty() && entry.front() == '.')
+      entry.erase(0, 1);
+    if (entry.empty())
+      continue;
+    if (host == entry)
+      return true;
+    auto cut = host.size() - entry.size(); // subdomain: "<label>." + entry
+    if (host.size() > entry.size() && host.compare(cut, entry.size(), entry) == 0
+        && host[cut - 1] == '.')
+      return true;
+  }
+  return false;
+}
+
+proxy_config parse_proxy_config(const std::string& https_proxy, const std::string& no_proxy) {
+  proxy_config config;
+  std::string::size_type start = 0;
+  while (start <= no_proxy.size()) {
+    auto comma = no_proxy.find(',', start);
+    auto entry = trim(no_proxy.substr(start, comma == std::string::npos ? std::string::npos
+                                                                          : comma - start));
+    if (!entry.empty())
+      config.no_proxy.push_back(entry);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  std::string rest = trim(https_proxy);
+  if (rest.empty())
+    return config;
+  // The proxy URL may carry credentials, so no message quotes it.
+  if (auto scheme = rest.find("://"); scheme != std::string::npos) {
+    if (lower(rest.substr(0, scheme)) != "http") {
+      config.error = "HTTPS_PROXY must be an http:// proxy";
+      return config;
+    }
+    rest.erase(0, scheme + 3);
+  }
+  rest = rest.substr(0, rest.find('/'));
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    config.user_info = rest.substr(0, at);
+    rest.erase(0, at + 1);
+  }
+  auto colon = rest.rfind(':');
+  auto bracket = rest.rfind(']');
+  bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  url_parts parts;
+  if (!parse_url("http://" + rest + (has_port ? "" : ":1080") + "/", parts)) {
+    config.error = "HTTPS_PROXY is not a usable host:port";
+    config.user_info.clear();
+    return config;
+  }
+  config.host = parts.host;
+  config.port = parts.port;
+  return config;
+}
+
+proxy_config proxy_from_environment() {
+  return parse_proxy_config(env_or("HTTPS_PROXY", "https_proxy"),
+                            env_or("NO_PROXY", "no_proxy"));
+}
+
 struct http_client::impl : client_core {
   using client_core::client_core;
 };
 
-http_client::http_client(io_runtime& io)
-  : impl_(std::make_shared<impl>(*static_cast<asio::io_context*>(io.native()))) {}
+http_client::http_client(io_runtime& io) : http_client(io, proxy_from_environment()) {}
+
+http_client::http_client(io_runtime& io, proxy_config proxy)
+  : impl_(std::make_shared<impl>(*static_cast<asio::io_context*>(io.native()),
+                                 std::move(proxy))) {}
 
 http_client::~http_client() {
   // In-flight exchanges keep the core alive; only the idle pool is ours to close.
@@ -528,7 +690,13 @@ http_result blocking_request(http_client& client, http_request req, client_limit
       std::move(req), std::move(limits),
       [promise](http_result result) { promise->set_value(std::move(result)); },
       std::move(on_chunk));
-  return future.get();
+  try {
+    return future.get();
+  } catch (const std::future_error&) {
+    // The runtime was torn down with the request still queued: the callback never ran.
+    return transport_error{transport_error_kind::cancelled,
+                           "the io runtime stopped before the request finished"};
+  }
 }
 
 } // namespace zega::net

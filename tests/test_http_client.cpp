@@ -19,7 +19,7 @@ namespace {
 
 struct client_fixture {
   io_runtime io;
-  http_client client{io};
+  http_client client{io, proxy_config{}}; // hermetic: ignore any HTTPS_PROXY
   client_fixture() { io.start(); }
 };
 
@@ -322,4 +322,54 @@ TEST_CASE("a non-http reply is a protocol error", "[client]") {
   client_fixture f;
   auto err = expect_error(blocking_request(f.client, get(server.url())));
   CHECK(err.kind == transport_error_kind::protocol);
+}
+
+TEST_CASE("proxy settings parse like curl's HTTPS_PROXY and NO_PROXY", "[client]") {
+  auto full = parse_proxy_config("http://user:pw@proxy.local:3128/", "");
+  CHECK(full.error.empty());
+  CHECK(full.host == "proxy.local");
+  CHECK(full.port == "3128");
+  CHECK(full.user_info == "user:pw");
+
+  auto bare = parse_proxy_config(" proxy.local ", "");
+  CHECK(bare.host == "proxy.local");
+  CHECK(bare.port == "1080");
+  CHECK(bare.user_info.empty());
+
+  auto socks = parse_proxy_config("socks5://user:secret@proxy.local:1080", "");
+  CHECK(socks.host.empty());
+  CHECK_FALSE(socks.error.empty());
+  CHECK(socks.error.find("secret") == std::string::npos);
+
+  auto none = parse_proxy_config("", "");
+  CHECK(none.host.empty());
+  CHECK(none.error.empty());
+
+  auto rules = parse_proxy_config("proxy.local:3128", "localhost, .example.com,10.0.0.1,,");
+  CHECK(rules.no_proxy.size() == 3);
+  CHECK(rules.bypass("LOCALHOST"));
+  CHECK(rules.bypass("example.com"));
+  CHECK(rules.bypass("api.example.com"));
+  CHECK_FALSE(rules.bypass("notexample.com"));
+  CHECK(rules.bypass("10.0.0.1"));
+  CHECK_FALSE(rules.bypass("api.groq.com"));
+  CHECK(parse_proxy_config("p:1", "*").bypass("anything.at.all"));
+}
+
+TEST_CASE("io_runtime runs posted work and can be restarted", "[client]") {
+  io_runtime io;
+  io.start();
+  io.start(); // idempotent
+  std::promise<int> first;
+  io.post([&] { first.set_value(1); });
+  CHECK(first.get_future().get() == 1);
+  io.stop();
+  io.stop();
+  io.start();
+  std::promise<int> second;
+  io.post([&] { second.set_value(2); });
+  auto future = second.get_future();
+  REQUIRE(future.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(future.get() == 2);
+  CHECK(io.native() != nullptr);
 }

@@ -3,6 +3,7 @@
 #include "tests/loopback_server.hpp"
 
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -17,12 +18,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 using namespace zega::net;
 using zega::test::loopback_server;
 using zega::test::tcp;
 namespace ssl = boost::asio::ssl;
+namespace http = boost::beast::http;
 
 namespace {
 
@@ -114,9 +118,66 @@ loopback_server tls_server(const identity& server_id) {
   });
 }
 
+// Copies one direction of a tunnel, then shuts both sockets so the other direction ends too.
+// Raw ::shutdown keeps the two pumping threads off each other's Asio socket state.
+void pump(tcp::socket& from, tcp::socket& to) {
+  char buf[4096];
+  boost::system::error_code ec;
+  for (;;) {
+    std::size_t n = from.read_some(boost::asio::buffer(buf), ec);
+    if (ec)
+      break;
+    boost::asio::write(to, boost::asio::buffer(buf, n), ec);
+    if (ec)
+      break;
+  }
+  ::shutdown(to.native_handle(), SHUT_RDWR);
+  ::shutdown(from.native_handle(), SHUT_RDWR);
+}
+
+struct proxy_log {
+  std::mutex mutex;
+  std::string target;
+  std::string authorization;
+};
+
+// A CONNECT proxy on loopback that records what it was asked and answers `status`; on 200 it
+// tunnels to 127.0.0.1 at the requested port.
+loopback_server connect_proxy(std::shared_ptr<proxy_log> log, unsigned status) {
+  return loopback_server([log, status](tcp::socket& client, int) {
+    boost::beast::flat_buffer buffer;
+    http::request_parser<http::empty_body> parser;
+    boost::system::error_code ec;
+    http::read_header(client, buffer, parser, ec);
+    if (ec)
+      return;
+    std::string target(parser.get().target());
+    {
+      std::lock_guard<std::mutex> lock(log->mutex);
+      log->target = target;
+      log->authorization = std::string(parser.get()[http::field::proxy_authorization]);
+    }
+    if (status != 200) {
+      std::string reply = "HTTP/1.1 " + std::to_string(status) + " No\r\nContent-Length: 0\r\n\r\n";
+      boost::asio::write(client, boost::asio::buffer(reply), ec);
+      return;
+    }
+    tcp::socket upstream(client.get_executor());
+    auto port = static_cast<unsigned short>(std::stoi(target.substr(target.rfind(':') + 1)));
+    upstream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port), ec);
+    if (ec)
+      return;
+    std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
+    boost::asio::write(client, boost::asio::buffer(established), ec);
+    std::thread upward([&] { pump(client, upstream); });
+    pump(upstream, client);
+    upward.join();
+  });
+}
+
 struct client_fixture {
   io_runtime io;
-  http_client client{io};
+  http_client client{io, proxy_config{}}; // hermetic: ignore any HTTPS_PROXY
   client_fixture() { io.start(); }
 };
 
@@ -220,4 +281,70 @@ TEST_CASE("a plain-http server behind an https url is a tls error", "[tls]") {
   client_fixture f;
   auto err = expect_error(blocking_request(f.client, get(server.url("https://127.0.0.1", "/"))));
   CHECK(err.kind == transport_error_kind::tls);
+}
+
+TEST_CASE("https goes through a CONNECT proxy with verification intact", "[tls]") {
+  test_pki pki;
+  auto server = tls_server(pki.localhost);
+  auto log = std::make_shared<proxy_log>();
+  auto proxy = connect_proxy(log, 200);
+  io_runtime io;
+  auto proxy_url = "http://user:pw@127.0.0.1:" + std::to_string(proxy.port());
+  http_client client(io, parse_proxy_config(proxy_url, "example.com"));
+  io.start();
+  client_limits limits;
+  limits.ca_file = pki.ca_file.string();
+
+  auto res = expect_response(
+      blocking_request(client, get(server.url("https://localhost", "/tunnelled")), limits));
+  CHECK(res.body == "secure /tunnelled");
+  CHECK(expect_response(
+            blocking_request(client, get(server.url("https://localhost", "/again")), limits))
+            .body
+        == "secure /again");
+  CHECK(client.connections_opened() == 1);
+  CHECK(proxy.connections() == 1);
+  std::lock_guard<std::mutex> lock(log->mutex);
+  CHECK(log->target == "localhost:" + std::to_string(server.port()));
+  CHECK(log->authorization == "Basic dXNlcjpwdw=="); // base64("user:pw")
+}
+
+TEST_CASE("a proxy refusing the tunnel is reported without credentials", "[tls]") {
+  auto log = std::make_shared<proxy_log>();
+  auto proxy = connect_proxy(log, 403);
+  io_runtime io;
+  http_client client(io, parse_proxy_config("user:secret@127.0.0.1:" + std::to_string(proxy.port()),
+                                            ""));
+  io.start();
+  auto err = expect_error(blocking_request(client, get("https://api.example.net/v1")));
+  CHECK(err.kind == transport_error_kind::connection_refused);
+  CHECK(err.message.find("403") != std::string::npos);
+  CHECK(err.message.find("api.example.net:443") != std::string::npos);
+  CHECK(err.message.find("secret") == std::string::npos);
+  std::lock_guard<std::mutex> lock(log->mutex);
+  CHECK(log->target == "api.example.net:443");
+}
+
+TEST_CASE("hosts matched by no_proxy and plain http bypass the proxy", "[tls]") {
+  test_pki pki;
+  auto server = tls_server(pki.localhost);
+  auto plain = loopback_server([](tcp::socket& socket, int) {
+    zega::test::serve_http(socket, [](const zega::test::request&) {
+      return zega::test::text_response("direct");
+    });
+  });
+  // The proxy port is closed: any attempt to use it would fail.
+  io_runtime io;
+  http_client client(io, parse_proxy_config("127.0.0.1:1", "localhost"));
+  io.start();
+  client_limits limits;
+  limits.ca_file = pki.ca_file.string();
+  CHECK(expect_response(blocking_request(client, get(server.url("https://localhost", "/")), limits))
+            .status
+        == 200);
+  CHECK(expect_response(blocking_request(client, get(plain.url()))).body == "direct");
+  auto err = expect_error(
+      blocking_request(client, get(server.url("https://127.0.0.1", "/")), limits));
+  CHECK(err.kind == transport_error_kind::connection_refused);
+  CHECK(err.message.find("proxy 127.0.0.1:1") != std::string::npos);
 }
