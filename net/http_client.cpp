@@ -281,7 +281,7 @@ private:
   }
 
   // One deadline per phase (connect, handshake, first byte); the total deadline runs beside.
-  void arm_phase(int ms, kind on_expiry, std::string what) {
+  void arm_phase(int ms, kind on_expiry, std::string what) { // what: "connect to host:port"
     ++phase_id_;
     phase_timer_.cancel();
     if (ms <= 0)
@@ -291,14 +291,13 @@ private:
                              what = std::move(what)](const error_code& ec) {
       if (ec || self->finished_ || id != self->phase_id_)
         return;
-      self->fail(on_expiry, what + " " + self->where_ + " timed out after " + std::to_string(ms)
-                                + " ms");
+      self->fail(on_expiry, what + " timed out after " + std::to_string(ms) + " ms");
     });
   }
 
   void connect() {
     reused_ = false;
-    arm_phase(limits_.connect_ms, kind::connect_timeout, "connect to");
+    arm_phase(limits_.connect_ms, kind::connect_timeout, "connect to " + peer());
     const auto& host = via_proxy_ ? core_->proxy.host : url_.host;
     const auto& port = via_proxy_ ? core_->proxy.port : url_.port;
     resolver_.async_resolve(
@@ -420,7 +419,7 @@ private:
   }
 
   void handshake() {
-    arm_phase(limits_.tls_ms, kind::tls_timeout, "tls handshake with");
+    arm_phase(limits_.tls_ms, kind::tls_timeout, "tls handshake with " + where_);
     conn_->tls->async_handshake(ssl::stream_base::client,
                                 [self = shared_from_this()](const error_code& ec) {
                                   if (self->finished_)
@@ -440,7 +439,8 @@ private:
   }
 
   void send() {
-    arm_phase(limits_.first_byte_ms, kind::first_byte_timeout, "waiting for a response from");
+    arm_phase(limits_.first_byte_ms, kind::first_byte_timeout,
+              "waiting for a response from " + where_);
     conn_->with_stream([this](auto& stream) {
       http::async_write(stream, wire_,
                         [self = shared_from_this()](const error_code& ec, std::size_t) {

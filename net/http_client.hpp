@@ -44,7 +44,7 @@ using chunk_callback = std::function<bool(const std::string& piece)>;
 
 // Threading: async_request only posts; resolve, connect, TLS, I/O and every callback run on
 // the io thread. Each request's final callback runs exactly once (unless the io runtime is
-// stopped first). Deadlines in client_limits that are <= 0 are disabled; a streaming request
+// stopped first); callbacks must not throw. Deadlines in client_limits that are <= 0 are disabled; a streaming request
 // (chunk_callback) is still bounded by total_ms and max_body_bytes, so long-lived streams pass
 // generous values.
 //

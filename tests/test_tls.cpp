@@ -348,3 +348,24 @@ TEST_CASE("hosts matched by no_proxy and plain http bypass the proxy", "[tls]") 
   CHECK(err.kind == transport_error_kind::connection_refused);
   CHECK(err.message.find("proxy 127.0.0.1:1") != std::string::npos);
 }
+
+TEST_CASE("a proxy that never answers CONNECT hits the connect deadline", "[tls]") {
+  loopback_server silent_proxy([](tcp::socket& socket, int) {
+    char byte[512];
+    boost::system::error_code ec;
+    while (!ec)
+      socket.read_some(boost::asio::buffer(byte), ec);
+  });
+  io_runtime io;
+  http_client client(io, parse_proxy_config("127.0.0.1:" + std::to_string(silent_proxy.port()),
+                                            ""));
+  io.start();
+  client_limits limits;
+  limits.connect_ms = 200;
+  auto start = std::chrono::steady_clock::now();
+  auto err = expect_error(blocking_request(client, get("https://api.example.net/"), limits));
+  CHECK(err.kind == transport_error_kind::connect_timeout);
+  CHECK(err.message.find("proxy 127.0.0.1:" + std::to_string(silent_proxy.port()))
+        != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
