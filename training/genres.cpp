@@ -1,7 +1,7 @@
 #include "training/genres.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "training/text.hpp"
+
 #include <utility>
 
 namespace zega::training {
@@ -189,13 +189,6 @@ const std::vector<genre>& all_genres() {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // Spellings operators type in requests; each maps to the canonical genre name.
 const std::vector<std::pair<std::string, std::string>>& aliases() {
   static const std::vector<std::pair<std::string, std::string>> list{
@@ -211,7 +204,7 @@ const std::vector<std::pair<std::string, std::string>>& aliases() {
 } // namespace
 
 const genre* find_genre(std::string_view name) {
-  std::string key = lower(name);
+  std::string key = lower_case(name);
   for (const auto& [alias, canonical] : aliases())
     if (key == alias) {
       key = canonical;

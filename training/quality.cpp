@@ -26,13 +26,6 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -93,7 +86,7 @@ bool starts_with_opener(std::string_view lowered) {
 // Length of the chatter at the start of a line ("Sure! Here's a scene:"), 0 if none.
 std::size_t chatter_prefix(std::string_view line) {
   const auto t = trim(line);
-  const std::string l = lower(t);
+  const std::string l = lower_case(t);
   if (!starts_with_opener(l))
     return 0;
   const std::size_t offset = static_cast<std::size_t>(t.data() - line.data());
@@ -136,7 +129,7 @@ bool is_trailing_offer(std::string_view line) {
     "let me know", "feel free", "would you like me", "if you'd like", "if you would like",
     "i hope you", "i hope this", "hope this helps", "hope you enjoy", "i can also",
     "i can adjust", "happy to adjust"};
-  const std::string l = lower(trim(line));
+  const std::string l = lower_case(trim(line));
   const auto body = std::string_view(l).substr(std::min(l.size(), l.find_first_not_of("*_([")));
   const bool note = std::any_of(notes.begin(), notes.end(),
                                 [&](auto n) { return starts_with(body, n); });
@@ -223,7 +216,7 @@ shape measure(element e, std::string_view text) {
     in_block = true;
     if (auto who = speaker_of(line); !who.empty()) {
       ++s.speaker_lines;
-      s.speakers.insert(lower(who));
+      s.speakers.insert(lower_case(who));
     } else if (is_quoted_line(line)) {
       ++s.speaker_lines;
       ++s.quoted_lines;
@@ -249,8 +242,6 @@ int count_matches(const std::vector<std::string>& words, std::string_view joined
 
 double clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
 
-std::string fmt_int(std::size_t v) { return std::to_string(v); }
-
 // ---- the parts ----------------------------------------------------------------------
 
 constexpr double length_max = 2.5;
@@ -266,8 +257,8 @@ quality_part length_part(element e, const shape& s) {
   quality_part p{"length", 0, length_max, ""};
   if (w > t.words_max) {
     // The 200-word ceiling is a dataset rule, so going over costs almost everything.
-    p.score = 1.0 * clamp01(1.0 - (w - t.words_max) / 100.0);
-    p.note = fmt_int(s.words.size()) + " words, over the " + std::to_string(t.words_max)
+    p.score = clamp01(1.0 - (w - t.words_max) / 100.0);
+    p.note = std::to_string(s.words.size()) + " words, over the " + std::to_string(t.words_max)
              + "-word limit";
     return p;
   }
@@ -281,7 +272,7 @@ quality_part length_part(element e, const shape& s) {
       p.score = length_max;
     p.score *= clamp01(w / t.words_min);
     p.note = std::to_string(l) + " speaker lines (target " + std::to_string(t.lines_min) + "-"
-             + std::to_string(t.lines_max) + "), " + fmt_int(s.words.size()) + " words";
+             + std::to_string(t.lines_max) + "), " + std::to_string(s.words.size()) + " words";
     return p;
   }
   const double generous = 1.2 * t.words_ideal;
@@ -291,7 +282,7 @@ quality_part length_part(element e, const shape& s) {
     p.score = length_max;
   else
     p.score = length_max - 0.5 * (w - generous) / (t.words_max - generous);
-  p.note = fmt_int(s.words.size()) + " words (target about " + std::to_string(t.words_ideal)
+  p.note = std::to_string(s.words.size()) + " words (target about " + std::to_string(t.words_ideal)
            + ")";
   return p;
 }
@@ -338,7 +329,7 @@ quality_part structure_part(element e, const shape& s) {
         s.speakers.size() >= 2 ? 1.0 : (s.quoted_lines >= 2 ? 0.5 : 0.0);
       p.score = lines_score + speakers_score;
       p.note = std::to_string(s.speaker_lines) + " of " + std::to_string(s.lines)
-               + " lines have a speaker, " + fmt_int(s.speakers.size()) + " named speakers";
+               + " lines have a speaker, " + std::to_string(s.speakers.size()) + " named speakers";
       break;
     }
     case element::setting: {
@@ -444,7 +435,7 @@ quality_part repetition_part(std::string_view text, const shape& s) {
   const double penalty = 0.5 * static_cast<double>(st.repeated_sentences)
                          + repetition_max * clamp01((st.trigram_ratio - 0.04) / 0.16);
   quality_part p{"repetition", std::max(0.0, repetition_max - penalty), repetition_max, ""};
-  p.note = fmt_int(st.repeated_sentences) + " repeated sentences, "
+  p.note = std::to_string(st.repeated_sentences) + " repeated sentences, "
            + std::to_string(std::lround(st.trigram_ratio * 100)) + "% repeated trigrams";
   return p;
 }
@@ -468,7 +459,7 @@ quality_part clean_part(std::string_view raw) {
   if (std::any_of(content.end() - static_cast<std::ptrdiff_t>(tail), content.end(),
                   is_trailing_offer))
     found.emplace_back("trailing offer or note");
-  if (is_meta_talk(lower(raw)))
+  if (is_meta_talk(lower_case(raw)))
     found.emplace_back("meta talk");
   quality_part p{"clean", std::max(0.0, clean_max - 0.5 * static_cast<double>(found.size())),
                  clean_max, ""};

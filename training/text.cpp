@@ -31,4 +31,11 @@ std::vector<std::string> lower_words(std::string_view text) {
   return words;
 }
 
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 } // namespace zega::training

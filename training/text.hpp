@@ -1,6 +1,6 @@
 #pragma once
-// Word splitting shared by the quality rubric and near-duplicate detection, so both see the
-// same words.
+// Word splitting and case folding shared by genres, the quality rubric and near-duplicate
+// detection, so all of them see the same words.
 
 #include <string>
 #include <string_view>
@@ -11,5 +11,8 @@ namespace zega::training {
 // Lower-cased words: runs of letters, digits, apostrophes and non-ASCII bytes (so UTF-8
 // letters stay inside words). Punctuation and whitespace separate words.
 std::vector<std::string> lower_words(std::string_view text);
+
+// ASCII lower-casing; UTF-8 bytes pass through unchanged.
+std::string lower_case(std::string_view text);
 
 } // namespace zega::training
