@@ -140,6 +140,7 @@ int run(const zega::config& cfg) {
     pdeps.wall_clock = wall_ms;
     pdeps.rng_seed = sdeps.seed ^ std::hash<std::string>{}(pc.name);
     pdeps.today = db->get_quota(pc.name, today);
+    pdeps.time_scale = cfg.routing.time_scale;
     sdeps.providers.emplace_back(pc, sys.spawn(zega::provider, pc, pdeps));
   }
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);

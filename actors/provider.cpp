@@ -321,6 +321,7 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   lim.tpd = st.cfg.limits.tpd;
   lim.max_in_flight = st.cfg.limits.max_in_flight;
   lim.min_interval = static_cast<rate::time_ns>(st.cfg.limits.min_interval_ms) * rate::one_ms;
+  lim.time_scale = st.deps.time_scale;
   st.limiter = rate::rate_limiter(lim);
   rate::backoff_params bp;
   bp.base = static_cast<rate::time_ns>(st.cfg.backoff.base_ms) * rate::one_ms;

@@ -26,6 +26,9 @@ struct provider_deps {
   wall_clock_fn wall_clock; // empty = the system clock
   std::uint64_t rng_seed = 1;
   store::quota_record today; // persisted counters; used when its day is the current UTC day
+  // Divides the per-minute and per-day windows (routing.time_scale): benchmarks run a
+  // "minute" in a few seconds against zega-fake-llm --time-scale. 1 in production.
+  double time_scale = 1.0;
 };
 
 struct provider_actor_state {

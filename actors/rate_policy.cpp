@@ -162,12 +162,18 @@ const char* to_string(limit_kind k) {
   return "?";
 }
 
+namespace {
+time_ns scaled(time_ns window, double scale) {
+  return scale > 1.0 ? static_cast<time_ns>(static_cast<double>(window) / scale) : window;
+}
+} // namespace
+
 rate_limiter::rate_limiter(limits configured)
   : configured_(configured),
-    rpm_(one_minute, configured.rpm),
-    tpm_(one_minute, configured.tpm),
-    rpd_(one_day, configured.rpd),
-    tpd_(one_day, configured.tpd) {}
+    rpm_(scaled(one_minute, configured.time_scale), configured.rpm),
+    tpm_(scaled(one_minute, configured.time_scale), configured.tpm),
+    rpd_(scaled(one_day, configured.time_scale), configured.rpd),
+    tpd_(scaled(one_day, configured.time_scale), configured.tpd) {}
 
 admission rate_limiter::check(time_ns now, long tokens, time_ns day_end) const {
   admission a;

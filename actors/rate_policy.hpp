@@ -69,6 +69,7 @@ struct limits {
   long tpd = 0;
   int max_in_flight = 1;
   time_ns min_interval = 0;
+  double time_scale = 1.0; // divides the minute and day windows (benchmarks only)
 };
 
 // What keeps a call from being sent now (the latest of the time-based ones wins).

@@ -72,6 +72,9 @@ struct routing_config {
   int task_deadline_ms = 600000;     // a task that cannot be served in this time fails
   int queue_limit = 100000;          // 429 from the daemon beyond this many queued tasks
   std::string pacing = "adaptive";   // "adaptive" | "fixed"
+  // Divides every rate-limit window (minute, day). Only for benchmarks and tests against
+  // zega-fake-llm --time-scale; 1 in production.
+  double time_scale = 1.0;
   fixed_pacing_config fixed;
 };
 
@@ -79,7 +82,7 @@ struct quality_config {
   double memory_threshold = 7.0;
   double library_threshold = 8.0;
   int fine_tune_threshold = 50;
-  int dedup_max_distance = 3; // SimHash Hamming distance that counts as a near-duplicate
+  int dedup_max_distance = 8; // SimHash Hamming distance that counts as a near-duplicate
 };
 
 struct storage_config {

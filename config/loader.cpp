@@ -302,6 +302,7 @@ void read_routing(reader& r, const Value& v, routing_config& s) {
             {"task_deadline_ms", r.integer(s.task_deadline_ms, 1)},
             {"queue_limit", r.integer(s.queue_limit, 1)},
             {"pacing", r.choice(s.pacing, {"adaptive", "fixed"})},
+            {"time_scale", r.number(s.time_scale, 1, 1000)},
             {"fixed", fixed}});
 }
 

@@ -131,6 +131,7 @@ public:
       num("task_deadline_ms", r.task_deadline_ms);
       num("queue_limit", r.queue_limit);
       str("pacing", r.pacing);
+      real("time_scale", r.time_scale);
       object("fixed", [&] {
         const auto& f = r.fixed;
         num("pause_min_ms", f.pause_min_ms);

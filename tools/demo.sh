@@ -37,7 +37,7 @@ echo "    fake LLM server on 127.0.0.1:$fake_port"
 
 sed "s/127.0.0.1:11500/127.0.0.1:$fake_port/g" config/examples/demo.json > "$demo_dir/zegad.json"
 echo "==> starting zegad (config $demo_dir/zegad.json, data $demo_dir/lmdb)"
-GROQ_API_KEY=demo-key GEMINI_API_KEY=demo-key HF_TOKEN=demo-key \
+ZEGA_DEMO_KEY=demo-key \
   "$bin/zegad" --config "$demo_dir/zegad.json" --data-dir "$demo_dir/lmdb" \
   --listen 127.0.0.1:0 --env-file /dev/null > "$demo_dir/zegad.out" 2> "$demo_dir/zegad.log" &
 zegad_pid=$!

@@ -108,14 +108,15 @@ std::string zegad_config(const std::string& base, bool fixed, double scale) {
     return s + "}}";
   };
   auto ms = [&](int v) { return std::to_string(static_cast<int>(v / scale)); };
-  std::string routing = "\"routing\":{\"max_in_flight\":16,\"pacing\":\""
+  std::string routing = "\"routing\":{\"time_scale\":" + std::to_string(scale)
+                        + ",\"max_in_flight\":16,\"pacing\":\""
                         + std::string(fixed ? "fixed" : "adaptive") + "\"";
   if (fixed)
     routing += ",\"fixed\":{\"pause_min_ms\":" + ms(3000) + ",\"pause_max_ms\":" + ms(5000)
                + ",\"between_models_ms\":" + ms(500) + ",\"between_groups_ms\":" + ms(2000)
                + ",\"retries\":2,\"retry_backoff_ms\":[" + ms(2000) + "," + ms(4000) + "]}";
   routing += "}";
-  return "{\"time_scale\":" + std::to_string(scale) + "," + routing + ",\"providers\":["
+  return "{" + routing + ",\"providers\":["
          + provider("ollama", "ollama", base, 1, 0, 1) + ","
          + provider("groq", "groq", base + "/openai/v1", 2, 30, 8) + ","
          + provider("gemini", "gemini", base + "/v1beta", 3, 15, 8) + ","
