@@ -390,7 +390,10 @@ void emulator::count(provider_kind p, bool generation, int status, const std::st
     return;
   }
   ++c.requests;
-  ++c.by_status[status ? std::to_string(status) : outcome];
+  // No status (hang, reset): the fault's name stands in for it.
+  const std::string prefix = "fault:";
+  ++c.by_status[status ? std::to_string(status)
+                       : outcome.rfind(prefix, 0) == 0 ? outcome.substr(prefix.size()) : outcome];
   if (status >= 200 && status < 300 && outcome == "served")
     ++c.served;
   if (status == 429)
