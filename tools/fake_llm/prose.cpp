@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -112,7 +113,8 @@ const std::map<std::string, bank>& shared_banks() {
   return banks;
 }
 
-// Sentence templates. Slots: {name} {name2} {place} {object} {role} and the shared banks.
+// Sentence templates. Slots: {name} {name2} {name3} {place} {object} {role} and the shared
+// banks; a trailing 2 ({adj2}) draws a second, different entry from the same bank.
 const bank scene_open = {
   "{name} reached {place} as {light} crept across the floor.",
   "The door of {place} stuck, and {name} had to shoulder it open.",
@@ -121,6 +123,9 @@ const bank scene_open = {
   "It was {time}, and {place} smelled of {smell}.",
   "{name} had promised never to come back to {place}, yet here they were.",
   "By the time {name} arrived, {name2} was already waiting in {place}.",
+  "Rain had followed {name} all the way to {place}, and it was still falling {time}.",
+  "{name} counted the steps down to {place}: thirty-one, the same as last time.",
+  "The message had said {place}, {time}, and to come alone.",
 };
 const bank scene_action = {
   "On the table lay {object}, exactly where {name2} said it would be.",
@@ -135,6 +140,16 @@ const bank scene_action = {
   "A gust pushed the shutters open and scattered the papers.",
   "{name2} answered too quickly, and {name} knew it was a lie.",
   "Under the {adj} light, the {adj2} walls seemed to lean in.",
+  "{name} noticed the scratches around the lock, fresh and bright.",
+  "When {name2} reached for {object}, {name} caught their wrist.",
+  "Nobody mentioned {name3}, but the empty chair said enough.",
+  "{name2} lit a match, and for a moment their face looked years older.",
+  "There was {smell} in the air now, sharp enough to sting.",
+  "{name} kept their voice level, though their hands would not stay still.",
+  "A shadow crossed the window, paused, and moved on.",
+  "{name2} pushed a folded paper forward: a list of names, one of them circled.",
+  "The clock in the corner had stopped, and no one had bothered to wind it.",
+  "{name} heard {sound} and realised they had been holding their breath.",
 };
 const bank scene_close = {
   "{name} slipped {object} into a pocket and walked out without looking back.",
@@ -144,16 +159,33 @@ const bank scene_close = {
   "They left together, and neither mentioned what they had seen.",
   "{name} felt {emotion} settle like dust, and made a decision.",
   "By morning, {place} would be empty, and only {name} would know why.",
+  "{name} tore the list in half, then, after a moment, put the pieces in a pocket.",
+  "The door closed behind {name2}, and the lock clicked like a verdict.",
+  "It was the last time anyone saw {name3}, and {name} would carry that for years.",
+};
+const bank char_intro = {
+  "{name} is a {role} with {feature} and hands that are never still.",
+  "{name}, a {role} in their forties, has {feature} and a habit of arriving early.",
+  "Most people know {name} only as the {role} who never forgets a face.",
+  "{name} is a {trait} {role} with {feature}.",
+  "At first glance {name} seems {trait}, the sort of {role} people forget to notice.",
+  "{name} works as a {role} and looks the part, down to {feature}.",
 };
 const bank char_look = {
-  "{name} is a {role} with {feature} and hands that are never still.",
-  "At first glance {name} seems {trait}, the sort of {role} people forget to notice.",
-  "{name} has {feature}, and dresses in clothes chosen for pockets rather than style.",
-  "People describe {name} as {trait}, though close friends would add {trait2}.",
-  "{name} walks with a slight limp and always sits facing the door.",
-  "When nervous, {name} hums under their breath and straightens whatever is nearest.",
-  "There is a {adj} patience in the way {name} listens, head tilted, saying little.",
-  "{name} keeps {object} close at all times and will not explain why.",
+  "They dress in clothes chosen for pockets rather than style.",
+  "People describe them as {trait}, though close friends would add {trait2}.",
+  "They walk with a slight limp and always sit facing the door.",
+  "When nervous, they hum under their breath and straighten whatever is nearest.",
+  "There is a {adj} patience in the way they listen, head tilted, saying little.",
+  "They keep {object} close at all times and will not explain why.",
+  "Their laugh is sudden and loud, and it surprises them as much as anyone.",
+  "They speak slowly, as though each word costs money.",
+  "A faint smell of {smell} follows them from room to room.",
+  "They are {trait} with strangers and {trait2} with the few people they trust.",
+  "Their boots are always muddy, and their notebook is always full.",
+  "They hate being thanked and never quite know where to put their hands.",
+  "Under the calm surface runs a {adj} temper that shows itself rarely.",
+  "They notice small things: a crooked picture, a new lock, a lie.",
 };
 const bank char_past = {
   "{name} grew up near {place}, the youngest of four, and learned early to stay quiet.",
@@ -165,9 +197,20 @@ const bank char_past = {
   "{name} left home at seventeen with {object} and very little else.",
   "Every year, on the same date, {name} returns to {place} alone.",
   "What {name} wants most is to be forgiven, though they would never say so aloud.",
+  "They were engaged once, to {name2}, until a single night at {place} ended it.",
+  "Their mother ran a boarding house, and {name} grew up among strangers' secrets.",
+  "A fire took their first home, and {name} still checks every stove twice.",
+  "For six years {name} worked beside {name3}, who vanished without a word.",
+  "They won a small fortune at cards once and lost it within the week.",
+};
+const bank setting_open = {
+  "{place} is {adj} and {adj2}, lit by {light}.",
+  "At first {place} seems empty, lit only by {light}.",
+  "{place} sits at the end of a {adj} lane, half hidden by its neighbours.",
+  "Nobody chooses to linger in {place}, though everyone passes through it.",
+  "{place} wakes slowly, {time}, under {light}.",
 };
 const bank setting_lines = {
-  "{place} is {adj} and {adj2}, lit by {light}.",
   "The air carries {smell}, with a faint edge of {smell2}.",
   "Underfoot the ground is {texture}, and every step announces itself.",
   "From somewhere beyond the walls comes {sound}.",
@@ -178,63 +221,118 @@ const bank setting_lines = {
   "Corners stay dark even at noon, and the ceiling is stained where the rain gets in.",
   "Beyond the doorway, the path narrows and disappears into {adj} shadow.",
   "It is a place people pass through quickly, lowering their voices without knowing why.",
+  "A draught moves through the room, carrying {smell} and the chill of the street.",
+  "Posters peel from the walls, their faces bleached to ghosts.",
+  "The only warmth comes from a stove that ticks and sighs as it cools.",
+  "Chairs stand in a rough circle, as if a meeting ended in a hurry.",
+  "Every surface is {adj}, and the windows have not been cleaned in years.",
+  "When the wind rises, the whole structure creaks like a ship at anchor.",
 };
-const bank dialogue_lines = {
+// Dialogue is built from beats: one opener, exchanges of two lines, one closer.
+const bank dialogue_open = {
   "You said you'd be here an hour ago.",
-  "I had to take the long way round. Someone was watching the road.",
-  "Did you bring {object}?",
-  "Of course I did. Do you think I'd come all this way without it?",
-  "Then why do you look so worried?",
-  "Because {name2} knows we're here.",
-  "That's impossible. I told no one.",
-  "You didn't have to. People talk at {place}.",
-  "Keep your voice down. The walls in this place are thin.",
-  "What happens if we just walk away?",
-  "Then everything we did was for nothing.",
-  "I'm not sure I care any more.",
-  "You care. You wouldn't be shaking if you didn't.",
-  "Give me one good reason to trust you.",
-  "I came back, didn't I? That has to count for something.",
-  "Listen. Do you hear that?",
-  "It's only {sound}.",
+  "Close the door. Did anyone follow you?",
+  "I didn't think you'd come.",
+  "We need to talk about {name3}.",
+  "You look like you haven't slept.",
+  "Is it true what they're saying at {place}?",
+};
+const std::vector<std::pair<const char*, const char*>> dialogue_pairs = {
+  {"I had to take the long way round. Someone was watching the road.", "Who?"},
+  {"Did you bring {object}?", "Of course. Do you think I'd come all this way without it?"},
+  {"Then why do you look so worried?", "Because {name3} knows we're here."},
+  {"That's impossible. I told no one.", "You didn't have to. People talk at {place}."},
+  {"What happens if we just walk away?", "Then everything we did was for nothing."},
+  {"Give me one good reason to trust you.", "I came back, didn't I? That has to count for something."},
+  {"Listen. Do you hear that?", "It's only {sound}. Breathe."},
+  {"How long have you known?", "Long enough to be sorry I didn't tell you."},
+  {"You could have warned me.", "I tried. You weren't in a listening mood."},
+  {"Where is {name3} now?", "Somewhere near {place}, if the rumours are right."},
+  {"Are you afraid?", "Every single day. It hasn't stopped me yet."},
+  {"We could still ask for help.", "From whom? Everyone we trusted is gone."},
+  {"Why keep {object} all these years?", "Because it's the only proof I have."},
+  {"I need the truth this time.", "The truth is worse than what you've imagined."},
+};
+const bank dialogue_close = {
   "Fine. We do it your way, but we leave before dawn.",
+  "Then we start tonight.",
+  "Don't make me regret this.",
+  "Go. I'll keep watch until you're clear.",
+  "Put that away before someone sees it.",
+  "Tomorrow, then. And bring {object}.",
 };
 
 std::string pick(std::mt19937_64& rng, const bank& b) {
   return b[std::uniform_int_distribution<std::size_t>(0, b.size() - 1)(rng)];
 }
 
-// Fills the slots of one template; names stay fixed for the whole text.
-std::string fill(const std::string& tmpl, std::mt19937_64& rng, const theme& t,
-                 const std::string& name, const std::string& name2) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < tmpl.size()) {
-    if (tmpl[i] != '{') {
-      out.push_back(tmpl[i++]);
-      continue;
+// One text being written: its random stream, theme and cast, and what it already used.
+struct composer {
+  std::mt19937_64& rng;
+  const theme& t;
+  std::string name, name2, name3;
+  std::set<std::string> used; // bank entries already placed, to avoid repeats
+
+  std::string draw(const bank& b) {
+    std::string choice;
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      choice = pick(rng, b);
+      if (used.insert(choice).second)
+        break;
     }
-    auto close = tmpl.find('}', i);
-    std::string slot = tmpl.substr(i + 1, close - i - 1);
-    i = close + 1;
-    if (!slot.empty() && slot.back() == '2' && slot != "name2")
-      slot.pop_back();
-    if (slot == "name")
-      out += name;
-    else if (slot == "name2")
-      out += name2;
-    else if (slot == "place")
-      out += pick(rng, t.places);
-    else if (slot == "object")
-      out += pick(rng, t.objects);
-    else if (slot == "role")
-      out += pick(rng, t.roles);
-    else
-      out += pick(rng, shared_banks().at(slot));
+    return choice;
   }
-  if (!out.empty())
-    out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
-  return out;
+
+  std::string fill(const std::string& tmpl) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < tmpl.size()) {
+      if (tmpl[i] != '{') {
+        out.push_back(tmpl[i++]);
+        continue;
+      }
+      auto close = tmpl.find('}', i);
+      std::string slot = tmpl.substr(i + 1, close - i - 1);
+      i = close + 1;
+      if (slot == "name" || slot == "name2" || slot == "name3") {
+        out += slot == "name" ? name : slot == "name2" ? name2 : name3;
+        continue;
+      }
+      if (!slot.empty() && slot.back() == '2')
+        slot.pop_back();
+      if (slot == "place")
+        out += draw(t.places);
+      else if (slot == "object")
+        out += draw(t.objects);
+      else if (slot == "role")
+        out += draw(t.roles);
+      else
+        out += draw(shared_banks().at(slot));
+    }
+    if (!out.empty())
+      out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+    return fix_articles(out);
+  }
+
+  // "a" before a vowel sound becomes "an" once the slots are filled ("an echoing").
+  static std::string fix_articles(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      bool word_a = (s[i] == 'a' || s[i] == 'A') && (i == 0 || s[i - 1] == ' ')
+                    && i + 2 < s.size() && s[i + 1] == ' ';
+      out.push_back(s[i]);
+      if (word_a && std::string("aeiouAEIOU").find(s[i + 2]) != std::string::npos)
+        out.push_back('n');
+    }
+    return out;
+  }
+};
+
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
 }
 
 // Draws templates without repeats (reshuffling when a pool runs dry).
@@ -258,27 +356,22 @@ private:
   std::vector<std::size_t> order_;
 };
 
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// Appends sentences from the decks until the paragraph reaches about `words`.
-std::string paragraph(int words, std::vector<deck*> decks, std::mt19937_64& rng, const theme& t,
-                      const std::string& name, const std::string& name2) {
+// Appends sentences until the paragraph reaches about `words`: the first from `first`,
+// the rest from `rest`, the last from `last` when given.
+std::string paragraph(composer& c, int words, deck* first, deck& rest, deck* last = nullptr) {
   std::string out;
   int have = 0;
-  std::size_t d = 0;
   while (have < words) {
-    auto sentence = fill(decks[std::min(d, decks.size() - 1)]->next(), rng, t, name, name2);
+    deck* d = out.empty() && first ? first : &rest;
+    bool closing = last && have > 0 && words - have < 25;
+    auto sentence = c.fill(closing ? last->next() : d->next());
     int n = count_words(sentence);
     if (have > 0 && have + n / 2 > words)
       break;
     out += (out.empty() ? "" : " ") + sentence;
     have += n;
-    ++d;
+    if (closing)
+      break;
   }
   return out;
 }
@@ -342,51 +435,58 @@ prose_spec infer_spec(const std::string& prompt) {
 std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_t index) {
   std::mt19937_64 rng(mix(seed ^ mix(index + 1)));
   const theme& t = theme_for(spec.genre);
-  std::string name = pick(rng, t.names);
-  std::string name2 = pick(rng, t.names);
-  while (name2 == name)
-    name2 = pick(rng, t.names);
+  composer c{rng, t, {}, {}, {}, {}};
+  c.name = c.draw(t.names);
+  c.name2 = c.draw(t.names);
+  c.name3 = c.draw(t.names);
 
   switch (spec.kind) {
     case prose_kind::scene: {
       deck open(scene_open, rng), action(scene_action, rng), close(scene_close, rng);
       int paragraphs = spec.words >= 120 && rng() % 2 == 0 ? 3 : 2;
       int share = spec.words / paragraphs;
-      std::string out = paragraph(share, {&open, &action}, rng, t, name, name2);
+      std::string out = paragraph(c, share, &open, action);
       for (int p = 1; p + 1 < paragraphs; ++p)
-        out += "\n\n" + paragraph(share, {&action}, rng, t, name, name2);
+        out += "\n\n" + paragraph(c, share, nullptr, action);
       int left = spec.words - count_words(out);
-      out += "\n\n" + paragraph(std::max(left, 12), {&action, &action, &close, &close}, rng, t,
-                                name, name2);
-      return out;
+      return out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, action, &close);
     }
     case prose_kind::character: {
-      deck look(char_look, rng), past(char_past, rng);
-      std::string out = paragraph(spec.words * 11 / 20, {&look}, rng, t, name, name2);
+      deck intro(char_intro, rng), look(char_look, rng), past(char_past, rng);
+      std::string out = paragraph(c, spec.words * 11 / 20, &intro, look);
       int left = spec.words - count_words(out);
-      return out + "\n\n" + paragraph(std::max(left, 12), {&past}, rng, t, name, name2);
+      return out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, past);
     }
     case prose_kind::setting: {
-      deck lines(setting_lines, rng);
+      deck open(setting_open, rng), lines(setting_lines, rng);
       if (spec.words < 90)
-        return paragraph(spec.words, {&lines}, rng, t, name, name2);
-      std::string out = paragraph(spec.words / 2, {&lines}, rng, t, name, name2);
+        return paragraph(c, spec.words, &open, lines);
+      std::string out = paragraph(c, spec.words / 2, &open, lines);
       int left = spec.words - count_words(out);
-      return out + "\n\n" + paragraph(std::max(left, 12), {&lines}, rng, t, name, name2);
+      return out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, lines);
     }
     case prose_kind::dialogue: {
-      deck lines(dialogue_lines, rng);
-      int lo = std::max(spec.lines_min, 2);
+      int lo = std::max(spec.lines_min, 3);
       int hi = std::max(spec.lines_max, lo);
       // Stay off the edges of the range so a checker that counts loosely still agrees.
       int a = lo + (hi - lo >= 4 ? 1 : 0);
       int b = hi - (hi - lo >= 4 ? 1 : 0);
       int count = std::uniform_int_distribution<int>(a, b)(rng);
-      std::string out;
-      for (int i = 0; i < count; ++i) {
-        const std::string& speaker = i % 2 == 0 ? name : name2;
-        out += (i ? "\n" : "") + speaker + ": " + fill(lines.next(), rng, t, name, name2);
+      std::vector<std::string> lines{c.fill(pick(rng, dialogue_open))};
+      std::vector<std::size_t> order(dialogue_pairs.size());
+      for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+      std::shuffle(order.begin(), order.end(), rng);
+      for (std::size_t i = 0; static_cast<int>(lines.size()) + 1 < count; ++i) {
+        const auto& [ask, reply] = dialogue_pairs[order[i % order.size()]];
+        lines.push_back(c.fill(ask));
+        if (static_cast<int>(lines.size()) + 1 < count)
+          lines.push_back(c.fill(reply));
       }
+      lines.push_back(c.fill(pick(rng, dialogue_close)));
+      std::string out;
+      for (std::size_t i = 0; i < lines.size(); ++i)
+        out += (i ? "\n" : "") + (i % 2 == 0 ? c.name : c.name2) + ": " + lines[i];
       return out;
     }
   }
