@@ -166,7 +166,7 @@ public:
     res.body() = std::move(body);
     res.prepare_payload();
     awaiting_ = false;
-    enqueue(serialize(res), after::response_done);
+    enqueue(head_ ? serialize(res.base()) : serialize(res), after::response_done);
   }
 
   void start_stream(std::uint64_t gen, int status, std::string content_type, header_list extra) {
@@ -238,21 +238,53 @@ private:
     parser_->header_limit(header_limit_bytes);
     parser_->body_limit(server_->opts.max_body_bytes);
     stream_.expires_after(std::chrono::milliseconds(server_->opts.read_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  // Turns a read error into the right refusal; false when there was none.
+  bool read_failed(error_code ec) {
+    if (!ec)
+      return false;
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout)
+      close_gracefully();
+    else if (ec == http::error::body_limit)
+      refuse(413, error_body("payload_too_large", "request body too large"));
+    else if (ec == http::error::header_limit)
+      refuse(431, error_body("headers_too_large", "request headers too large"));
+    else if (is_parse_error(ec))
+      refuse(400, error_body("bad_request", "malformed HTTP request"));
+    else
+      fail();
+    return true;
+  }
+
+  void on_header(error_code ec) {
+    if (read_failed(ec))
+      return;
+    auto read_body = [self = shared_from_this()] {
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](error_code ec, std::size_t) { self->on_read(ec); });
+    };
+    // curl and others wait for this interim answer before sending a larger body.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      continue_ = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(continue_),
+                        [self = shared_from_this(), read_body](error_code ec, std::size_t) {
+                          if (ec)
+                            return self->fail();
+                          read_body();
+                        });
+      return;
+    }
+    read_body();
   }
 
   void on_read(error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout)
-      return close_gracefully();
-    if (ec == http::error::body_limit)
-      return refuse(413, error_body("payload_too_large", "request body too large"));
-    if (ec == http::error::header_limit)
-      return refuse(431, error_body("headers_too_large", "request headers too large"));
-    if (ec && is_parse_error(ec))
-      return refuse(400, error_body("bad_request", "malformed HTTP request"));
-    if (ec)
-      return fail();
+    if (read_failed(ec))
+      return;
 
     auto& req = parser_->get();
     server_request r;
@@ -271,6 +303,7 @@ private:
 
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    head_ = req.method() == http::verb::head;
     ++generation_;
     awaiting_ = true;
     streaming_ = false;
@@ -394,11 +427,13 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<out_item> out_;
+  std::string continue_; // the interim "100 Continue", alive until written
   std::array<char, 4096> drain_buf_{};
   std::size_t drained_ = 0;
   std::uint64_t generation_ = 0; // requests read on this connection
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  bool head_ = false;      // HEAD: headers only
   bool awaiting_ = false;  // a request waits for (the rest of) its response
   bool streaming_ = false; // chunked response headers are out
   bool writing_ = false;

@@ -79,7 +79,8 @@ public:
     return send_all(req);
   }
 
-  raw_response read_response() {
+  // `head_request`: the answer to a HEAD request, which has no body whatever its headers say.
+  raw_response read_response(bool head_request = false) {
     raw_response r;
     std::string head;
     while (head.find("\r\n\r\n") == std::string::npos) {
@@ -112,6 +113,10 @@ public:
       if (next == std::string::npos)
         break;
       pos = next + 2;
+    }
+    if (head_request || r.status / 100 == 1 || r.status == 204 || r.status == 304) {
+      r.ok = true;
+      return r;
     }
     if (const auto* te = r.header("transfer-encoding"); te && *te == "chunked") {
       for (;;) {

@@ -103,6 +103,28 @@ TEST_CASE("server keeps the connection alive across requests", "[server]") {
   CHECK(b.body.rfind("GET /two q=2", 0) == 0);
 }
 
+TEST_CASE("server answers 100-continue and HEAD without a body", "[server]") {
+  server_fixture f(echo);
+  raw_conn c(f.server->port());
+  REQUIRE(c.send_all("POST /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                     "Content-Length: 5\r\n\r\n"));
+  auto interim = c.read_response();
+  CHECK(interim.status == 100);
+  REQUIRE(c.send_all("hello"));
+  auto r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK(r.body == "POST /up q= h=- body=hello");
+  REQUIRE(c.request("HEAD", "/h"));
+  auto h = c.read_response(true);
+  CHECK(h.status == 200);
+  REQUIRE(h.header("content-length"));
+  CHECK(*h.header("content-length") != "0");
+  // Nothing but the next response may follow on the connection.
+  REQUIRE(c.request("GET", "/after"));
+  auto after = c.read_response();
+  CHECK(after.body.rfind("GET /after", 0) == 0);
+}
+
 TEST_CASE("server answers from another thread and streams chunks", "[server]") {
   server_fixture f([](server_request req, responder res) {
     if (req.path == "/late") {
