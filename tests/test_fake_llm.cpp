@@ -481,6 +481,74 @@ TEST_CASE("fake server: injected faults last exactly fault_count requests", "[fa
   CHECK(fake.stop() == 0);
 }
 
+TEST_CASE("fake server: OpenAI and Gemini SSE streams", "[fake]") {
+  fake_process fake({"--latency-ms", "20", "--log", "/dev/null"});
+  REQUIRE(fake.port != 0);
+  auto sse = http_call(fake.port, "POST", "/openai/v1/chat/completions",
+                       R"({"model":"openai/gpt-oss-20b","stream":true,"stream_options":{"include_usage":true},
+                           "messages":[{"role":"user","content":"Write a setting, about 100 words"}]})",
+                       groq_auth);
+  REQUIRE(sse.ok);
+  CHECK(*sse.header("content-type") == "text/event-stream");
+  CHECK(sse.header("x-ratelimit-remaining-tokens"));
+  std::string text;
+  bool usage = false, done = false;
+  for (const auto& chunk : sse.chunks) {
+    REQUIRE(chunk.rfind("data: ", 0) == 0);
+    REQUIRE(chunk.size() > 8);
+    CHECK(chunk.substr(chunk.size() - 2) == "\n\n");
+    auto payload = chunk.substr(6, chunk.size() - 8);
+    if (payload == "[DONE]") {
+      done = true;
+      continue;
+    }
+    auto obj = parse(payload);
+    REQUIRE(obj.IsObject());
+    if (obj["choices"].Empty()) {
+      usage = obj["usage"]["completion_tokens"].GetInt() > 0;
+      continue;
+    }
+    if (obj["choices"][0]["delta"].HasMember("content"))
+      text += obj["choices"][0]["delta"]["content"].GetString();
+  }
+  CHECK(done);
+  CHECK(usage);
+  CHECK(count_words(text) >= 80);
+
+  auto gem = http_call(fake.port, "POST",
+                       "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", gemini_body,
+                       gemini_auth);
+  REQUIRE(gem.ok);
+  REQUIRE(gem.chunks.size() > 2);
+  auto last = parse(gem.chunks.back().substr(6));
+  REQUIRE(last.IsObject());
+  CHECK(last["candidates"][0]["finishReason"] == "STOP");
+  CHECK(last["usageMetadata"]["candidatesTokenCount"].GetInt() > 0);
+  CHECK(gem.body.find("[DONE]") == std::string::npos);
+}
+
+TEST_CASE("fake server: slow_body trickles a valid body and max_tokens truncates", "[fake]") {
+  fake_process fake({"--log", "/dev/null"});
+  REQUIRE(fake.port != 0);
+  configure(fake.port,
+            R"({"providers":{"groq":{"fault":"slow_body","fault_count":1,"slow_body_ms":300}}})");
+  auto start = std::chrono::steady_clock::now();
+  auto slow = http_call(fake.port, "POST", "/openai/v1/chat/completions", openai_body, groq_auth);
+  auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(slow.ok);
+  CHECK(took >= 250ms);
+  CHECK(slow.chunks.size() > 10);
+  CHECK_FALSE(parse(slow.body).HasParseError());
+
+  auto capped = http_call(fake.port, "POST", "/api/chat",
+                          R"({"model":"llama3.2","stream":false,"options":{"num_predict":20},
+                              "messages":[{"role":"user","content":"Write a scene"}]})");
+  auto doc = parse(capped.body);
+  REQUIRE(doc.IsObject());
+  CHECK(std::string(doc["done_reason"].GetString()) == "length");
+  CHECK(count_words(doc["message"]["content"].GetString()) <= 16);
+}
+
 TEST_CASE("fake server: same seed, same texts", "[fake]") {
   std::string texts[2];
   for (auto& t : texts) {

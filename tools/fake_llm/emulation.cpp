@@ -287,7 +287,12 @@ std::string emulator::apply_config(const std::string& json) {
   return {};
 }
 
-duration emulator::window(limit_kind k) {
+double emulator::time_scale() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return time_scale_;
+}
+
+duration emulator::window(limit_kind k) const {
   double seconds = k == limit_kind::rpd ? 86400.0 : 60.0;
   return duration{static_cast<std::int64_t>(seconds / time_scale_ * 1e9)};
 }

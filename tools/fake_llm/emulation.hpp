@@ -122,7 +122,7 @@ public:
 
   provider_settings settings(provider_kind p);
   int latency_ms(provider_kind p);
-  duration window(limit_kind k);
+  double time_scale();
   // Index of the next generated text (deterministic output); advanced by each serve.
   std::uint64_t text_index();
 
@@ -138,6 +138,7 @@ private:
     counters stats;
   };
   provider_state& state(provider_kind p) { return states_[static_cast<int>(p)]; }
+  duration window(limit_kind k) const; // with mutex_ held
 
   std::mutex mutex_;
   double time_scale_;

@@ -204,10 +204,11 @@ void service::probe(provider_kind p, const net::server_request& req, const net::
 }
 
 void service::generation(provider_kind p, endpoint e, const std::string& path_model,
-                         net::server_request& req, const net::responder& res) {
+                         const net::server_request& req, const net::responder& res) {
   auto ctx = std::make_shared<call_context>(call_context{p, true, req.method, req.path, steady::now()});
   const auto now = ctx->start;
-  const bool fractional = emu_.window(limit_kind::rpm) != std::chrono::seconds(60);
+  // Scaled windows free slots within fractions of a second: whole seconds would overstate.
+  const bool fractional = emu_.time_scale() != 1.0;
   auto call = parse_generation(p, e, req, path_model);
   auto with_groq = [&](reply r) {
     if (p == provider_kind::groq)
@@ -279,8 +280,8 @@ void service::generation(provider_kind p, endpoint e, const std::string& path_mo
         auto pieces = std::make_shared<std::vector<std::string>>();
         for (std::size_t i = 0; i < body.size(); i += 16)
           pieces->push_back(body.substr(i, 16));
-        auto step = std::chrono::milliseconds(emu_.settings(p).slow_body_ms)
-                    / static_cast<int>(std::max<std::size_t>(pieces->size(), 1));
+        auto step = duration(std::chrono::milliseconds(emu_.settings(p).slow_body_ms))
+                    / static_cast<int>(pieces->size() + 1);
         res.start_stream(200, "application/json", with_groq({}).headers);
         for (std::size_t i = 0; i < pieces->size(); ++i)
           timers_.at(now + step * static_cast<int>(i + 1), [res, pieces, i] {
@@ -311,9 +312,9 @@ void service::generation(provider_kind p, endpoint e, const std::string& path_mo
   // Streams: the first piece after a quarter of the latency, the rest spread over the remainder.
   auto pieces = std::make_shared<std::vector<std::string>>(stream_pieces(p, e, c, call.include_usage));
   auto first = std::chrono::milliseconds(latency / 4);
-  auto gap = pieces->size() > 1
-               ? std::chrono::milliseconds(latency - latency / 4) / static_cast<int>(pieces->size() - 1)
-               : std::chrono::milliseconds(0);
+  auto gap = pieces->size() > 1 ? duration(std::chrono::milliseconds(latency - latency / 4))
+                                     / static_cast<int>(pieces->size() - 1)
+                               : duration(0);
   const char* type = stream_content_type(e);
   timers_.at(now + first, [res, type, headers] { res.start_stream(200, type, headers); });
   auto stopped = std::make_shared<bool>(false); // only touched on the timer thread

@@ -58,7 +58,7 @@ public:
 private:
   struct call_context;
   void generation(provider_kind p, endpoint e, const std::string& path_model,
-                  net::server_request& req, const net::responder& res);
+                  const net::server_request& req, const net::responder& res);
   void probe(provider_kind p, const net::server_request& req, const net::responder& res);
   void admin(const net::server_request& req, const net::responder& res);
   void finish(const call_context& ctx, int status, const std::string& outcome);
