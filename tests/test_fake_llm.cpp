@@ -478,6 +478,10 @@ TEST_CASE("fake server: injected faults last exactly fault_count requests", "[fa
   CHECK(hf["by_status"]["hang"].GetInt() == 1);
 
   CHECK(http_call(fake.port, "POST", "/_fake/config", R"({"providers":{"x":{}}})").status == 400);
+  auto config = parse(http_call(fake.port, "GET", "/_fake/config").body);
+  REQUIRE(config.IsObject());
+  CHECK(std::string(config["providers"]["huggingface"]["fault"].GetString()) == "none");
+  CHECK(config["providers"]["groq"]["limits"]["rpm"].GetInt() == 30);
   CHECK(fake.stop() == 0);
 }
 

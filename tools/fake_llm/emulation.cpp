@@ -460,6 +460,47 @@ std::string emulator::stats_json() {
   return buf.GetString();
 }
 
+std::string emulator::config_json() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto strings = [&w](const char* key, const std::vector<std::string>& list) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& s : list)
+      w.String(s.c_str());
+    w.EndArray();
+  };
+  w.StartObject();
+  w.Key("time_scale"); w.Double(time_scale_);
+  w.Key("latency_ms"); w.Int(default_latency_ms_);
+  w.Key("providers");
+  w.StartObject();
+  for (auto p : all_providers) {
+    const auto& s = state(p).settings;
+    w.Key(to_string(p));
+    w.StartObject();
+    w.Key("latency_ms"); w.Int(s.latency_ms);
+    w.Key("limits");
+    w.StartObject();
+    w.Key("rpm"); w.Int64(s.lim.rpm);
+    w.Key("tpm"); w.Int64(s.lim.tpm);
+    w.Key("rpd"); w.Int64(s.lim.rpd);
+    w.EndObject();
+    w.Key("max_concurrency"); w.Int(s.max_concurrency);
+    strings("models", s.models);
+    strings("decommissioned", s.decommissioned);
+    w.Key("invalid_keys"); w.Int(static_cast<int>(s.invalid_keys.size())); // never echo keys
+    w.Key("fault"); w.String(s.fault.c_str());
+    w.Key("fault_count"); w.Int(s.fault_count);
+    w.Key("slow_body_ms"); w.Int(s.slow_body_ms);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+  return buf.GetString();
+}
+
 void emulator::reset() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto p : all_providers) {

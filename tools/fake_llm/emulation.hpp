@@ -117,6 +117,8 @@ public:
   // Counts one finished request. `status` 0 = no HTTP status (hang, reset): `outcome` is used.
   void count(provider_kind p, bool generation, int status, const std::string& outcome);
   std::string stats_json();
+  // The effective settings, in the config file's schema.
+  std::string config_json();
   // Clears counters, windows and the text counter; settings stay.
   void reset();
 

@@ -28,7 +28,7 @@ const char* usage =
   "  --help             this text\n"
   "Prints 'zega-fake-llm listening on HOST:PORT' once ready; SIGINT/SIGTERM stop it.\n"
   "Provider routes: /api/* (ollama), /openai/v1/* (groq), /v1/* (huggingface),\n"
-  "/v1beta/* (gemini). Admin: GET /_fake/stats, POST /_fake/config, POST /_fake/reset.\n";
+  "/v1beta/* (gemini). Admin: GET /_fake/stats, GET|POST /_fake/config, POST /_fake/reset.\n";
 
 bool parse_number(const char* text, double& out) {
   char* end = nullptr;

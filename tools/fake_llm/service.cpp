@@ -347,6 +347,8 @@ void service::admin(const net::server_request& req, const net::responder& res) {
     emu_.reset();
     return answer(ctx, res, {200, "application/json", "{\"ok\":true}", {}}, "admin");
   }
+  if (req.path == "/_fake/config" && req.method == "GET")
+    return answer(ctx, res, {200, "application/json", emu_.config_json(), {}}, "admin");
   if (req.path == "/_fake/config" && req.method == "POST") {
     auto err = emu_.apply_config(req.body);
     if (!err.empty())
