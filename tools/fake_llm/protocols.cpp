@@ -187,17 +187,22 @@ int estimate_tokens(const std::string& text) {
   return std::max(1, static_cast<int>(std::lround(count_words(text) * 1.3)));
 }
 
+std::optional<std::string> request_key(provider_kind p, const net::server_request& req) {
+  if (p == provider_kind::gemini) {
+    if (const auto* k = net::find_header(req.headers, "x-goog-api-key"))
+      return *k;
+    if (std::string k; net::query_param(req.query, "key", k))
+      return k;
+  } else if (const auto* auth = net::find_header(req.headers, "authorization")) {
+    return auth->rfind("Bearer ", 0) == 0 ? auth->substr(7) : std::string();
+  }
+  return std::nullopt;
+}
+
 generation_call parse_generation(provider_kind p, endpoint e, const net::server_request& req,
                                  const std::string& path_model) {
   generation_call call;
-  if (p == provider_kind::gemini) {
-    if (const auto* k = net::find_header(req.headers, "x-goog-api-key"))
-      call.key = *k;
-    else if (std::string k; net::query_param(req.query, "key", k))
-      call.key = k;
-  } else if (const auto* auth = net::find_header(req.headers, "authorization")) {
-    call.key = auth->rfind("Bearer ", 0) == 0 ? auth->substr(7) : std::string();
-  }
+  call.key = request_key(p, req);
   rapidjson::Document doc;
   doc.Parse(req.body.c_str(), req.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {

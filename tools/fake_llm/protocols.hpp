@@ -23,6 +23,9 @@ struct generation_call {
   std::optional<std::string> key;
 };
 
+// The API key as the provider expects it: Bearer token, or x-goog-api-key / ?key= (Gemini).
+std::optional<std::string> request_key(provider_kind p, const net::server_request& req);
+
 generation_call parse_generation(provider_kind p, endpoint e, const net::server_request& req,
                                  const std::string& path_model);
 

@@ -181,12 +181,7 @@ void service::probe(provider_kind p, const net::server_request& req, const net::
     return answer(ctx, res, {200, "application/json", "{\"version\":\"0.13.0\"}", {}}, "probe");
   if (p != provider_kind::ollama) {
     // Listing models needs a valid key like any other call.
-    std::optional<std::string> key;
-    net::server_request copy = req;
-    copy.body = "{}";
-    key = parse_generation(p, endpoint::openai_chat, copy, {}).key;
-    if (p == provider_kind::gemini)
-      key = parse_generation(p, endpoint::gemini_generate, copy, {}).key;
+    auto key = request_key(p, req);
     bool invalid = key && std::find(settings.invalid_keys.begin(), settings.invalid_keys.end(),
                                     *key) != settings.invalid_keys.end();
     if (!key || key->empty() || invalid) {
