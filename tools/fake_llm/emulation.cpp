@@ -179,6 +179,21 @@ const char* to_string(limit_kind k) {
   return "?";
 }
 
+const char* to_string(verdict v) {
+  switch (v) {
+    case verdict::serve: return "served";
+    case verdict::missing_key: return "missing_key";
+    case verdict::invalid_key: return "invalid_key";
+    case verdict::fault: return "fault";
+    case verdict::decommissioned: return "decommissioned";
+    case verdict::unknown_model: return "unknown_model";
+    case verdict::busy: return "busy";
+    case verdict::rate_limited: return "rate_limited";
+    case verdict::too_large: return "too_large";
+  }
+  return "?";
+}
+
 const std::vector<std::string>& fault_names() {
   static const std::vector<std::string> names = {
     "none", "500", "502", "503", "400", "401", "404", "410", "decommissioned",

@@ -75,6 +75,8 @@ enum class verdict {
   too_large, // larger than the whole tokens-per-minute budget
 };
 
+const char* to_string(verdict v);
+
 struct admission {
   verdict v = verdict::serve;
   std::string fault;          // verdict::fault

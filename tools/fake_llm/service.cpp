@@ -174,6 +174,14 @@ void service::handle(net::server_request req, net::responder res) {
   answer(ctx, res, {404, "application/json", "{\"error\":\"not found\"}", {}}, "not_found");
 }
 
+reply service::decorate(provider_kind p, reply r) {
+  // Groq sends its rate-limit state on every response.
+  if (p == provider_kind::groq)
+    for (auto& h : groq_headers(emu_.snapshot(p, steady::now())))
+      r.headers.push_back(std::move(h));
+  return r;
+}
+
 void service::probe(provider_kind p, const net::server_request& req, const net::responder& res) {
   call_context ctx{p, false, req.method, req.path, steady::now()};
   auto settings = emu_.settings(p);
@@ -185,17 +193,11 @@ void service::probe(provider_kind p, const net::server_request& req, const net::
     bool invalid = key && std::find(settings.invalid_keys.begin(), settings.invalid_keys.end(),
                                     *key) != settings.invalid_keys.end();
     if (!key || key->empty() || invalid) {
-      auto r = error_reply(p, invalid ? "invalid_key" : "missing_key", {}, {}, false);
-      if (p == provider_kind::groq)
-        for (auto& h : groq_headers(emu_.snapshot(p, steady::now())))
-          r.headers.push_back(h);
-      return answer(ctx, res, r, "unauthorized");
+      const char* what = invalid ? "invalid_key" : "missing_key";
+      return answer(ctx, res, decorate(p, error_reply(p, what, {}, {}, false)), what);
     }
   }
-  reply r{200, "application/json", models_body(p, settings), {}};
-  if (p == provider_kind::groq)
-    r.headers = groq_headers(emu_.snapshot(p, steady::now()));
-  answer(ctx, res, r, "probe");
+  answer(ctx, res, decorate(p, {200, "application/json", models_body(p, settings), {}}), "probe");
 }
 
 void service::generation(provider_kind p, endpoint e, const std::string& path_model,
@@ -205,12 +207,7 @@ void service::generation(provider_kind p, endpoint e, const std::string& path_mo
   // Scaled windows free slots within fractions of a second: whole seconds would overstate.
   const bool fractional = emu_.time_scale() != 1.0;
   auto call = parse_generation(p, e, req, path_model);
-  auto with_groq = [&](reply r) {
-    if (p == provider_kind::groq)
-      for (auto& h : groq_headers(emu_.snapshot(p, steady::now())))
-        r.headers.push_back(h);
-    return r;
-  };
+  auto with_groq = [this, p](reply r) { return decorate(p, std::move(r)); };
   if (!call.error.empty())
     return answer(*ctx, res, with_groq(error_reply(p, "bad_request", call.model, {}, fractional)),
                   "bad_request");
@@ -231,66 +228,46 @@ void service::generation(provider_kind p, endpoint e, const std::string& path_mo
   c.duration_ns = std::max(latency, 1) * std::int64_t{1000000};
 
   auto a = emu_.admit({p, call.model, call.key, c.prompt_tokens + c.completion_tokens}, now);
-  switch (a.v) {
-    case verdict::serve: break;
-    case verdict::missing_key:
-      return answer(*ctx, res, with_groq(error_reply(p, "missing_key", call.model, a, fractional)),
-                    "unauthorized");
-    case verdict::invalid_key:
-      return answer(*ctx, res, with_groq(error_reply(p, "invalid_key", call.model, a, fractional)),
-                    "invalid_key");
-    case verdict::decommissioned:
-      return answer(*ctx, res, with_groq(error_reply(p, "decommissioned", call.model, a, fractional)),
-                    "decommissioned");
-    case verdict::unknown_model:
-      return answer(*ctx, res, with_groq(error_reply(p, "unknown_model", call.model, a, fractional)),
-                    "unknown_model");
-    case verdict::busy:
-      return answer(*ctx, res, with_groq(error_reply(p, "busy", call.model, a, fractional)), "busy");
-    case verdict::rate_limited:
-      return answer(*ctx, res, with_groq(error_reply(p, "rate_limited", call.model, a, fractional)),
-                    "rate_limited");
-    case verdict::too_large:
-      return answer(*ctx, res, with_groq(error_reply(p, "too_large", call.model, a, fractional)),
-                    "too_large");
-    case verdict::fault: {
-      const std::string outcome = "fault:" + a.fault;
-      auto body = success_body(p, e == endpoint::gemini_stream ? endpoint::gemini_generate : e, c);
-      if (a.fault == "hang") {
-        finish(*ctx, 0, outcome); // the responder is dropped: the client waits until it gives up
-        return;
-      }
-      if (a.fault == "reset") {
-        res.abort();
-        return finish(*ctx, 0, outcome);
-      }
-      if (a.fault == "malformed_json")
-        return answer(*ctx, res, with_groq({200, "application/json", body.substr(1), {}}), outcome);
-      if (a.fault == "truncated_json") {
-        res.raw_and_close("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                          + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, body.size() / 2));
-        return finish(*ctx, 200, outcome);
-      }
-      if (a.fault == "slow_body") {
-        auto pieces = std::make_shared<std::vector<std::string>>();
-        for (std::size_t i = 0; i < body.size(); i += 16)
-          pieces->push_back(body.substr(i, 16));
-        auto step = duration(std::chrono::milliseconds(emu_.settings(p).slow_body_ms))
-                    / static_cast<int>(pieces->size() + 1);
-        res.start_stream(200, "application/json", with_groq({}).headers);
-        for (std::size_t i = 0; i < pieces->size(); ++i)
-          timers_.at(now + step * static_cast<int>(i + 1), [res, pieces, i] {
-            if (res.alive())
-              res.write((*pieces)[i]);
-          });
-        timers_.at(now + step * static_cast<int>(pieces->size() + 1), [this, res, ctx, outcome] {
-          finish(*ctx, 200, outcome);
-          res.finish();
-        });
-        return;
-      }
-      return answer(*ctx, res, with_groq(error_reply(p, a.fault, call.model, a, fractional)), outcome);
+  if (a.v != verdict::serve && a.v != verdict::fault)
+    return answer(*ctx, res, with_groq(error_reply(p, to_string(a.v), call.model, a, fractional)),
+                  to_string(a.v));
+  if (a.v == verdict::fault) {
+    const std::string outcome = "fault:" + a.fault;
+    auto body = success_body(p, e == endpoint::gemini_stream ? endpoint::gemini_generate : e, c);
+    if (a.fault == "hang") {
+      finish(*ctx, 0, outcome); // the responder is dropped: the client waits until it gives up
+      return;
     }
+    if (a.fault == "reset") {
+      res.abort();
+      return finish(*ctx, 0, outcome);
+    }
+    if (a.fault == "malformed_json")
+      return answer(*ctx, res, with_groq({200, "application/json", body.substr(1), {}}), outcome);
+    if (a.fault == "truncated_json") {
+      res.raw_and_close("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                        + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, body.size() / 2));
+      return finish(*ctx, 200, outcome);
+    }
+    if (a.fault == "slow_body") {
+      auto pieces = std::make_shared<std::vector<std::string>>();
+      for (std::size_t i = 0; i < body.size(); i += 16)
+        pieces->push_back(body.substr(i, 16));
+      auto step = duration(std::chrono::milliseconds(emu_.settings(p).slow_body_ms))
+                  / static_cast<int>(pieces->size() + 1);
+      res.start_stream(200, "application/json", with_groq({}).headers);
+      for (std::size_t i = 0; i < pieces->size(); ++i)
+        timers_.at(now + step * static_cast<int>(i + 1), [res, pieces, i] {
+          if (res.alive())
+            res.write((*pieces)[i]);
+        });
+      timers_.at(now + step * static_cast<int>(pieces->size() + 1), [this, res, ctx, outcome] {
+        finish(*ctx, 200, outcome);
+        res.finish();
+      });
+      return;
+    }
+    return answer(*ctx, res, with_groq(error_reply(p, a.fault, call.model, a, fractional)), outcome);
   }
 
   auto headers = with_groq({}).headers;

@@ -62,6 +62,8 @@ private:
   void probe(provider_kind p, const net::server_request& req, const net::responder& res);
   void admin(const net::server_request& req, const net::responder& res);
   void finish(const call_context& ctx, int status, const std::string& outcome);
+  // Adds the headers a provider sends on every response.
+  reply decorate(provider_kind p, reply r);
   void answer(const call_context& ctx, const net::responder& res, const reply& r,
               const std::string& outcome);
 
