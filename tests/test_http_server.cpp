@@ -202,6 +202,22 @@ TEST_CASE("abort resets, raw_and_close sends bytes, alive() follows the client",
   res.respond(200, "text/plain", "nobody listens"); // ignored without harm
 }
 
+TEST_CASE("server closes idle connections and rejects malformed requests", "[server]") {
+  server_options opts;
+  opts.read_timeout_ms = 100;
+  server_fixture f(echo, opts);
+  raw_conn idle(f.server->port(), 3000);
+  auto start = std::chrono::steady_clock::now();
+  CHECK(idle.peer_closed());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+
+  raw_conn bad(f.server->port());
+  REQUIRE(bad.send_all("NOT HTTP AT ALL\r\n\r\n"));
+  auto r = bad.read_response();
+  CHECK(r.status == 400);
+  CHECK(bad.peer_closed());
+}
+
 TEST_CASE("stop_accepting refuses new connections", "[server]") {
   server_fixture f(echo);
   auto port = f.server->port();
