@@ -16,7 +16,9 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <sstream>
 
@@ -179,16 +181,32 @@ public:
     enqueue(serialize(res.base()), after::more);
   }
 
+  // Counted by the responder before the piece is posted, so producers on other threads see
+  // the backlog at once (wait_writable).
+  void note_queued(std::size_t n) {
+    std::lock_guard<std::mutex> guard(backlog_mtx_);
+    backlog_ += n;
+  }
+
+  bool wait_writable(std::size_t limit) {
+    std::unique_lock<std::mutex> lock(backlog_mtx_);
+    backlog_cv_.wait(lock, [&] { return backlog_ < limit || !alive_.load(); });
+    return alive_.load();
+  }
+
   void write(std::uint64_t gen, std::string piece) {
+    std::size_t counted = piece.size();
     // An empty chunk would end the body, so it is simply skipped.
-    if (closed_ || !streaming_ || gen != generation_ || piece.empty())
+    if (closed_ || !streaming_ || gen != generation_ || piece.empty()) {
+      release_backlog(counted);
       return;
+    }
     char size[24];
     std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
     std::string chunk = size;
     chunk += piece;
     chunk += "\r\n";
-    enqueue(std::move(chunk), after::more);
+    enqueue(std::move(chunk), after::more, counted);
   }
 
   void finish(std::uint64_t gen) {
@@ -221,7 +239,27 @@ private:
   struct out_item {
     std::string bytes;
     after then;
+    std::size_t counted = 0; // bytes of backlog this item accounts for
   };
+
+  void release_backlog(std::size_t n) {
+    if (n == 0)
+      return;
+    {
+      std::lock_guard<std::mutex> guard(backlog_mtx_);
+      backlog_ -= std::min(n, backlog_);
+    }
+    backlog_cv_.notify_all();
+  }
+
+  void mark_gone() {
+    {
+      std::lock_guard<std::mutex> guard(backlog_mtx_);
+      alive_ = false;
+      backlog_ = 0;
+    }
+    backlog_cv_.notify_all();
+  }
 
   template <class Response>
   void set_common(Response& res, const std::string& content_type, const header_list& extra) {
@@ -352,8 +390,8 @@ private:
     enqueue(serialize(res), after::close);
   }
 
-  void enqueue(std::string bytes, after then) {
-    out_.push_back({std::move(bytes), then});
+  void enqueue(std::string bytes, after then, std::size_t counted = 0) {
+    out_.push_back({std::move(bytes), then, counted});
     if (!writing_)
       write_next();
   }
@@ -375,6 +413,7 @@ private:
     if (ec || closed_)
       return fail();
     auto then = out_.front().then;
+    release_backlog(out_.front().counted);
     out_.pop_front();
     switch (then) {
       case after::more:
@@ -393,7 +432,7 @@ private:
   void close_gracefully() {
     if (closed_)
       return;
-    alive_ = false;
+    mark_gone();
     error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec)
@@ -413,7 +452,7 @@ private:
   }
 
   void fail() {
-    alive_ = false;
+    mark_gone();
     if (closed_)
       return;
     closed_ = true;
@@ -439,6 +478,9 @@ private:
   bool writing_ = false;
   bool closed_ = false;
   std::atomic<bool> alive_{true};
+  std::mutex backlog_mtx_;
+  std::condition_variable backlog_cv_;
+  std::size_t backlog_ = 0; // streamed bytes accepted but not yet written
 };
 
 } // namespace
@@ -461,6 +503,7 @@ void responder::start_stream(int status, std::string content_type, header_list e
 }
 
 void responder::write(std::string piece) const {
+  state_->conn->note_queued(piece.size());
   state_->conn->on_strand([gen = state_->generation, piece = std::move(piece)](session& s) mutable {
     s.write(gen, std::move(piece));
   });
@@ -481,6 +524,10 @@ void responder::raw_and_close(std::string bytes) const {
 }
 
 bool responder::alive() const { return state_->conn->alive(); }
+
+bool responder::wait_writable(std::size_t max_backlog) const {
+  return state_->conn->wait_writable(max_backlog);
+}
 
 void server_core::do_accept() {
   acceptor.async_accept(

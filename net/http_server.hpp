@@ -47,6 +47,9 @@ public:
   void raw_and_close(std::string bytes) const;
   // False once the client went away; streaming producers poll it to stop.
   bool alive() const;
+  // Backpressure for producers on their own thread (never the io thread): blocks while
+  // more than `max_backlog` written bytes wait for the socket; false once the client left.
+  bool wait_writable(std::size_t max_backlog = 1024 * 1024) const;
 
 private:
   std::shared_ptr<state> state_;

@@ -3,8 +3,8 @@
 
 // The fake's sources belong to the zega-fake-llm program, not to zega_core; compiling the
 // socket-free parts into this test keeps them testable without a CMake change.
-#include "tools/fake_llm/emulation.cpp"
-#include "tools/fake_llm/prose.cpp"
+#include "tools/fake_llm/emulation.hpp"
+#include "tools/fake_llm/prose.hpp"
 
 #include "loopback_http.hpp"
 

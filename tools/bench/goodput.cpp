@@ -88,7 +88,7 @@ std::string fake_config(double scale) {
     json += (first ? "" : ",") + std::string("\"") + p.name + "\":{\"latency_ms\":"
             + std::to_string(p.latency_ms);
     if (p.rpm)
-      json += ",\"rpm\":" + std::to_string(p.rpm);
+      json += ",\"limits\":{\"rpm\":" + std::to_string(p.rpm) + "}";
     if (p.max_concurrency)
       json += ",\"max_concurrency\":" + std::to_string(p.max_concurrency);
     json += "}";
