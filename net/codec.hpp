@@ -80,8 +80,11 @@ http_request build_generate(const endpoint& ep, const generation_params& p);
 // Builds the cheap health / model-list probe (GET /api/version, GET {base}/models).
 http_request build_probe(const endpoint& ep);
 
-// Parses a complete response (Ollama NDJSON bodies accepted too).
+// Parses a complete response (Ollama NDJSON bodies accepted too). Never throws.
 call_result parse_generate(const endpoint& ep, const http_response& resp);
+// Same with the clock given: HTTP-date retry-after and the Gemini daily reset are
+// relative to `now_unix`. The two-argument form uses the system clock.
+call_result parse_generate(const endpoint& ep, const http_response& resp, double now_unix);
 // Classifies a failure below HTTP.
 call_result classify_transport(const endpoint& ep, const transport_error& err);
 // Whether a probe response means "reachable and usable".

@@ -40,6 +40,7 @@ template <class T>
 struct page {
   std::vector<T> items;
   std::string next_cursor; // empty = no more
+  std::string error;       // non-empty when the cursor was malformed (items then empty)
 };
 
 class store {
@@ -55,6 +56,8 @@ public:
   commit_result commit(const write_batch& batch);
   // Deletes attempts older than `cutoff_ms`; returns how many were removed.
   std::size_t trim_attempts(std::int64_t cutoff_ms);
+  // Write transactions committed since open (group-commit accounting, tests, bench).
+  std::uint64_t commits() const;
 
   // --- readers (any thread) ---
   std::optional<example_record> get_example(std::uint64_t id) const;
@@ -64,16 +67,22 @@ public:
   // callback returns false to stop. Uses short read transactions (pages internally).
   void for_each_example(const example_filter& f,
                         const std::function<bool(const example_record&)>& fn) const;
-  std::size_t count_examples(const std::string& user) const;
+  std::size_t count_examples(const std::string& user) const; // "" = every user
   std::vector<std::uint64_t> fingerprints(const std::string& user) const;
 
   std::optional<job_record> get_job(const std::string& id) const;
   page<job_record> list_jobs(const job_filter& f, const std::string& cursor,
                              std::size_t limit) const;
   std::vector<job_record> unfinished_jobs() const; // state queued or running
+  std::size_t count_jobs() const;
+  void for_each_job(const std::function<bool(const job_record&)>& fn) const;
 
   std::vector<attempt_record> list_attempts(std::size_t limit) const; // newest first
   std::size_t count_attempts() const;
+  // Oldest first, in pages of short read transactions; the callback returns false to stop.
+  void for_each_attempt(const std::function<bool(const attempt_record&)>& fn) const;
+
+  std::size_t count_library() const; // stories saved to the library
 
   quota_record get_quota(const std::string& provider, const std::string& day) const;
   std::optional<std::string> get_meta(const std::string& name) const;

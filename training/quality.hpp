@@ -25,6 +25,11 @@ struct quality_report {
   std::string to_json() const; // {"score":..,"words":..,"parts":[{name,score,max,note}]}
 };
 
+// Scores the raw reply: shape (length, structure, variety, repetition, truncation) is judged
+// on clean_output(text), the "clean" part on the raw text. Flaws that make an example
+// unusable cap the total below the memory threshold (over 200 words or far too short: 6,
+// heavy repetition: 5, cut off mid-sentence by the token limit: 6); the affected part's note
+// says so. `truncated` = the provider reported finish reason "length".
 quality_report score(element e, std::string_view text, bool truncated);
 
 // Strips the chatter models wrap around the content ("Sure! Here's a scene:", markdown

@@ -1,0 +1,134 @@
+#include "actors/archiver.hpp"
+
+#include <caf/all.hpp>
+
+#include <iostream>
+
+namespace zega {
+
+namespace {
+
+template <class T>
+void append(std::vector<T>& to, const std::vector<T>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+using archiver_ptr = archiver_actor::stateful_pointer<archiver_state>;
+
+void maybe_trim(archiver_ptr self) {
+  auto& st = self->state;
+  if (st.attempts_retention_days <= 0)
+    return;
+  auto now = self->clock().now();
+  if (now < st.next_trim)
+    return;
+  st.next_trim = now + std::chrono::hours(1);
+  auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  auto cutoff = wall_ms - std::int64_t{st.attempts_retention_days} * 86'400'000;
+  if (auto n = st.db->trim_attempts(cutoff); n > 0)
+    std::clog << "[archiver] trimmed " << n << " attempts older than "
+              << st.attempts_retention_days << " days\n";
+}
+
+// Writes everything pending in one transaction and answers every request with its share.
+bool commit_pending(archiver_ptr self) {
+  auto& st = self->state;
+  if (st.pending.empty())
+    return true;
+  auto batches = std::move(st.pending);
+  st.pending.clear();
+  std::vector<const store::write_batch*> parts;
+  std::vector<std::size_t> counts;
+  parts.reserve(batches.size());
+  counts.reserve(batches.size());
+  for (const auto& p : batches) {
+    parts.push_back(&p.batch);
+    counts.push_back(p.batch.examples.size());
+  }
+  auto merged = st.db->commit(parts.size() == 1 ? batches.front().batch : merge_batches(parts));
+  if (merged.status == store::commit_status::storage_full) {
+    if (!st.storage_full)
+      std::clog << "[archiver] " << merged.message << '\n';
+    st.storage_full = true;
+  } else if (merged.status == store::commit_status::failed) {
+    std::clog << "[archiver] " << merged.message << '\n';
+  } else {
+    if (st.storage_full)
+      std::clog << "[archiver] storage available again\n";
+    st.storage_full = false;
+  }
+  auto results = split_result(merged, counts);
+  for (std::size_t k = 0; k < batches.size(); ++k)
+    batches[k].promise.deliver(std::move(results[k]));
+  if (merged.status == store::commit_status::ok)
+    maybe_trim(self);
+  return merged.status == store::commit_status::ok;
+}
+
+} // namespace
+
+store::write_batch merge_batches(const std::vector<const store::write_batch*>& batches) {
+  store::write_batch out;
+  for (const auto* b : batches) {
+    append(out.examples, b->examples);
+    append(out.jobs, b->jobs);
+    append(out.attempts, b->attempts);
+    append(out.quota, b->quota);
+    append(out.meta, b->meta);
+  }
+  return out;
+}
+
+std::vector<store::commit_result> split_result(const store::commit_result& merged,
+                                               const std::vector<std::size_t>& example_counts) {
+  std::vector<store::commit_result> out(example_counts.size());
+  std::size_t next = 0;
+  for (std::size_t k = 0; k < example_counts.size(); ++k) {
+    out[k].status = merged.status;
+    out[k].message = merged.message;
+    if (merged.status != store::commit_status::ok)
+      continue;
+    for (std::size_t n = 0; n < example_counts[k] && next < merged.example_ids.size(); ++n)
+      out[k].example_ids.push_back(merged.example_ids[next++]);
+  }
+  return out;
+}
+
+archiver_actor::behavior_type archiver(archiver_ptr self, store::store* db, int commit_batch,
+                                       int commit_interval_ms, int attempts_retention_days) {
+  auto& st = self->state;
+  st.db = db;
+  st.commit_batch = static_cast<std::size_t>(std::max(commit_batch, 1));
+  st.commit_interval = std::chrono::milliseconds(std::max(commit_interval_ms, 0));
+  st.attempts_retention_days = attempts_retention_days;
+  st.next_trim = self->clock().now();
+  // Never drop acknowledged work on shutdown: whatever is queued is written first.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    commit_pending(self);
+    self->quit(msg.reason);
+  });
+  return {
+    [self](archive_atom, store::write_batch& batch)
+      -> caf::typed_response_promise<store::commit_result> {
+      auto& st = self->state;
+      auto promise = self->make_response_promise<store::commit_result>();
+      st.pending.push_back({std::move(batch), promise});
+      if (st.pending.size() >= st.commit_batch) {
+        commit_pending(self);
+      } else if (!st.timer_armed) {
+        st.timer_armed = true;
+        self->delayed_send(self, st.commit_interval, tick_atom::value);
+      }
+      return promise;
+    },
+    [self](flush_atom) -> bool { return commit_pending(self); },
+    [self](tick_atom) {
+      self->state.timer_armed = false;
+      commit_pending(self);
+    },
+  };
+}
+
+} // namespace zega

@@ -1,0 +1,512 @@
+#include "actors/rate_policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace zega::rate {
+
+namespace {
+
+constexpr std::int64_t day_ms = 86'400'000;
+constexpr std::int64_t hour_ms = 3'600'000;
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (era arithmetic: 400-year cycles).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = floor_div(y, 400);
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct civil {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+
+civil civil_from_days(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = floor_div(z, 146097);
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0), m, d};
+}
+
+// 0 = Sunday; 1970-01-01 was a Thursday.
+unsigned weekday(std::int64_t days) {
+  return static_cast<unsigned>(((days % 7) + 7 + 4) % 7);
+}
+
+std::int64_t first_sunday_from(std::int64_t days) {
+  return days + (7 - weekday(days)) % 7;
+}
+
+// US daylight saving time (since 2007): from the second Sunday of March, 02:00 PST
+// (10:00 UTC), to the first Sunday of November, 02:00 PDT (09:00 UTC).
+bool pacific_dst(std::int64_t wall_ms) {
+  const auto year = civil_from_days(floor_div(wall_ms, day_ms)).year;
+  const std::int64_t start =
+    (first_sunday_from(days_from_civil(year, 3, 1)) + 7) * day_ms + 10 * hour_ms;
+  const std::int64_t end = first_sunday_from(days_from_civil(year, 11, 1)) * day_ms + 9 * hour_ms;
+  return wall_ms >= start && wall_ms < end;
+}
+
+std::int64_t pacific_offset_ms(std::int64_t wall_ms) {
+  return (pacific_dst(wall_ms) ? -7 : -8) * hour_ms;
+}
+
+time_ns seconds(double s) {
+  return static_cast<time_ns>(std::llround(std::max(0.0, s) * 1e9));
+}
+
+std::string format_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", s);
+  return buf;
+}
+
+long stricter(long configured, long reported) {
+  if (configured <= 0) return reported;
+  if (reported <= 0) return configured;
+  return std::min(configured, reported);
+}
+
+// Raises the window's count to what the provider says it has counted.
+void reconcile(sliding_window& w, std::optional<long> limit, std::optional<long> remaining,
+               time_ns now) {
+  if (!remaining) return;
+  const long cap = limit ? *limit : w.limit();
+  if (cap <= 0) return;
+  const long provider_used = cap - std::max(0L, *remaining);
+  const long ours = w.used(now);
+  if (provider_used > ours) w.add(now, provider_used - ours);
+}
+
+} // namespace
+
+// --- sliding_window ---------------------------------------------------------------------
+
+sliding_window::sliding_window(time_ns length, long limit) : length_(length), limit_(limit) {}
+
+long sliding_window::used(time_ns now) const {
+  long sum = 0;
+  for (const auto& e : log_)
+    if (e.at + length_ > now) sum += e.amount;
+  return sum;
+}
+
+time_ns sliding_window::earliest_fit(time_ns now, long amount) const {
+  if (limit_ <= 0) return now;
+  const long wanted = std::min(std::max(0L, amount), limit_);
+  const long excess = used(now) + wanted - limit_;
+  if (excess <= 0) return now;
+  long freed = 0;
+  for (const auto& e : log_) {
+    if (e.at + length_ <= now) continue;
+    freed += e.amount;
+    if (freed >= excess) return e.at + length_;
+  }
+  return now; // unreachable: the log holds at least `used(now)`
+}
+
+void sliding_window::add(time_ns at, long amount, std::uint64_t id) {
+  prune(at);
+  log_.push_back({at, std::max(0L, amount), id});
+}
+
+void sliding_window::adjust(std::uint64_t id, long amount) {
+  for (auto& e : log_)
+    if (e.id == id) {
+      e.amount = std::max(0L, amount);
+      return;
+    }
+}
+
+void sliding_window::prune(time_ns now) {
+  while (!log_.empty() && log_.front().at + length_ <= now) log_.pop_front();
+}
+
+// --- rate_limiter -----------------------------------------------------------------------
+
+const char* to_string(limit_kind k) {
+  switch (k) {
+    case limit_kind::none: return "none";
+    case limit_kind::rpm: return "requests per minute";
+    case limit_kind::tpm: return "tokens per minute";
+    case limit_kind::rpd: return "requests per day";
+    case limit_kind::tpd: return "tokens per day";
+    case limit_kind::min_interval: return "minimum interval";
+    case limit_kind::header_hold: return "provider reported no tokens left";
+    case limit_kind::in_flight: return "calls in flight";
+  }
+  return "?";
+}
+
+rate_limiter::rate_limiter(limits configured)
+  : configured_(configured),
+    rpm_(one_minute, configured.rpm),
+    tpm_(one_minute, configured.tpm),
+    rpd_(one_day, configured.rpd),
+    tpd_(one_day, configured.tpd) {}
+
+admission rate_limiter::check(time_ns now, long tokens, time_ns day_end) const {
+  admission a;
+  a.next_free = now;
+  auto consider = [&a](time_ns t, limit_kind k) {
+    if (t > a.next_free) {
+      a.next_free = t;
+      a.blocked_by = k;
+    }
+  };
+  consider(rpm_.earliest_fit(now, 1), limit_kind::rpm);
+  consider(tpm_.earliest_fit(now, tokens), limit_kind::tpm);
+  consider(rpd_.earliest_fit(now, 1), limit_kind::rpd);
+  consider(tpd_.earliest_fit(now, tokens), limit_kind::tpd);
+  // The persisted counters cover sends made before a restart, which the windows never saw.
+  if (rpd_.limit() > 0 && today_.requests + 1 > rpd_.limit()) consider(day_end, limit_kind::rpd);
+  if (tpd_.limit() > 0 && today_.tokens + std::min(tokens, tpd_.limit()) > tpd_.limit())
+    consider(day_end, limit_kind::tpd);
+  if (last_send_ && configured_.min_interval > 0)
+    consider(*last_send_ + configured_.min_interval, limit_kind::min_interval);
+  consider(hold_until_, limit_kind::header_hold);
+  a.in_flight_full =
+    configured_.max_in_flight > 0 && in_flight() >= configured_.max_in_flight;
+  if (a.in_flight_full && a.blocked_by == limit_kind::none) a.blocked_by = limit_kind::in_flight;
+  a.allowed = a.next_free <= now && !a.in_flight_full;
+  return a;
+}
+
+std::uint64_t rate_limiter::on_send(time_ns now, long tokens) {
+  const auto id = next_id_++;
+  rpm_.add(now, 1, id);
+  tpm_.add(now, tokens, id);
+  rpd_.add(now, 1, id);
+  tpd_.add(now, tokens, id);
+  today_.requests += 1;
+  today_.tokens += tokens;
+  last_send_ = now;
+  in_flight_.push_back({id, now, tokens});
+  return id;
+}
+
+void rate_limiter::on_finish(std::uint64_t id, time_ns now, long tokens) {
+  auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                         [id](const call& c) { return c.id == id; });
+  if (it == in_flight_.end()) return;
+  avg_latency_ = (avg_latency_ * 7 + std::max<time_ns>(0, now - it->sent)) / 8;
+  tokens = std::max(0L, tokens);
+  tpm_.adjust(id, tokens);
+  tpd_.adjust(id, tokens);
+  today_.tokens = std::max(0L, today_.tokens + tokens - it->tokens);
+  in_flight_.erase(it);
+}
+
+void rate_limiter::apply_headers(const net::rate_info& info, time_ns now) {
+  // Groq reports tokens per minute and requests per day.
+  if (info.limit_tokens && *info.limit_tokens > 0)
+    tpm_.set_limit(stricter(configured_.tpm, *info.limit_tokens));
+  if (info.limit_requests && *info.limit_requests > 0)
+    rpd_.set_limit(stricter(configured_.rpd, *info.limit_requests));
+  reconcile(tpm_, info.limit_tokens, info.remaining_tokens, now);
+  reconcile(rpd_, info.limit_requests, info.remaining_requests, now);
+  if (info.remaining_tokens && *info.remaining_tokens <= 0 && info.reset_tokens_s)
+    hold_until(now + seconds(*info.reset_tokens_s));
+}
+
+void rate_limiter::hold_until(time_ns until) {
+  hold_until_ = std::max(hold_until_, until);
+}
+
+void rate_limiter::start_day(day_usage usage) {
+  today_ = std::move(usage);
+}
+
+limits rate_limiter::effective() const {
+  limits l = configured_;
+  l.tpm = tpm_.limit();
+  l.rpd = rpd_.limit();
+  return l;
+}
+
+time_ns rate_limiter::in_flight_estimate(time_ns now) const {
+  time_ns t = now + one_ms;
+  if (!in_flight_.empty()) t = std::max(t, in_flight_.front().sent + avg_latency_);
+  return t;
+}
+
+// --- backoff and circuit ----------------------------------------------------------------
+
+time_ns full_jitter(int attempt, time_ns base, time_ns cap, std::mt19937_64& rng) {
+  time_ns ceiling = std::max<time_ns>(0, base);
+  for (int i = 0; i < attempt && ceiling < cap; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, cap);
+  if (ceiling <= 0) return 0;
+  return std::uniform_int_distribution<time_ns>(0, ceiling)(rng);
+}
+
+circuit_breaker::circuit_breaker(int threshold, time_ns cooldown)
+  : threshold_(threshold), cooldown_(cooldown) {}
+
+circuit_breaker::state circuit_breaker::current(time_ns now) const {
+  if (!opened_) return state::closed;
+  return now < open_until_ ? state::open : state::half_open;
+}
+
+bool circuit_breaker::allow(time_ns now) const {
+  switch (current(now)) {
+    case state::closed: return true;
+    case state::open: return false;
+    case state::half_open: return !trial_;
+  }
+  return false;
+}
+
+void circuit_breaker::on_attempt(time_ns now) {
+  if (current(now) == state::half_open) trial_ = true;
+}
+
+void circuit_breaker::on_success() {
+  failures_ = 0;
+  opened_ = false;
+  trial_ = false;
+}
+
+void circuit_breaker::on_failure(time_ns now) {
+  ++failures_;
+  trial_ = false;
+  if (opened_ || (threshold_ > 0 && failures_ >= threshold_)) {
+    opened_ = true;
+    open_until_ = now + cooldown_;
+  }
+}
+
+const char* to_string(circuit_breaker::state s) {
+  switch (s) {
+    case circuit_breaker::state::closed: return "closed";
+    case circuit_breaker::state::open: return "open";
+    case circuit_breaker::state::half_open: return "half_open";
+  }
+  return "?";
+}
+
+// --- calendars --------------------------------------------------------------------------
+
+std::string utc_day(std::int64_t wall_ms) {
+  const auto c = civil_from_days(floor_div(wall_ms, day_ms));
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month,
+                c.day);
+  return buf;
+}
+
+std::int64_t next_utc_midnight_ms(std::int64_t wall_ms) {
+  return (floor_div(wall_ms, day_ms) + 1) * day_ms;
+}
+
+std::int64_t next_pacific_midnight_ms(std::int64_t wall_ms) {
+  const std::int64_t local = wall_ms + pacific_offset_ms(wall_ms);
+  const std::int64_t local_midnight = (floor_div(local, day_ms) + 1) * day_ms;
+  // The offset at that midnight can differ from now's when a DST switch lies in between.
+  const std::int64_t guess = local_midnight - pacific_offset_ms(wall_ms);
+  return local_midnight - pacific_offset_ms(guess);
+}
+
+time_ns to_monotonic(const instant& t, std::int64_t wall_deadline_ms) {
+  return t.now + (wall_deadline_ms - t.wall_ms) * one_ms;
+}
+
+// --- cooldowns --------------------------------------------------------------------------
+
+std::optional<cooldown> cooldown_for(const net::call_result& r, const instant& t,
+                                     net::provider_kind kind, std::mt19937_64& rng) {
+  const auto& ri = r.rate;
+  const bool gemini = kind == net::provider_kind::gemini;
+  auto quota_tag = [&ri]() { return ri.quota_id.empty() ? std::string{} : " (" + ri.quota_id + ")"; };
+
+  if (r.cls == net::outcome_class::quota || (r.cls == net::outcome_class::throttled && ri.per_day)) {
+    cooldown c;
+    c.per_day = true;
+    std::optional<double> hint;
+    for (const auto& h : {ri.retry_after_s, ri.reset_requests_s})
+      if (h && (!hint || *h > *hint)) hint = h;
+    if (gemini && (ri.per_day || !hint)) {
+      c.until = to_monotonic(t, next_pacific_midnight_ms(t.wall_ms));
+      c.reason = "daily quota exhausted" + quota_tag() + "; resets at midnight US/Pacific";
+    } else if (hint) {
+      c.until = t.now + seconds(*hint);
+      c.reason = "daily quota exhausted" + quota_tag() + "; provider says it resets in " +
+                 format_seconds(*hint);
+    } else {
+      c.until = to_monotonic(t, next_utc_midnight_ms(t.wall_ms));
+      c.reason = "quota exhausted" + quota_tag() + "; waiting for the next UTC day";
+    }
+    c.until = std::min(c.until, t.now + max_quota_wait);
+    return c;
+  }
+
+  if (r.cls == net::outcome_class::throttled) {
+    std::optional<double> hint = ri.retry_after_s;
+    std::string source = "retry hint";
+    if (!hint && ri.remaining_tokens && *ri.remaining_tokens <= 0 && ri.reset_tokens_s) {
+      hint = ri.reset_tokens_s;
+      source = "token budget reset";
+    } else if (!hint && ri.remaining_requests && *ri.remaining_requests <= 0 &&
+               ri.reset_requests_s) {
+      hint = ri.reset_requests_s;
+      source = "request budget reset";
+    } else if (!hint && (ri.reset_tokens_s || ri.reset_requests_s)) {
+      hint = ri.reset_tokens_s ? ri.reset_tokens_s : ri.reset_requests_s;
+      source = "rate limit reset";
+    }
+    if (!hint) return std::nullopt;
+    const time_ns base = seconds(*hint);
+    // 0-10 % on top, so callers released by the same hint do not all return at once.
+    const time_ns extra = static_cast<time_ns>(
+      std::uniform_real_distribution<double>(0.0, 0.1)(rng) * static_cast<double>(base));
+    cooldown c;
+    c.until = t.now + std::min(base + extra, max_throttle_wait);
+    c.reason = "rate limited (HTTP " + std::to_string(r.http_status) + "), " + source + " " +
+               format_seconds(*hint);
+    return c;
+  }
+
+  if (ri.remaining_requests && *ri.remaining_requests <= 0) {
+    cooldown c;
+    c.per_day = true;
+    if (ri.reset_requests_s) {
+      c.until = t.now + seconds(*ri.reset_requests_s);
+      c.reason = "request budget used up (x-ratelimit-remaining-requests: 0); resets in " +
+                 format_seconds(*ri.reset_requests_s);
+    } else {
+      c.until = to_monotonic(t, gemini ? next_pacific_midnight_ms(t.wall_ms)
+                                       : next_utc_midnight_ms(t.wall_ms));
+      c.reason = "request budget used up (x-ratelimit-remaining-requests: 0); waiting for the "
+                 "next day";
+    }
+    c.until = std::min(c.until, t.now + max_quota_wait);
+    return c;
+  }
+  return std::nullopt;
+}
+
+// --- health -----------------------------------------------------------------------------
+
+const char* to_string(health_state s) {
+  switch (s) {
+    case health_state::ok: return "ok";
+    case health_state::backoff: return "backoff";
+    case health_state::cooldown: return "cooldown";
+    case health_state::half_open: return "half_open";
+    case health_state::open: return "open";
+    case health_state::unreachable: return "unreachable";
+    case health_state::broken: return "broken";
+  }
+  return "?";
+}
+
+health_tracker::health_tracker(backoff_params p)
+  : params_(p), circuit_(p.circuit_failures, p.circuit_cooldown) {}
+
+health_tracker::gate health_tracker::check(time_ns now) const {
+  if (broken_) return {health_state::broken, false, 0};
+  if (unreachable_) return {health_state::unreachable, false, next_probe_};
+  const time_ns cooldown_until = cooldown_.until > now ? cooldown_.until : 0;
+  const time_ns backoff_until = backoff_until_ > now ? backoff_until_ : 0;
+  const auto circuit = circuit_.current(now);
+  if (circuit == circuit_breaker::state::open)
+    return {health_state::open, false,
+            std::max({circuit_.open_until(), cooldown_until, backoff_until})};
+  if (circuit == circuit_breaker::state::half_open && circuit_.trial_in_flight())
+    return {health_state::half_open, false, 0};
+  if (cooldown_until > 0)
+    return {health_state::cooldown, false, std::max(cooldown_until, backoff_until)};
+  if (backoff_until > 0) return {health_state::backoff, false, backoff_until};
+  if (circuit == circuit_breaker::state::half_open) return {health_state::half_open, true, now};
+  return {health_state::ok, true, now};
+}
+
+void health_tracker::on_send(time_ns now) {
+  circuit_.on_attempt(now);
+}
+
+void health_tracker::answered() {
+  circuit_.on_success();
+  if (unreachable_) {
+    unreachable_ = false;
+    message_.clear();
+  }
+}
+
+void health_tracker::set_cooldown(cooldown c, time_ns now) {
+  if (cooldown_.until > now && cooldown_.until >= c.until) return;
+  cooldown_ = std::move(c);
+}
+
+void health_tracker::back_off(time_ns now, const net::rate_info& hint, std::mt19937_64& rng) {
+  time_ns delay = full_jitter(backoff_attempt_, params_.base, params_.cap, rng);
+  ++backoff_attempt_;
+  if (hint.retry_after_s) delay = std::max(delay, std::min(seconds(*hint.retry_after_s), params_.cap));
+  backoff_until_ = std::max(backoff_until_, now + delay);
+}
+
+void health_tracker::on_result(const net::call_result& r, const instant& t,
+                               net::provider_kind kind, std::mt19937_64& rng) {
+  using net::outcome_class;
+  switch (r.cls) {
+    case outcome_class::busy:
+      return;
+    case outcome_class::broken:
+      broken_ = true;
+      message_ = r.message.empty() ? "the provider rejected the configuration" : r.message;
+      return;
+    case outcome_class::unreachable:
+      unreachable_ = true;
+      message_ = r.message.empty() ? "the provider cannot be reached" : r.message;
+      next_probe_ = t.now + params_.probe_interval;
+      return;
+    case outcome_class::transient:
+      circuit_.on_failure(t.now);
+      if (circuit_.current(t.now) != circuit_breaker::state::open) back_off(t.now, r.rate, rng);
+      break;
+    case outcome_class::throttled:
+      answered(); // keeps the backoff attempt: repeated hint-less 429s back off further
+      if (auto c = cooldown_for(r, t, kind, rng))
+        set_cooldown(std::move(*c), t.now);
+      else
+        back_off(t.now, r.rate, rng);
+      return;
+    case outcome_class::ok:
+    case outcome_class::quota:
+    case outcome_class::too_big:
+    case outcome_class::bad_request:
+    case outcome_class::refused:
+      answered();
+      backoff_attempt_ = 0;
+      backoff_until_ = 0;
+      break;
+  }
+  // Every response may carry "no requests left" in its headers.
+  if (auto c = cooldown_for(r, t, kind, rng)) set_cooldown(std::move(*c), t.now);
+}
+
+void health_tracker::on_probe(bool ok, time_ns now) {
+  if (!unreachable_) return;
+  if (ok)
+    answered();
+  else
+    next_probe_ = now + params_.probe_interval;
+}
+
+} // namespace zega::rate

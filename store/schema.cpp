@@ -1,0 +1,185 @@
+#include "store/schema.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <vector>
+
+namespace zega::store::schema {
+
+std::string id_key(std::uint64_t id) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    k[static_cast<std::size_t>(i)] = static_cast<char>(id & 0xFF);
+    id >>= 8;
+  }
+  return k;
+}
+
+std::optional<std::uint64_t> parse_id_key(std::string_view key) {
+  if (key.size() != 8)
+    return std::nullopt;
+  std::uint64_t id = 0;
+  for (char c : key)
+    id = (id << 8) | static_cast<unsigned char>(c);
+  return id;
+}
+
+std::string by_user_prefix(std::string_view user) {
+  std::string k(user);
+  k.push_back('\0');
+  return k;
+}
+
+std::string by_user_key(std::string_view user, std::uint64_t id) {
+  return by_user_prefix(user) + id_key(id);
+}
+
+std::optional<std::uint64_t> by_user_id(std::string_view key, std::string_view user) {
+  // The exact length check keeps user "a" from matching keys of a user "a\0…".
+  if (key.size() != user.size() + 9 || key.substr(0, user.size()) != user
+      || key[user.size()] != '\0')
+    return std::nullopt;
+  return parse_id_key(key.substr(user.size() + 1));
+}
+
+std::string quota_key(std::string_view provider, std::string_view day) {
+  std::string k(provider);
+  k.push_back('\0');
+  k.append(day);
+  return k;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0x0F]);
+  }
+  return out;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0)
+    return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]);
+    int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    out.push_back(static_cast<char>((hi << 4) | lo));
+  }
+  return out;
+}
+
+namespace {
+
+// Version 1 -> 2: rename the examples' "kind" to "element" and build by_user.
+int migrate_1_to_2(const lmdb::txn& t, const handles& h, std::string& error) {
+  struct rewrite {
+    std::string key;
+    std::string json;
+    std::string user;
+  };
+  std::vector<rewrite> rewrites;
+  {
+    lmdb::cursor c;
+    if (int rc = c.open(t, h.examples); rc != 0)
+      return rc;
+    for (int rc = c.first(); rc == 0; rc = c.next()) {
+      rapidjson::Document d;
+      auto v = c.value();
+      d.Parse(v.data(), v.size());
+      if (d.HasParseError() || !d.IsObject()) {
+        error = "schema migration 1->2: example " + to_hex(c.key()) + " is not a JSON object";
+        return MDB_CORRUPTED;
+      }
+      if (auto kind = d.FindMember("kind"); kind != d.MemberEnd()) {
+        rapidjson::Value element(kind->value, d.GetAllocator());
+        d.RemoveMember("kind");
+        d.AddMember("element", element, d.GetAllocator());
+      }
+      std::string user = "default";
+      if (auto u = d.FindMember("user"); u != d.MemberEnd() && u->value.IsString())
+        user.assign(u->value.GetString(), u->value.GetStringLength());
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      d.Accept(w);
+      rewrites.push_back({std::string(c.key()), std::string(buf.GetString(), buf.GetSize()),
+                          std::move(user)});
+    }
+  }
+  for (const auto& r : rewrites) {
+    if (int rc = h.examples.put(t, r.key, r.json); rc != 0)
+      return rc;
+    auto id = parse_id_key(r.key);
+    if (!id)
+      continue;
+    if (int rc = h.by_user.put(t, by_user_key(r.user, *id), {}); rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+} // namespace
+
+int open_and_migrate(const lmdb::txn& t, handles& h, int& version, std::string& error) {
+  const std::pair<const char*, lmdb::dbi*> dbs[] = {
+    {examples_db, &h.examples}, {by_user_db, &h.by_user}, {jobs_db, &h.jobs},
+    {attempts_db, &h.attempts}, {quota_db, &h.quota},     {library_db, &h.library},
+    {meta_db, &h.meta}};
+  for (const auto& [name, dbi] : dbs) {
+    if (int rc = lmdb::open_dbi(t, name, true, *dbi); rc != 0) {
+      error = std::string("cannot open sub-database ") + name + ": " + lmdb::error_text(rc);
+      return rc;
+    }
+  }
+  std::string_view stored;
+  int rc = h.meta.get(t, version_key, stored);
+  if (rc == MDB_NOTFOUND) {
+    version = current_version;
+  } else if (rc != 0) {
+    error = "cannot read the schema version: " + lmdb::error_text(rc);
+    return rc;
+  } else {
+    version = 0;
+    for (char c : stored) {
+      if (c < '0' || c > '9' || version > 1000) {
+        version = -1;
+        break;
+      }
+      version = version * 10 + (c - '0');
+    }
+    if (version < 1 || version > current_version) {
+      error = "unsupported schema version '" + std::string(stored) + "' (this build reads 1.."
+              + std::to_string(current_version) + ")";
+      return MDB_INCOMPATIBLE;
+    }
+    if (version == 1) {
+      if (rc = migrate_1_to_2(t, h, error); rc != 0) {
+        if (error.empty())
+          error = "schema migration 1->2 failed: " + lmdb::error_text(rc);
+        return rc;
+      }
+      version = 2;
+    }
+  }
+  return h.meta.put(t, version_key, std::to_string(version));
+}
+
+} // namespace zega::store::schema

@@ -1,0 +1,527 @@
+#include "store/store.hpp"
+
+#include "store/codec.hpp"
+#include "store/lmdb.hpp"
+#include "store/schema.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+
+namespace zega::store {
+
+namespace {
+
+constexpr std::uint64_t mib = 1024 * 1024;
+constexpr std::size_t scan_page = 256;
+
+bool matches(const example_filter& f, const example_record& r) {
+  return (!f.user || r.user == *f.user) && (!f.genre || r.genre == *f.genre)
+         && (!f.element || r.element == *f.element) && (!f.job_id || r.job_id == *f.job_id)
+         && (!f.min_quality || r.quality >= *f.min_quality)
+         && (!f.from_ms || r.created_ms >= *f.from_ms) && (!f.to_ms || r.created_ms < *f.to_ms);
+}
+
+bool matches(const job_filter& f, const job_record& r) {
+  return (!f.user || r.user == *f.user) && (!f.state || r.state == *f.state)
+         && (!f.from_ms || r.started_ms >= *f.from_ms) && (!f.to_ms || r.started_ms < *f.to_ms);
+}
+
+std::uint64_t parse_counter(std::string_view s) {
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return 1;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v == 0 ? 1 : v;
+}
+
+bool disk_full(int rc) {
+  return rc == ENOSPC || rc == EDQUOT || rc == EFBIG;
+}
+
+} // namespace
+
+struct store::impl {
+  store_options opts;
+  lmdb::env env;
+  schema::handles h;
+  int version = 0;
+  // mdb_env_set_mapsize needs every transaction of the process closed: readers hold this
+  // shared for their (short) transaction, the writer takes it exclusively to grow the map.
+  mutable std::shared_mutex resize_mutex;
+  // One writer at a time even if commit() and trim_attempts() were called from two threads.
+  std::mutex write_mutex;
+  std::atomic<std::uint64_t> commits{0};
+
+  // A read transaction that keeps the map from being resized under it.
+  struct reader {
+    std::shared_lock<std::shared_mutex> lock;
+    lmdb::txn txn;
+    bool ok = false;
+    explicit reader(const impl& i) : lock(i.resize_mutex) {
+      ok = txn.begin(i.env, true) == 0;
+    }
+  };
+
+  std::uint64_t read_counter(const lmdb::txn& t, const char* name) const {
+    std::string_view v;
+    return h.meta.get(t, name, v) == 0 ? parse_counter(v) : 1;
+  }
+
+  std::optional<example_record> load_example(const lmdb::txn& t, std::uint64_t id) const {
+    std::string_view v;
+    if (h.examples.get(t, schema::id_key(id), v) != 0)
+      return std::nullopt;
+    example_record r;
+    if (!decode(v, r))
+      return std::nullopt;
+    return r;
+  }
+
+  int write(const write_batch& b, commit_result& res) {
+    lmdb::txn t;
+    if (int rc = t.begin(env, false); rc != 0)
+      return rc;
+    std::uint64_t next_example = read_counter(t, schema::next_example_key);
+    std::uint64_t next_attempt = read_counter(t, schema::next_attempt_key);
+    std::uint64_t next_library = read_counter(t, schema::next_library_key);
+    res.example_ids.clear();
+    res.example_ids.reserve(b.examples.size());
+    for (const auto& in : b.examples) {
+      example_record ex = in;
+      ex.id = next_example++;
+      auto key = schema::id_key(ex.id);
+      if (int rc = h.examples.put(t, key, encode(ex)); rc != 0)
+        return rc;
+      if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), {}); rc != 0)
+        return rc;
+      if (ex.in_library) {
+        rapidjson::StringBuffer buf;
+        json_writer w(buf);
+        w.StartObject();
+        w.Key("example_id");
+        w.Uint64(ex.id);
+        write_field(w, "user", ex.user);
+        write_field(w, "quality", ex.quality);
+        w.Key("saved_ms");
+        w.Int64(ex.created_ms);
+        w.EndObject();
+        auto lib_key = schema::id_key(next_library++);
+        if (int rc = h.library.put(t, lib_key, {buf.GetString(), buf.GetSize()}); rc != 0)
+          return rc;
+      }
+      res.example_ids.push_back(ex.id);
+    }
+    for (const auto& j : b.jobs)
+      if (int rc = h.jobs.put(t, j.id, encode(j)); rc != 0)
+        return rc;
+    for (const auto& in : b.attempts) {
+      attempt_record a = in;
+      a.id = next_attempt++;
+      if (int rc = h.attempts.put(t, schema::id_key(a.id), encode(a)); rc != 0)
+        return rc;
+    }
+    for (const auto& q : b.quota)
+      if (int rc = h.quota.put(t, schema::quota_key(q.provider, q.day), encode(q)); rc != 0)
+        return rc;
+    for (const auto& [name, value] : b.meta)
+      if (int rc = h.meta.put(t, name, value); rc != 0)
+        return rc;
+    // After the caller's meta, so a stray counter name in the batch cannot rewind ids.
+    const std::pair<const char*, std::uint64_t> counters[] = {
+      {schema::next_example_key, next_example},
+      {schema::next_attempt_key, next_attempt},
+      {schema::next_library_key, next_library}};
+    for (const auto& [name, v] : counters)
+      if (int rc = h.meta.put(t, name, std::to_string(v)); rc != 0)
+        return rc;
+    return t.commit();
+  }
+
+  // Doubles the map up to the configured maximum; false (with the reason) when it cannot.
+  bool grow(std::string& why) {
+    std::uint64_t cur = env.map_size();
+    std::uint64_t max = opts.max_map_size_mb * mib;
+    if (cur >= max) {
+      why = "storage full: the database reached store.max_map_size_mb ("
+            + std::to_string(opts.max_map_size_mb) + " MB); raise it or export and archive data";
+      return false;
+    }
+    std::uint64_t next = std::min(cur * 2, max);
+    std::unique_lock<std::shared_mutex> lock(resize_mutex);
+    if (int rc = env.set_map_size(next); rc != 0) {
+      why = "storage full: cannot grow the database map to " + std::to_string(next / mib)
+            + " MB: " + lmdb::error_text(rc);
+      return false;
+    }
+    return true;
+  }
+};
+
+store::store() : impl_(std::make_unique<impl>()) {}
+store::~store() = default;
+
+std::unique_ptr<store> store::open(const store_options& opts, std::string& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(opts.dir, ec);
+  if (ec) {
+    error = "cannot create data directory " + opts.dir + ": " + ec.message();
+    return nullptr;
+  }
+  std::unique_ptr<store> s(new store());
+  auto& i = *s->impl_;
+  i.opts = opts;
+  if (i.opts.max_map_size_mb < i.opts.map_size_mb)
+    i.opts.max_map_size_mb = i.opts.map_size_mb;
+  if (int rc = i.env.open(opts.dir, i.opts.map_size_mb * mib, schema::max_dbs); rc != 0) {
+    error = "cannot open LMDB environment in " + opts.dir + ": " + lmdb::error_text(rc);
+    return nullptr;
+  }
+  // Reader slots left behind by a crashed process would pin old pages forever.
+  int dead = 0;
+  mdb_reader_check(i.env.get(), &dead);
+  lmdb::txn t;
+  if (int rc = t.begin(i.env, false); rc != 0) {
+    error = "cannot begin the schema transaction: " + lmdb::error_text(rc);
+    return nullptr;
+  }
+  if (int rc = schema::open_and_migrate(t, i.h, i.version, error); rc != 0) {
+    if (error.empty())
+      error = lmdb::error_text(rc);
+    return nullptr;
+  }
+  if (int rc = t.commit(); rc != 0) {
+    error = "cannot commit the schema transaction: " + lmdb::error_text(rc);
+    return nullptr;
+  }
+  return s;
+}
+
+commit_result store::commit(const write_batch& batch) {
+  commit_result res;
+  if (batch.empty())
+    return res;
+  auto& i = *impl_;
+  std::lock_guard<std::mutex> guard(i.write_mutex);
+  for (;;) {
+    int rc = i.write(batch, res);
+    if (rc == 0) {
+      ++i.commits;
+      return res;
+    }
+    res.example_ids.clear();
+    if (rc == MDB_MAP_FULL) {
+      if (i.grow(res.message))
+        continue;
+      res.status = commit_status::storage_full;
+      return res;
+    }
+    if (disk_full(rc)) {
+      res.status = commit_status::storage_full;
+      res.message = "storage full: no space left for " + i.opts.dir + " (" + lmdb::error_text(rc)
+                    + ")";
+      return res;
+    }
+    res.status = commit_status::failed;
+    res.message = "database write failed: " + lmdb::error_text(rc);
+    return res;
+  }
+}
+
+std::size_t store::trim_attempts(std::int64_t cutoff_ms) {
+  auto& i = *impl_;
+  std::lock_guard<std::mutex> guard(i.write_mutex);
+  lmdb::txn t;
+  if (t.begin(i.env, false) != 0)
+    return 0;
+  std::size_t removed = 0;
+  {
+    lmdb::cursor c;
+    if (c.open(t, i.h.attempts) != 0)
+      return 0;
+    // Ids follow commit order and at_ms is the call's wall time, so attempts are in time
+    // order up to the few seconds a call is in flight: stop at the first one to keep.
+    for (int rc = c.first(); rc == 0; rc = c.next()) {
+      attempt_record a;
+      if (decode(c.value(), a) && a.at_ms >= cutoff_ms)
+        break;
+      if (c.del() != 0)
+        return 0;
+      ++removed;
+    }
+  }
+  if (removed == 0)
+    return 0;
+  if (t.commit() != 0)
+    return 0;
+  ++i.commits;
+  return removed;
+}
+
+std::uint64_t store::commits() const {
+  return impl_->commits.load();
+}
+
+std::optional<example_record> store::get_example(std::uint64_t id) const {
+  impl::reader r(*impl_);
+  if (!r.ok)
+    return std::nullopt;
+  return impl_->load_example(r.txn, id);
+}
+
+page<example_record> store::list_examples(const example_filter& f, const std::string& cursor,
+                                          std::size_t limit) const {
+  page<example_record> out;
+  limit = std::max<std::size_t>(limit, 1);
+  std::string start;
+  if (!cursor.empty()) {
+    auto key = schema::from_hex(cursor);
+    bool valid = key && (f.user ? schema::by_user_id(*key, *f.user).has_value()
+                                : schema::parse_id_key(*key).has_value());
+    if (!valid) {
+      out.error = "invalid cursor";
+      return out;
+    }
+    start = *key;
+  }
+  const auto& i = *impl_;
+  impl::reader r(i);
+  if (!r.ok)
+    return out;
+  lmdb::cursor c;
+  if (c.open(r.txn, f.user ? i.h.by_user : i.h.examples) != 0)
+    return out;
+  if (start.empty() && f.user)
+    start = schema::by_user_prefix(*f.user);
+  for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
+    std::optional<example_record> ex;
+    if (f.user) {
+      auto id = schema::by_user_id(c.key(), *f.user);
+      if (!id) {
+        if (c.key().substr(0, f.user->size() + 1) != schema::by_user_prefix(*f.user))
+          break;
+        continue;
+      }
+      ex = i.load_example(r.txn, *id);
+    } else {
+      example_record rec;
+      if (decode(c.value(), rec))
+        ex = std::move(rec);
+    }
+    if (!ex || !matches(f, *ex))
+      continue;
+    if (out.items.size() == limit) {
+      out.next_cursor = schema::to_hex(c.key());
+      break;
+    }
+    out.items.push_back(std::move(*ex));
+  }
+  return out;
+}
+
+void store::for_each_example(const example_filter& f,
+                             const std::function<bool(const example_record&)>& fn) const {
+  std::string cursor;
+  do {
+    auto p = list_examples(f, cursor, scan_page);
+    for (const auto& ex : p.items)
+      if (!fn(ex))
+        return;
+    cursor = std::move(p.next_cursor);
+  } while (!cursor.empty());
+}
+
+std::size_t store::count_examples(const std::string& user) const {
+  const auto& i = *impl_;
+  impl::reader r(i);
+  if (!r.ok)
+    return 0;
+  if (user.empty())
+    return i.h.examples.entries(r.txn);
+  lmdb::cursor c;
+  if (c.open(r.txn, i.h.by_user) != 0)
+    return 0;
+  std::size_t n = 0;
+  auto prefix = schema::by_user_prefix(user);
+  for (int rc = c.seek(prefix); rc == 0 && c.key().substr(0, prefix.size()) == prefix;
+       rc = c.next())
+    if (schema::by_user_id(c.key(), user))
+      ++n;
+  return n;
+}
+
+std::vector<std::uint64_t> store::fingerprints(const std::string& user) const {
+  std::vector<std::uint64_t> out;
+  example_filter f;
+  f.user = user;
+  for_each_example(f, [&](const example_record& ex) {
+    out.push_back(ex.fingerprint);
+    return true;
+  });
+  return out;
+}
+
+std::optional<job_record> store::get_job(const std::string& id) const {
+  const auto& i = *impl_;
+  impl::reader r(i);
+  std::string_view v;
+  if (!r.ok || i.h.jobs.get(r.txn, id, v) != 0)
+    return std::nullopt;
+  job_record j;
+  if (!decode(v, j))
+    return std::nullopt;
+  return j;
+}
+
+page<job_record> store::list_jobs(const job_filter& f, const std::string& cursor,
+                                  std::size_t limit) const {
+  page<job_record> out;
+  limit = std::max<std::size_t>(limit, 1);
+  std::string start;
+  if (!cursor.empty()) {
+    auto key = schema::from_hex(cursor);
+    if (!key) {
+      out.error = "invalid cursor";
+      return out;
+    }
+    start = *key;
+  }
+  const auto& i = *impl_;
+  impl::reader r(i);
+  lmdb::cursor c;
+  if (!r.ok || c.open(r.txn, i.h.jobs) != 0)
+    return out;
+  for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
+    job_record j;
+    if (!decode(c.value(), j) || !matches(f, j))
+      continue;
+    if (out.items.size() == limit) {
+      out.next_cursor = schema::to_hex(c.key());
+      break;
+    }
+    out.items.push_back(std::move(j));
+  }
+  return out;
+}
+
+void store::for_each_job(const std::function<bool(const job_record&)>& fn) const {
+  std::string cursor;
+  do {
+    auto p = list_jobs({}, cursor, scan_page);
+    for (const auto& j : p.items)
+      if (!fn(j))
+        return;
+    cursor = std::move(p.next_cursor);
+  } while (!cursor.empty());
+}
+
+std::vector<job_record> store::unfinished_jobs() const {
+  std::vector<job_record> out;
+  for_each_job([&](const job_record& j) {
+    if (j.state == "queued" || j.state == "running")
+      out.push_back(j);
+    return true;
+  });
+  return out;
+}
+
+std::size_t store::count_jobs() const {
+  const auto& i = *impl_;
+  impl::reader r(i);
+  return r.ok ? i.h.jobs.entries(r.txn) : 0;
+}
+
+std::vector<attempt_record> store::list_attempts(std::size_t limit) const {
+  std::vector<attempt_record> out;
+  const auto& i = *impl_;
+  impl::reader r(i);
+  lmdb::cursor c;
+  if (!r.ok || c.open(r.txn, i.h.attempts) != 0)
+    return out;
+  for (int rc = c.last(); rc == 0 && out.size() < limit; rc = c.prev()) {
+    attempt_record a;
+    if (decode(c.value(), a))
+      out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::size_t store::count_attempts() const {
+  const auto& i = *impl_;
+  impl::reader r(i);
+  return r.ok ? i.h.attempts.entries(r.txn) : 0;
+}
+
+void store::for_each_attempt(const std::function<bool(const attempt_record&)>& fn) const {
+  const auto& i = *impl_;
+  std::string next;
+  bool more = true;
+  while (more) {
+    std::vector<attempt_record> batch;
+    {
+      impl::reader r(i);
+      lmdb::cursor c;
+      if (!r.ok || c.open(r.txn, i.h.attempts) != 0)
+        return;
+      more = false;
+      for (int rc = next.empty() ? c.first() : c.seek(next); rc == 0; rc = c.next()) {
+        if (batch.size() == scan_page) {
+          next = std::string(c.key());
+          more = true;
+          break;
+        }
+        attempt_record a;
+        if (decode(c.value(), a))
+          batch.push_back(std::move(a));
+      }
+    }
+    for (const auto& a : batch)
+      if (!fn(a))
+        return;
+  }
+}
+
+std::size_t store::count_library() const {
+  const auto& i = *impl_;
+  impl::reader r(i);
+  return r.ok ? i.h.library.entries(r.txn) : 0;
+}
+
+quota_record store::get_quota(const std::string& provider, const std::string& day) const {
+  quota_record q;
+  q.provider = provider;
+  q.day = day;
+  const auto& i = *impl_;
+  impl::reader r(i);
+  std::string_view v;
+  if (r.ok && i.h.quota.get(r.txn, schema::quota_key(provider, day), v) == 0)
+    decode(v, q);
+  return q;
+}
+
+std::optional<std::string> store::get_meta(const std::string& name) const {
+  const auto& i = *impl_;
+  impl::reader r(i);
+  std::string_view v;
+  if (!r.ok || i.h.meta.get(r.txn, name, v) != 0)
+    return std::nullopt;
+  return std::string(v);
+}
+
+int store::schema_version() const {
+  return impl_->version;
+}
+
+std::uint64_t store::map_size_bytes() const {
+  return impl_->env.map_size();
+}
+
+std::string store::path() const {
+  return impl_->opts.dir;
+}
+
+} // namespace zega::store
