@@ -17,14 +17,17 @@ bool eligible(const provider_view& v, const task_route& st) {
   return !out_of_service(v) && st.tried.count(v.name) == 0 && st.used.count(v.name) == 0;
 }
 
+// States that end by themselves at next_free (the provider pushes a new view then, but
+// our own timer may fire first).
+bool timed_state(provider_state s) {
+  return s == provider_state::busy || s == provider_state::cooldown
+         || s == provider_state::backoff || s == provider_state::open;
+}
+
 // When a temporarily unavailable provider may take a call again; no_time when only a
 // finishing call can free it (it will push a new view then).
 clock_ns free_at(const provider_view& v, clock_ns now) {
-  if (v.next_free > now)
-    return v.next_free;
-  if (usable_state(v.state) && v.in_flight >= v.max_in_flight)
-    return no_time;
-  return usable_state(v.state) ? now : no_time;
+  return v.next_free > now ? v.next_free : no_time;
 }
 
 std::string reason_of(const provider_view& v, const task_route& st) {
@@ -51,7 +54,11 @@ decision fail_with(const std::vector<provider_view>& views, const task_route& st
 } // namespace
 
 bool free_now(const provider_view& v, clock_ns now) {
-  return usable_state(v.state) && v.in_flight < v.max_in_flight && v.next_free <= now;
+  if (v.in_flight >= v.max_in_flight)
+    return false;
+  if (usable_state(v.state))
+    return v.next_free <= now;
+  return timed_state(v.state) && v.next_free != 0 && v.next_free <= now;
 }
 
 bool out_of_service(const provider_view& v) {
@@ -70,6 +77,7 @@ decision choose(const std::vector<provider_view>& views, clock_ns now, const tas
   });
   clock_ns earliest_any = no_time;
   bool any_waitable = false;
+  bool any_untimed = false; // waits for a call in flight to end
   for (std::size_t i = 0; i < order.size();) {
     std::size_t end = i;
     while (end < order.size() && order[end]->priority == order[i]->priority)
@@ -84,6 +92,7 @@ decision choose(const std::vector<provider_view>& views, clock_ns now, const tas
       } else {
         any_waitable = true;
         earliest = std::min(earliest, free_at(v, now));
+        any_untimed = any_untimed || free_at(v, now) == no_time;
       }
     }
     if (best != nullptr) {
@@ -103,11 +112,12 @@ decision choose(const std::vector<provider_view>& views, clock_ns now, const tas
   }
   if (!any_waitable)
     return fail_with(views, st, "already tried");
-  if (st.deadline != 0 && (now >= st.deadline || (earliest_any != no_time && earliest_any > st.deadline)))
+  bool in_time = st.deadline == 0 || earliest_any <= st.deadline;
+  if ((st.deadline != 0 && now >= st.deadline) || (!any_untimed && !in_time))
     return fail_with(views, st, "not available before the task deadline");
   decision d;
   d.what = action::wait;
-  d.until = earliest_any == no_time ? 0 : earliest_any;
+  d.until = earliest_any != no_time && in_time ? earliest_any : 0;
   return d;
 }
 

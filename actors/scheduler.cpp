@@ -189,8 +189,6 @@ void maybe_finish_job(self_ptr self, const std::string& job_id) {
   job.sinks.clear();
   st.job_order.erase(std::remove(st.job_order.begin(), st.job_order.end(), job_id),
                      st.job_order.end());
-  if (st.rr >= st.job_order.size())
-    st.rr = 0;
   st.finished_order.push_back(job_id);
   while (st.finished_order.size() > finished_jobs_kept) {
     st.jobs.erase(st.finished_order.front());
@@ -407,9 +405,10 @@ void dispatch(self_ptr self, sched_task& t, std::size_t pidx) {
   auto& st = self->state;
   const auto& [pc, handle] = st.deps.providers[pidx];
   auto& v = st.views[pidx];
-  // Counted locally until the provider's own view arrives, so the next decision in the
-  // same pump does not pick a full provider again.
-  ++v.in_flight;
+  // Our own calls count even before the provider's view reflects them, so the next
+  // decision does not pick a full provider again.
+  ++st.calls_out[pidx];
+  v.in_flight = std::max(v.in_flight + 1, st.calls_out[pidx]);
   ++t.calls;
   ++st.in_flight;
   t.route.used.insert(v.name);
@@ -440,9 +439,16 @@ void dispatch(self_ptr self, sched_task& t, std::size_t pidx) {
 
 void fixed_after(self_ptr self, std::uint64_t tid, bool ok, bool repicked);
 
+// Round-robin between jobs: start after the job served last.
+std::size_t rr_start(const scheduler_state& st) {
+  auto it = std::find(st.job_order.begin(), st.job_order.end(), st.last_served);
+  return it == st.job_order.end() ? 0 : (it - st.job_order.begin() + 1) % st.job_order.size();
+}
+
 void on_outcome(self_ptr self, std::uint64_t tid, std::size_t pidx, gen_outcome o) {
   auto& st = self->state;
   --st.in_flight;
+  --st.calls_out[pidx];
   auto& v = st.views[pidx];
   v.in_flight = std::max(0, v.in_flight - 1);
   o.provider = st.deps.providers[pidx].first.name;
@@ -561,14 +567,15 @@ void fixed_pump(self_ptr self) {
   }
   if (st.fixed_task == 0) {
     auto n = st.job_order.size();
+    auto first = rr_start(st);
     for (std::size_t k = 0; k < n && st.fixed_task == 0; ++k) {
-      auto ji = (st.rr + k) % n;
+      auto ji = (first + k) % n;
       auto& job = st.jobs.at(st.job_order[ji]);
       for (auto tid : job.pending)
         if (needs_calls(job, st.tasks.at(tid))) {
           st.fixed_task = tid;
           st.tasks.at(tid).cursor = {};
-          st.rr = (ji + 1) % n;
+          st.last_served = job.info->id();
           break;
         }
     }
@@ -602,8 +609,9 @@ void pump(self_ptr self) {
   while (st.in_flight < st.cfg.routing.max_in_flight && !st.job_order.empty()) {
     bool dispatched = false;
     auto n = st.job_order.size();
+    auto first = rr_start(st);
     for (std::size_t k = 0; k < n && !dispatched; ++k) {
-      auto ji = (st.rr + k) % n;
+      auto ji = (first + k) % n;
       auto& job = st.jobs.at(st.job_order[ji]);
       for (auto tid : job.pending) {
         auto& t = st.tasks.at(tid);
@@ -617,7 +625,7 @@ void pump(self_ptr self) {
         auto d = routing::choose(st.views, now, t.route, max_wait);
         if (d.what == routing::action::dispatch) {
           dispatch(self, t, st.provider_index.at(d.provider));
-          st.rr = (ji + 1) % n;
+          st.last_served = job.info->id();
           dispatched = true;
           break;
         }
@@ -935,6 +943,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
     v.state = pc.enabled ? provider_state::available : provider_state::disabled;
     v.reason = pc.disabled_reason;
     st.views.push_back(v);
+    st.calls_out.push_back(0);
     st.provider_index[pc.name] = i;
     if (pc.enabled)
       st.fixed_order.push_back(i);
@@ -1148,7 +1157,10 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       auto it = st.provider_index.find(v.name);
       if (it == st.provider_index.end())
         return;
-      st.views[it->second] = v;
+      // A view sent before our latest call reached the provider must not hide that call.
+      auto& local = st.views[it->second];
+      local = v;
+      local.in_flight = std::max(v.in_flight, st.calls_out[it->second]);
       pump(self);
     },
     [=](tick_atom) {

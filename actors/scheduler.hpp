@@ -64,13 +64,14 @@ struct scheduler_state {
   config cfg;
   scheduler_deps deps;
   std::vector<provider_view> views;               // local routing view, one per provider
+  std::vector<int> calls_out;                      // our calls outstanding, per provider
   std::map<std::string, std::size_t> provider_index;
   std::vector<std::size_t> fixed_order;            // fixed pacing: provider indices by priority
 
   std::map<std::string, sched_job> jobs;
   std::vector<std::string> job_order;              // round-robin order of unfinished jobs
   std::deque<std::string> finished_order;          // bounded memory of finished jobs
-  std::size_t rr = 0;
+  std::string last_served;                         // round robin: job that got the last call
   std::map<std::uint64_t, sched_task> tasks;
   std::uint64_t next_task_id = 1;
   std::uint64_t job_counter = 0;
