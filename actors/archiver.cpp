@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 namespace zega {
@@ -114,6 +115,13 @@ archiver_actor::behavior_type archiver(archiver_ptr self, store::store* db, int 
       -> caf::typed_response_promise<store::commit_result> {
       auto& st = self->state;
       auto promise = self->make_response_promise<store::commit_result>();
+      if (auto why = store::invalid_reason(batch); !why.empty()) {
+        store::commit_result refused;
+        refused.status = store::commit_status::failed;
+        refused.message = "invalid write batch: " + why;
+        promise.deliver(std::move(refused));
+        return promise;
+      }
       st.pending.push_back({std::move(batch), promise});
       if (st.pending.size() >= st.commit_batch) {
         commit_pending(self);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 namespace zega::rate {
 
@@ -83,15 +84,19 @@ long stricter(long configured, long reported) {
   return std::min(configured, reported);
 }
 
-// Raises the window's count to what the provider says it has counted.
+// Raises the window's count to what the provider says it has counted. The difference
+// stops counting when the provider says its budget resets (a whole window without a hint).
 void reconcile(sliding_window& w, std::optional<long> limit, std::optional<long> remaining,
-               time_ns now) {
+               std::optional<double> reset_s, time_ns now) {
   if (!remaining) return;
   const long cap = limit ? *limit : w.limit();
   if (cap <= 0) return;
   const long provider_used = cap - std::max(0L, *remaining);
   const long ours = w.used(now);
-  if (provider_used > ours) w.add(now, provider_used - ours);
+  if (provider_used <= ours) return;
+  time_ns at = now;
+  if (reset_s) at = std::clamp(now - w.length() + seconds(*reset_s), now - w.length() + 1, now);
+  w.add(at, provider_used - ours);
 }
 
 } // namespace
@@ -123,7 +128,10 @@ time_ns sliding_window::earliest_fit(time_ns now, long amount) const {
 
 void sliding_window::add(time_ns at, long amount, std::uint64_t id) {
   prune(at);
-  log_.push_back({at, std::max(0L, amount), id});
+  // Kept sorted by time (expiry order), which earliest_fit and prune rely on.
+  auto pos = log_.end();
+  while (pos != log_.begin() && std::prev(pos)->at > at) --pos;
+  log_.insert(pos, {at, std::max(0L, amount), id});
 }
 
 void sliding_window::adjust(std::uint64_t id, long amount) {
@@ -219,8 +227,8 @@ void rate_limiter::apply_headers(const net::rate_info& info, time_ns now) {
     tpm_.set_limit(stricter(configured_.tpm, *info.limit_tokens));
   if (info.limit_requests && *info.limit_requests > 0)
     rpd_.set_limit(stricter(configured_.rpd, *info.limit_requests));
-  reconcile(tpm_, info.limit_tokens, info.remaining_tokens, now);
-  reconcile(rpd_, info.limit_requests, info.remaining_requests, now);
+  reconcile(tpm_, info.limit_tokens, info.remaining_tokens, info.reset_tokens_s, now);
+  reconcile(rpd_, info.limit_requests, info.remaining_requests, info.reset_requests_s, now);
   if (info.remaining_tokens && *info.remaining_tokens <= 0 && info.reset_tokens_s)
     hold_until(now + seconds(*info.reset_tokens_s));
 }
@@ -240,10 +248,13 @@ limits rate_limiter::effective() const {
   return l;
 }
 
+time_ns rate_limiter::expected_slot() const {
+  return in_flight_.empty() ? 0 : in_flight_.front().sent + avg_latency_;
+}
+
 time_ns rate_limiter::in_flight_estimate(time_ns now) const {
-  time_ns t = now + one_ms;
-  if (!in_flight_.empty()) t = std::max(t, in_flight_.front().sent + avg_latency_);
-  return t;
+  const time_ns expected = expected_slot();
+  return expected > now ? expected : now + avg_latency_;
 }
 
 // --- backoff and circuit ----------------------------------------------------------------

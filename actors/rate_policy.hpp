@@ -42,7 +42,8 @@ public:
   // limit is treated as exactly the limit: it needs an empty window, else it would never
   // be sent at all (the provider then says "too big" itself).
   time_ns earliest_fit(time_ns now, long amount) const;
-  // Entries must be added in non-decreasing time order; `id` lets a later correction find it.
+  // Records `amount` at `at` (normally now; earlier for usage the provider reports that
+  // expires sooner); `id` lets a later correction find it.
   void add(time_ns at, long amount, std::uint64_t id = 0);
   // Replaces the amount of the entry added with `id` (no-op once it expired).
   void adjust(std::uint64_t id, long amount);
@@ -112,26 +113,30 @@ public:
   // A call finished: frees its in-flight slot and replaces the estimate with `tokens`.
   void on_finish(std::uint64_t id, time_ns now, long tokens);
   // Learns from the headers of any response: limits the provider reports (the stricter of
-  // configured and reported wins), usage it counted that we did not (a synthetic entry),
-  // and "0 tokens remaining until reset" (a hold until then).
+  // configured and reported wins), usage it counted that we did not (a synthetic entry that
+  // stops counting at the provider's reset), and "0 tokens remaining until reset" (a hold).
   void apply_headers(const net::rate_info& info, time_ns now);
-  // No call before `until` (keeps the later of the current and the new hold).
-  void hold_until(time_ns until);
-
   // Starts a new UTC day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
   const day_usage& today() const { return today_; }
 
-  const limits& configured() const { return configured_; }
+  // Configured limits corrected by what the provider reported.
   limits effective() const;
   int in_flight() const { return static_cast<int>(in_flight_.size()); }
   long requests_last_minute(time_ns now) const { return rpm_.used(now); }
   long tokens_last_minute(time_ns now) const { return tpm_.used(now); }
   // When an in-flight slot is expected to free up: the oldest call's start plus the
-  // average latency seen so far (at least `now` + 1 ms).
+  // average latency seen so far. Stable while nothing changes (so a view built from it is
+  // not re-pushed on every look), but may lie in the past for a slow call.
+  time_ns expected_slot() const;
+  // The same as a time to come back: a call already slower than average is given another
+  // average latency from `now`.
   time_ns in_flight_estimate(time_ns now) const;
 
 private:
+  // No call before `until` (keeps the later of the current and the new hold).
+  void hold_until(time_ns until);
+
   struct call {
     std::uint64_t id;
     time_ns sent;
@@ -243,7 +248,7 @@ const char* to_string(health_state s);
 // of consecutive transient failures: the server answered.
 class health_tracker {
 public:
-  explicit health_tracker(backoff_params p);
+  explicit health_tracker(backoff_params p = {});
 
   struct gate {
     health_state state = health_state::ok;

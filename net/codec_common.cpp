@@ -240,11 +240,15 @@ void apply_transient_phrase(const endpoint& ep, const error_info& info, call_res
 }
 
 bool mentions_too_big(const error_info& info) {
-  return info.code == "context_length_exceeded" || contains_ci(info.message, "maximum context length")
-         || contains_ci(info.message, "request too large")
-         || contains_ci(info.message, "context length exceeded")
-         || contains_ci(info.message, "exceeds the maximum number of tokens")
-         || contains_ci(info.message, "prompt is too long");
+  if (info.code == "context_length_exceeded")
+    return true;
+  static const char* const phrases[] = {
+      "maximum context length",     "request too large",
+      "context length exceeded",    "exceeds the context length",
+      "prompt is too long",         "exceeds the maximum number of tokens"};
+  const std::string l = lower(info.message);
+  return std::any_of(std::begin(phrases), std::end(phrases),
+                     [&](const char* p) { return l.find(p) != std::string::npos; });
 }
 
 // Status-based rules for whatever the kind-specific rules left open.
@@ -262,12 +266,13 @@ void classify_by_status(const endpoint& ep, const error_info& info, call_result&
         ep, ep.api_key.empty()
                 ? "no API key was sent and the provider requires one " + tag
                       + " — set the provider's api_key_env variable"
-                : "API key rejected " + tag + " — check the key in the provider's api_key_env variable");
+                : "API key rejected " + tag
+                      + " — check the key in the provider's api_key_env variable");
   } else if (s == 403) {
     r.cls = outcome_class::broken;
     r.message = operator_message(ep, "access denied " + tag + detail
-                                         + " — check the key's permissions (provider's api_key_env "
-                                           "variable) and the account");
+                                         + " — check the key's permissions (provider's "
+                                           "api_key_env variable) and the account");
   } else if (s == 404) {
     r.cls = outcome_class::broken;
     r.message = operator_message(ep, "model \"" + ep.model + "\" or endpoint not found " + tag
@@ -375,7 +380,22 @@ std::optional<double> parse_delay_in_message(const std::string& msg) {
   std::string token = l.substr(start, end - start);
   while (!token.empty() && token.back() == '.')
     token.pop_back();
-  return parse_go_duration(token);
+  if (end < l.size() && (l[end] == '-' || l[end] == ':' || l[end] == '/'))
+    return std::nullopt; // a date or clock time, not a delay
+  auto value = parse_go_duration(token);
+  if (!value || !plain_number(token))
+    return value;
+  // A bare number may be followed by a spelled-out unit: "try again in 5 minutes".
+  std::size_t w = end;
+  while (w < l.size() && l[w] == ' ')
+    ++w;
+  static const std::pair<const char*, double> words[] = {
+      {"millisecond", 1e-3}, {"ms", 1e-3}, {"second", 1.0}, {"sec", 1.0},
+      {"minute", 60.0},      {"min", 60.0}, {"hour", 3600.0}};
+  for (const auto& [word, seconds] : words)
+    if (l.compare(w, std::strlen(word), word) == 0)
+      return *value * seconds;
+  return value;
 }
 
 void parse_rate_headers(const header_list& headers, double now_unix, rate_info& out) {
@@ -508,7 +528,11 @@ call_result classify_transport(const endpoint& ep, const transport_error& err) {
     case transport_error_kind::cancelled: text = "call cancelled" + where; break;
     case transport_error_kind::none: text = "call failed without a response" + where; break;
   }
-  if (!err.message.empty() && err.kind != transport_error_kind::bad_url)
+  // The client's own text only adds something where the cause has many shapes.
+  const bool detail_helps =
+      err.kind == transport_error_kind::tls || err.kind == transport_error_kind::dns
+      || err.kind == transport_error_kind::protocol || err.kind == transport_error_kind::none;
+  if (detail_helps && !err.message.empty())
     text += " (" + err.message + ")";
   r.error_code = to_string(err.kind);
   r.message = operator_message(ep, text);
@@ -518,7 +542,8 @@ call_result classify_transport(const endpoint& ep, const transport_error& err) {
 namespace detail {
 
 bool parse_json(const std::string& text, rapidjson::Document& doc) {
-  doc.Parse(text.c_str(), text.size());
+  // Iterative parsing: a deeply nested garbage body must not exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
   return !doc.HasParseError();
 }
 
@@ -617,9 +642,13 @@ void read_error_object(const rapidjson::Value& e, error_info& info) {
 error_info parse_error_body(const std::string& body) {
   error_info info;
   rapidjson::Document doc;
+  // Messages end up in one operator line; bounding them early keeps the text matching cheap
+  // on a multi-megabyte error page.
+  constexpr std::size_t max_message = 2000;
   if (!parse_json(body, doc)) {
-    std::string_view t = trim(body);
-    info.message = !t.empty() && t.front() == '<' ? html_title(body) : std::string(t);
+    std::string_view t = trim(std::string_view(body).substr(0, 64 * 1024));
+    info.message = !t.empty() && t.front() == '<' ? html_title(std::string(t)) : std::string(t);
+    info.message.resize(std::min(info.message.size(), max_message));
     return info;
   }
   const rapidjson::Value* root = &doc;
@@ -645,6 +674,7 @@ error_info parse_error_body(const std::string& body) {
     info.code = string_of(member(root, "code"));
   if (info.type.empty())
     info.type = string_of(member(root, "type"));
+  info.message.resize(std::min(info.message.size(), max_message));
   info.estimated_time_s = double_of(member(root, "estimated_time"));
   return info;
 }

@@ -149,7 +149,7 @@ void gemini_parse_success(const endpoint& ep, const std::string& body, call_resu
     }
     return;
   }
-  if (text.empty() && finish != "STOP" && !finish.empty())
+  if (text.empty() && finish != "STOP")
     return unusable_body(ep, "no text in the response (finishReason " + finish + ")", r);
   r.cls = outcome_class::ok;
   r.text = std::move(text);
@@ -182,7 +182,9 @@ bool gemini_classify_error(const endpoint& ep, const error_info& info, double no
                                            "from a supported region");
     return true;
   }
-  if (s == 404 || info.status == "NOT_FOUND") {
+  // A 404 without Google's status is a wrong base URL rather than a model; the generic
+  // rule names both.
+  if (info.status == "NOT_FOUND") {
     r.cls = outcome_class::broken;
     r.error_code = "NOT_FOUND";
     r.message = operator_message(ep, "model \"" + ep.model + "\" not found "

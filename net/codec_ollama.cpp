@@ -130,8 +130,8 @@ bool ollama_classify_error(const endpoint& ep, const error_info& info, double,
   if (r.http_status == 404 && contains_ci(info.message, "model")) {
     r.cls = outcome_class::broken;
     r.error_code = "model_not_found";
-    r.message = operator_message(ep, "model \"" + ep.model + "\" is not pulled — run: ollama pull "
-                                         + ep.model);
+    r.message = operator_message(
+        ep, "model \"" + ep.model + "\" is not pulled — run: ollama pull " + ep.model);
     return true;
   }
   return false;

@@ -23,7 +23,7 @@ int env::open(const std::string& dir, std::uint64_t map_size, unsigned max_dbs) 
   return mdb_env_open(env_, dir.c_str(), MDB_NOTLS, 0644);
 }
 
-int env::set_map_size(std::uint64_t bytes) {
+int env::set_map_size(std::uint64_t bytes) const {
   return mdb_env_set_mapsize(env_, bytes);
 }
 
@@ -61,10 +61,10 @@ int dbi::get(const txn& t, std::string_view key, std::string_view& value) const 
   return rc;
 }
 
-int dbi::put(const txn& t, std::string_view key, std::string_view value) const {
+int dbi::put(const txn& t, std::string_view key, std::string_view value, unsigned flags) const {
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
-  return mdb_put(t.get(), handle, &k, &v, 0);
+  return mdb_put(t.get(), handle, &k, &v, flags);
 }
 
 int dbi::del(const txn& t, std::string_view key) const {

@@ -29,7 +29,8 @@ public:
   // Opens `dir` (must exist) with MDB_NOTLS: an actor may resume on another thread, so
   // read slots must belong to transactions, not threads.
   int open(const std::string& dir, std::uint64_t map_size, unsigned max_dbs);
-  int set_map_size(std::uint64_t bytes);
+  // 0 adopts the size another process set. Const: it changes LMDB's state, not the handle.
+  int set_map_size(std::uint64_t bytes) const;
   std::uint64_t map_size() const;
   MDB_env* get() const { return env_; }
 
@@ -61,7 +62,9 @@ struct dbi {
   MDB_dbi handle = 0;
 
   int get(const txn& t, std::string_view key, std::string_view& value) const;
-  int put(const txn& t, std::string_view key, std::string_view value) const;
+  // `flags`: MDB_APPEND for keys known to be the largest so far — pages then fill up
+  // instead of splitting in half, which halves the size of append-only tables.
+  int put(const txn& t, std::string_view key, std::string_view value, unsigned flags = 0) const;
   int del(const txn& t, std::string_view key) const;
   std::uint64_t entries(const txn& t) const;
 };

@@ -8,6 +8,21 @@
 
 namespace zega::store::schema {
 
+std::string key_part(std::string_view s) {
+  if (s.size() <= key_part_max)
+    return std::string(s);
+  std::uint64_t h = 0xCBF29CE484222325ull; // FNV-1a 64
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001B3ull;
+  }
+  return std::string(s.substr(0, key_part_max - 17)) + "#" + to_hex(id_key(h));
+}
+
+std::string job_key(std::string_view job_id) {
+  return key_part(job_id);
+}
+
 std::string id_key(std::uint64_t id) {
   std::string k(8, '\0');
   for (int i = 7; i >= 0; --i) {
@@ -27,7 +42,7 @@ std::optional<std::uint64_t> parse_id_key(std::string_view key) {
 }
 
 std::string by_user_prefix(std::string_view user) {
-  std::string k(user);
+  std::string k = key_part(user);
   k.push_back('\0');
   return k;
 }
@@ -37,17 +52,17 @@ std::string by_user_key(std::string_view user, std::uint64_t id) {
 }
 
 std::optional<std::uint64_t> by_user_id(std::string_view key, std::string_view user) {
+  auto prefix = by_user_prefix(user);
   // The exact length check keeps user "a" from matching keys of a user "a\0…".
-  if (key.size() != user.size() + 9 || key.substr(0, user.size()) != user
-      || key[user.size()] != '\0')
+  if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix)
     return std::nullopt;
-  return parse_id_key(key.substr(user.size() + 1));
+  return parse_id_key(key.substr(prefix.size()));
 }
 
 std::string quota_key(std::string_view provider, std::string_view day) {
-  std::string k(provider);
+  std::string k = key_part(provider);
   k.push_back('\0');
-  k.append(day);
+  k.append(key_part(day));
   return k;
 }
 

@@ -3,10 +3,10 @@
 //
 //   db          key                                   value
 //   examples    u64 id, big-endian (8 bytes)          example JSON (codec.hpp)
-//   by_user     user + 0x00 + u64 id big-endian       empty (index: a user's examples in id order)
-//   jobs        job id (UTF-8 string as given)        job JSON
+//   by_user     key_part(user) + 0x00 + u64 id BE     empty (index: a user's examples in id order)
+//   jobs        job id (key_part)                     job JSON
 //   attempts    u64 id, big-endian                    attempt JSON
-//   quota       provider + 0x00 + "YYYY-MM-DD" (UTC)  quota JSON
+//   quota       provider + 0x00 + "YYYY-MM-DD" (UTC)  quota JSON (both parts through key_part)
 //   library     u64 library id, big-endian            {"example_id":N,"user":…,"quality":…,"saved_ms":…}
 //   meta        name (string)                         value (string)
 //
@@ -43,6 +43,13 @@ inline constexpr const char* version_key = "schema_version";
 inline constexpr const char* next_example_key = "next_example_id";
 inline constexpr const char* next_attempt_key = "next_attempt_id";
 inline constexpr const char* next_library_key = "next_library_id";
+
+// LMDB keys hold at most 511 bytes. Strings up to key_part_max go into keys as they are;
+// a longer one keeps its first bytes and gets a hash of the whole string appended, so
+// every string still maps to exactly one key of bounded size.
+inline constexpr std::size_t key_part_max = 400;
+std::string key_part(std::string_view s);
+std::string job_key(std::string_view job_id);
 
 std::string id_key(std::uint64_t id);
 std::optional<std::uint64_t> parse_id_key(std::string_view key);

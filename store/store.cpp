@@ -4,6 +4,7 @@
 #include "store/lmdb.hpp"
 #include "store/schema.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
@@ -16,6 +17,10 @@ namespace {
 
 constexpr std::uint64_t mib = 1024 * 1024;
 constexpr std::size_t scan_page = 256;
+// Records one list call may examine: a selective filter over a big table then returns a
+// short (even empty) page with a cursor instead of holding one read transaction (and
+// delaying a map resize) for the whole scan.
+constexpr std::size_t scan_budget = 4096;
 
 bool matches(const example_filter& f, const example_record& r) {
   return (!f.user || r.user == *f.user) && (!f.genre || r.genre == *f.genre)
@@ -63,9 +68,22 @@ struct store::impl {
     lmdb::txn txn;
     bool ok = false;
     explicit reader(const impl& i) : lock(i.resize_mutex) {
-      ok = txn.begin(i.env, true) == 0;
+      int rc = txn.begin(i.env, true);
+      if (rc == MDB_MAP_RESIZED) {
+        lock.unlock();
+        i.adopt_map_size();
+        lock.lock();
+        rc = txn.begin(i.env, true);
+      }
+      ok = rc == 0;
     }
   };
+
+  // Another process (a tool writing to the same environment) grew the map.
+  void adopt_map_size() const {
+    std::unique_lock<std::shared_mutex> lock(resize_mutex);
+    env.set_map_size(0);
+  }
 
   std::uint64_t read_counter(const lmdb::txn& t, const char* name) const {
     std::string_view v;
@@ -95,7 +113,7 @@ struct store::impl {
       example_record ex = in;
       ex.id = next_example++;
       auto key = schema::id_key(ex.id);
-      if (int rc = h.examples.put(t, key, encode(ex)); rc != 0)
+      if (int rc = h.examples.put(t, key, encode(ex), MDB_APPEND); rc != 0)
         return rc;
       if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), {}); rc != 0)
         return rc;
@@ -111,18 +129,19 @@ struct store::impl {
         w.Int64(ex.created_ms);
         w.EndObject();
         auto lib_key = schema::id_key(next_library++);
-        if (int rc = h.library.put(t, lib_key, {buf.GetString(), buf.GetSize()}); rc != 0)
+        std::string_view entry(buf.GetString(), buf.GetSize());
+        if (int rc = h.library.put(t, lib_key, entry, MDB_APPEND); rc != 0)
           return rc;
       }
       res.example_ids.push_back(ex.id);
     }
     for (const auto& j : b.jobs)
-      if (int rc = h.jobs.put(t, j.id, encode(j)); rc != 0)
+      if (int rc = h.jobs.put(t, schema::job_key(j.id), encode(j)); rc != 0)
         return rc;
     for (const auto& in : b.attempts) {
       attempt_record a = in;
       a.id = next_attempt++;
-      if (int rc = h.attempts.put(t, schema::id_key(a.id), encode(a)); rc != 0)
+      if (int rc = h.attempts.put(t, schema::id_key(a.id), encode(a), MDB_APPEND); rc != 0)
         return rc;
     }
     for (const auto& q : b.quota)
@@ -140,6 +159,28 @@ struct store::impl {
       if (int rc = h.meta.put(t, name, std::to_string(v)); rc != 0)
         return rc;
     return t.commit();
+  }
+
+  // Ids are written with MDB_APPEND, which needs every new key above the last one: make
+  // each counter exceed its table's last id whatever the meta said (older or hand-edited
+  // stores).
+  int repair_counters(const lmdb::txn& t) {
+    const std::pair<const lmdb::dbi*, const char*> tables[] = {
+      {&h.examples, schema::next_example_key},
+      {&h.attempts, schema::next_attempt_key},
+      {&h.library, schema::next_library_key}};
+    for (const auto& [db, name] : tables) {
+      lmdb::cursor c;
+      if (int rc = c.open(t, *db); rc != 0)
+        return rc;
+      if (c.last() != 0)
+        continue;
+      auto last = schema::parse_id_key(c.key());
+      if (last && read_counter(t, name) <= *last)
+        if (int rc = h.meta.put(t, name, std::to_string(*last + 1)); rc != 0)
+          return rc;
+    }
+    return 0;
   }
 
   // Doubles the map up to the configured maximum; false (with the reason) when it cannot.
@@ -194,6 +235,10 @@ std::unique_ptr<store> store::open(const store_options& opts, std::string& error
       error = lmdb::error_text(rc);
     return nullptr;
   }
+  if (int rc = i.repair_counters(t); rc != 0) {
+    error = "cannot check the id counters: " + lmdb::error_text(rc);
+    return nullptr;
+  }
   if (int rc = t.commit(); rc != 0) {
     error = "cannot commit the schema transaction: " + lmdb::error_text(rc);
     return nullptr;
@@ -201,10 +246,25 @@ std::unique_ptr<store> store::open(const store_options& opts, std::string& error
   return s;
 }
 
+std::string invalid_reason(const write_batch& batch) {
+  for (const auto& j : batch.jobs)
+    if (j.id.empty())
+      return "job record without an id";
+  for (const auto& [name, value] : batch.meta)
+    if (name.empty() || name.size() > schema::key_part_max)
+      return "meta name must be 1.." + std::to_string(schema::key_part_max) + " bytes";
+  return {};
+}
+
 commit_result store::commit(const write_batch& batch) {
   commit_result res;
   if (batch.empty())
     return res;
+  if (auto why = invalid_reason(batch); !why.empty()) {
+    res.status = commit_status::failed;
+    res.message = "invalid write batch: " + why;
+    return res;
+  }
   auto& i = *impl_;
   std::lock_guard<std::mutex> guard(i.write_mutex);
   for (;;) {
@@ -214,6 +274,10 @@ commit_result store::commit(const write_batch& batch) {
       return res;
     }
     res.example_ids.clear();
+    if (rc == MDB_MAP_RESIZED) {
+      i.adopt_map_size();
+      continue;
+    }
     if (rc == MDB_MAP_FULL) {
       if (i.grow(res.message))
         continue;
@@ -295,17 +359,22 @@ page<example_record> store::list_examples(const example_filter& f, const std::st
   lmdb::cursor c;
   if (c.open(r.txn, f.user ? i.h.by_user : i.h.examples) != 0)
     return out;
-  if (start.empty() && f.user)
-    start = schema::by_user_prefix(*f.user);
+  const std::string prefix = f.user ? schema::by_user_prefix(*f.user) : std::string();
+  if (start.empty())
+    start = prefix;
+  std::size_t scanned = 0;
   for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
+    if (++scanned > scan_budget) {
+      out.next_cursor = schema::to_hex(c.key());
+      break;
+    }
     std::optional<example_record> ex;
     if (f.user) {
+      if (c.key().substr(0, prefix.size()) != prefix)
+        break;
       auto id = schema::by_user_id(c.key(), *f.user);
-      if (!id) {
-        if (c.key().substr(0, f.user->size() + 1) != schema::by_user_prefix(*f.user))
-          break;
+      if (!id)
         continue;
-      }
       ex = i.load_example(r.txn, *id);
     } else {
       example_record rec;
@@ -369,7 +438,7 @@ std::optional<job_record> store::get_job(const std::string& id) const {
   const auto& i = *impl_;
   impl::reader r(i);
   std::string_view v;
-  if (!r.ok || i.h.jobs.get(r.txn, id, v) != 0)
+  if (!r.ok || i.h.jobs.get(r.txn, schema::job_key(id), v) != 0)
     return std::nullopt;
   job_record j;
   if (!decode(v, j))
@@ -395,7 +464,12 @@ page<job_record> store::list_jobs(const job_filter& f, const std::string& cursor
   lmdb::cursor c;
   if (!r.ok || c.open(r.txn, i.h.jobs) != 0)
     return out;
+  std::size_t scanned = 0;
   for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
+    if (++scanned > scan_budget) {
+      out.next_cursor = schema::to_hex(c.key());
+      break;
+    }
     job_record j;
     if (!decode(c.value(), j) || !matches(f, j))
       continue;

@@ -36,12 +36,19 @@ struct job_filter {
   std::optional<std::string> state;
 };
 
+// A page may hold fewer than `limit` items (even none) and still have a next_cursor when
+// the filter is selective: each call examines a bounded number of records.
 template <class T>
 struct page {
   std::vector<T> items;
   std::string next_cursor; // empty = no more
   std::string error;       // non-empty when the cursor was malformed (items then empty)
 };
+
+// Why the store would refuse this batch as a whole (a job without id, an empty or
+// over-long meta name), or "" when it is writable. The archiver checks each request with
+// it so that one bad request cannot fail the group it would be committed with.
+std::string invalid_reason(const write_batch& batch);
 
 class store {
 public:

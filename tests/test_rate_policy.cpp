@@ -141,7 +141,11 @@ TEST_CASE("in-flight and minimum interval limits", "[rate]") {
   CHECK(adm.in_flight_full);
   CHECK(adm.blocked_by == limit_kind::in_flight);
   CHECK(adm.next_free == t0 + 2 * one_s);
-  CHECK(lim.in_flight_estimate(t0 + 2 * one_s) > t0 + 2 * one_s);
+  // Default average latency 2 s: the first call should end at t0 + 2 s, so a caller now
+  // is told to come back one more average latency later; the view's guess stays put.
+  CHECK(lim.expected_slot() == t0 + 2 * one_s);
+  CHECK(lim.in_flight_estimate(t0 + 2 * one_s) == t0 + 4 * one_s);
+  CHECK(lim.in_flight_estimate(t0 + one_s) == t0 + 2 * one_s);
   lim.on_finish(a, t0 + 2 * one_s, 10);
   CHECK(lim.in_flight() == 1);
   CHECK(lim.check(t0 + 2 * one_s, 10, t0 + one_day).allowed);
@@ -190,6 +194,17 @@ TEST_CASE("rate headers correct the limits and hold the provider until a reset",
   CHECK(lim.tokens_last_minute(t0) == 5000);
   CHECK_FALSE(lim.check(t0, 2000, t0 + one_day).allowed);
   CHECK(lim.check(t0, 1000, t0 + one_day).allowed);
+
+  // Usage the provider reports with a reset hint stops counting at that reset.
+  rate_limiter lim4(l);
+  net::rate_info with_reset = info;
+  with_reset.reset_tokens_s = 7.66;
+  lim4.apply_headers(with_reset, t0);
+  CHECK(lim4.tokens_last_minute(t0) == 5000);
+  const auto late = lim4.check(t0, 2000, t0 + one_day);
+  CHECK(late.blocked_by == limit_kind::tpm);
+  CHECK(late.next_free == t0 + 7660 * one_ms);
+  CHECK(lim4.tokens_last_minute(t0 + 7660 * one_ms) == 0);
 
   // Configured limits stricter than the reported ones win.
   limits strict;

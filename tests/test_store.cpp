@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 
 using namespace zega::store;
 
@@ -266,7 +268,7 @@ TEST_CASE("opening a version 1 store migrates it to version 2", "[store]") {
     put(examples, schema::id_key(2),
         R"({"id":2,"user":"bob","kind":"setting","genre":"fantasy","output":"y","quality":6})");
     put(meta, "schema_version", "1");
-    put(meta, "next_example_id", "3");
+    put(meta, "next_example_id", "2"); // stale: the store must not reuse id 2
     REQUIRE(mdb_txn_commit(txn) == 0);
     mdb_env_close(env);
   }
@@ -646,4 +648,94 @@ TEST_CASE("history and stats JSON", "[store]") {
   j.completed_ms = 0;
   d.Parse(job_json(j).c_str());
   CHECK(d["completed_at"].IsNull());
+}
+
+TEST_CASE("readers on other threads keep working while the map grows", "[store]") {
+  temp_dir dir;
+  auto db = open_store(dir.path, 1, 16);
+  std::atomic<bool> done{false};
+  std::atomic<bool> went_backwards{false};
+  std::atomic<long> reads{0};
+  std::thread reader([&] {
+    std::size_t last = 0;
+    while (!done) {
+      auto n = db->count_examples("default");
+      auto p = db->list_examples({}, "", 3);
+      if (n < last || (n > 0 && p.items.empty()))
+        went_backwards = true;
+      last = n;
+      ++reads;
+    }
+  });
+  std::size_t written = 0;
+  for (int round = 0; round < 150; ++round) {
+    write_batch b;
+    for (int n = 0; n < 20; ++n)
+      b.examples.push_back(make_example(round * 20 + n));
+    auto res = db->commit(b);
+    REQUIRE(res.status == commit_status::ok);
+    written += res.example_ids.size();
+  }
+  done = true;
+  reader.join();
+  CHECK(db->map_size_bytes() > (1u << 20));
+  CHECK(db->count_examples("") == written);
+  CHECK(reads > 0);
+  CHECK_FALSE(went_backwards);
+}
+
+TEST_CASE("over-long users and job ids still get one bounded key each", "[store]") {
+  temp_dir dir;
+  auto db = open_store(dir.path);
+  const std::string long_user(2000, 'u');
+  const std::string other_long_user = std::string(1999, 'u') + "v";
+  job_record j;
+  j.id = std::string(1500, 'j');
+  write_batch b;
+  b.examples = {make_example(1, long_user), make_example(2, other_long_user)};
+  b.jobs = {j};
+  REQUIRE(db->commit(b).status == commit_status::ok);
+  CHECK(db->count_examples(long_user) == 1);
+  CHECK(db->count_examples(other_long_user) == 1);
+  example_filter f;
+  f.user = long_user;
+  auto p = db->list_examples(f, "", 10);
+  REQUIRE(p.items.size() == 1);
+  CHECK(p.items[0].user == long_user);
+  REQUIRE(db->get_job(j.id));
+  CHECK(db->get_job(j.id)->id == j.id);
+  CHECK(schema::key_part(long_user).size() <= schema::key_part_max);
+
+  write_batch bad;
+  bad.examples = {make_example(3)};
+  bad.jobs = {job_record{}};
+  auto res = db->commit(bad);
+  CHECK(res.status == commit_status::failed);
+  CHECK_THAT(res.message, Catch::Contains("without an id"));
+  CHECK(db->count_examples("") == 2);
+}
+
+TEST_CASE("a selective filter pages through a big table in bounded steps", "[store]") {
+  temp_dir dir;
+  auto db = open_store(dir.path);
+  write_batch b;
+  for (int n = 0; n < 5000; ++n) {
+    auto e = make_example(n);
+    e.output = "short";
+    e.genre = n == 4900 ? "rare" : "common";
+    b.examples.push_back(e);
+  }
+  REQUIRE(db->commit(b).status == commit_status::ok);
+  example_filter f;
+  f.genre = "rare";
+  auto first = db->list_examples(f, "", 10);
+  CHECK(first.items.empty());           // the first 4096 records hold no match...
+  REQUIRE_FALSE(first.next_cursor.empty()); // ...but there is more to look at
+  auto second = db->list_examples(f, first.next_cursor, 10);
+  REQUIRE(second.items.size() == 1);
+  CHECK(second.items[0].id == 4901);
+  CHECK(second.next_cursor.empty());
+  std::size_t seen = 0;
+  db->for_each_example(f, [&](const example_record&) { return ++seen, true; });
+  CHECK(seen == 1);
 }

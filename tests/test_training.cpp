@@ -120,9 +120,24 @@ TEST_CASE("prompt names element, genre, topic, style and target", "[training]") 
       CHECK(p.user.find("about " + std::to_string(target_of(e).words_ideal) + " words")
             != std::string::npos);
     CHECK(p.system.find("ONLY") != std::string::npos);
+    for (element other : all_elements())
+      if (other != e) {
+        CHECK(p.user.find(to_string(other)) == std::string::npos);
+        CHECK(p.system.find(to_string(other)) == std::string::npos);
+      }
     CHECK(p.max_tokens >= 300);
   }
   CHECK(style_modifiers().size() >= 10);
+  // Topics and styles are spliced into every prompt, so they must not name an element.
+  for (element e : all_elements()) {
+    for (const auto& s : style_modifiers())
+      CHECK(s.find(to_string(e)) == std::string::npos);
+    for (const auto& g : all_genres()) {
+      CHECK(g.name.find(to_string(e)) == std::string::npos);
+      for (const auto& topic : g.topics)
+        CHECK(topic.find(to_string(e)) == std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("pick_task is deterministic and rotates elements and genres", "[training]") {
@@ -215,6 +230,16 @@ TEST_CASE("rubric: dialogue lines and report JSON", "[training]") {
   CHECK(six.lines == 6);
   CHECK(six.score >= 8.0);
 
+  const auto accented = score(element::dialogue,
+                              "Émile: Is the ferry late again?\nZoë: It is always late.\n"
+                              "Émile: Then we walk along the river.\nZoë: In this rain?\n"
+                              "Émile: You have a better idea, I suppose.\nZoë: Always.",
+                              false);
+  CHECK(accented.parts[1].score == Approx(2.0));
+  CHECK(score(element::dialogue, "", false).score == 0.0);
+  CHECK(score(element::dialogue, "(aside): hm.\n: no name.", false).lines == 2);
+  CHECK(score(element::scene, "  \n\n ", true).score == 0.0);
+
   const std::string json = six.to_json();
   CHECK(json.find("\"score\":") != std::string::npos);
   for (const char* part : {"length", "structure", "variety", "repetition", "clean", "truncation"})
@@ -257,6 +282,10 @@ TEST_CASE("clean_output strips wrappers", "[training]") {
         == clean_scene);
   // Prose that merely starts with an opener word is kept.
   CHECK(clean_output("Sure enough, the tide came in.") == "Sure enough, the tide came in.");
+  CHECK(clean_output("Okay. There was nothing left.") == "Okay. There was nothing left.");
+  CHECK(clean_output("Here's what I came up with: The rain fell.") == "The rain fell.");
+  CHECK(clean_output("Of course!\nHere is your setting.\n\nThe mill stood silent.")
+        == "The mill stood silent.");
   CHECK(clean_output(six_line_dialogue) == six_line_dialogue);
 }
 

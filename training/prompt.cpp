@@ -12,7 +12,7 @@ const std::vector<std::string>& style_modifiers() {
     "warm humour",
     "a melancholic mood",
     "lyrical, rhythmic prose",
-    "sharp, characterful dialogue beats",
+    "a wry, ironic voice",
     "a sense of mounting suspense",
     "plain, concrete language with no clichés",
     "an unexpected small twist",
@@ -28,26 +28,33 @@ const char* const system_text =
   "Reply with ONLY the requested text: no preamble, no title, no markdown, no headings, "
   "no notes or offers afterwards. Never exceed 200 words.";
 
+// Each prompt names exactly one element word: the fake LLM server (and any reader of the
+// attempt log) recognises the element by it, so the other three never appear.
 std::string user_text(const task_spec& t) {
   const auto& target = target_of(t.el);
   const std::string about = "about " + std::to_string(target.words_ideal) + " words";
-  const std::string frame = " in the " + t.genre + " genre about " + t.topic
-                            + ". Style: " + t.style + ". ";
+  const std::string story = " for a " + t.genre + " story";
+  const std::string style = " Style: " + t.style + ". ";
   switch (t.el) {
     case element::scene:
-      return "Write a scene" + frame + "Use 2 to 3 paragraphs, " + about
+      return "Write a scene" + story + " about " + t.topic + "." + style
+             + "Use 2 to 3 paragraphs, " + about
              + " in total, with a clear moment of action or change. Reply with only the scene.";
     case element::character:
-      return "Write a character" + frame + "Give a description of their appearance and "
-             "personality, then their backstory, " + about
-             + " in total, in prose paragraphs. Reply with only the character.";
+      // Topics are premises, not always people, so the profile is of someone inside one.
+      return "Write a character profile" + story + ", of someone at the heart of this premise: "
+             + t.topic + "." + style
+             + "Describe their appearance and personality, then tell their backstory, " + about
+             + " in total, in prose. Reply with only the character profile.";
     case element::dialogue:
-      return "Write a dialogue" + frame + "Use 5 to 10 lines, each starting with the "
-             "speaker's name and a colon (Name: line), between two or three characters. "
-             "Reply with only the dialogue lines.";
+      return "Write a dialogue" + story + " about " + t.topic + "." + style
+             + "Use 5 to 10 lines between two or three speakers, each line starting with the "
+               "speaker's name and a colon (Name: words). Reply with only the dialogue lines.";
     case element::setting:
-      return "Write a setting" + frame + "Describe the place through sight, sound, smell "
-             "and touch, " + about + ", in one or two paragraphs. Reply with only the setting.";
+      return "Write a setting description" + story + ", the place where this premise unfolds: "
+             + t.topic + "." + style
+             + "Describe the place through sight, sound, smell and touch, " + about
+             + ", in one or two paragraphs. Reply with only the setting.";
   }
   return {};
 }

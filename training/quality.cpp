@@ -65,10 +65,19 @@ const std::vector<std::string_view> openers{
   "sure", "certainly", "of course", "absolutely", "okay", "ok", "great", "here's", "here is",
   "here’s", "below is", "as requested", "i've written", "i have written", "alright"};
 
-// Nouns that show a colon-terminated opener announces the content rather than starting it.
-const std::vector<std::string_view> announce_nouns{
-  "scene", "character", "dialogue", "setting", "story", "example", "profile", "description",
-  "version", "piece", "text", "conversation", "what i", "passage"};
+// Words that show an opener announces the content ("Here's a scene:") rather than starting
+// it ("Okay, she thought: run.").
+const std::vector<std::string_view> announce_words{
+  "here", "here's", "here’s", "below", "scene", "character", "dialogue", "setting",
+  "story", "example", "profile", "description", "version", "piece", "conversation", "passage"};
+
+bool announces(std::string_view lowered) {
+  for (const auto& w : lower_words(lowered))
+    for (auto a : announce_words)
+      if (w == a || w == std::string(a) + "s")
+        return true;
+  return false;
+}
 
 bool starts_with_opener(std::string_view lowered) {
   for (auto o : openers)
@@ -91,14 +100,12 @@ std::size_t chatter_prefix(std::string_view line) {
   const auto colon = l.find(':');
   if (colon != std::string::npos) {
     const std::string prefix = l.substr(0, colon);
-    const bool announces = std::any_of(announce_nouns.begin(), announce_nouns.end(),
-                                       [&](auto n) { return contains(prefix, n); });
-    if (announces && word_count(prefix) <= 15)
+    if (announces(prefix) && word_count(prefix) <= 15)
       return offset + colon + 1;
   }
   const auto words = word_count(l);
   const bool exclaims_alone = words <= 3 && (l.back() == '!' || l.back() == '.');
-  if (exclaims_alone || (words <= 14 && contains(l, "here")))
+  if (exclaims_alone || (words <= 14 && announces(l)))
     return line.size();
   return 0;
 }
@@ -158,7 +165,11 @@ std::string speaker_of(std::string_view line) {
   auto name = trim(t.substr(0, colon));
   if (const auto paren = name.find('('); paren != std::string_view::npos && name.back() == ')')
     name = trim(name.substr(0, paren));
-  if (name.empty() || std::isupper(static_cast<unsigned char>(name.front())) == 0)
+  if (name.empty())
+    return {};
+  const auto initial = static_cast<unsigned char>(name.front());
+  // Bytes >= 0x80 start UTF-8 letters ("Émile"); their case is not checked.
+  if (std::isupper(initial) == 0 && initial < 0x80)
     return {};
   if (!std::all_of(name.begin(), name.end(), [](char c) { return name_byte(c); }))
     return {};
@@ -562,6 +573,7 @@ quality_report score(element e, std::string_view text, bool truncated) {
   const bool too_short = e == element::dialogue ? s.speaker_lines < t.lines_min - 2
                                                 : r.words < t.words_min / 2;
   const std::vector<std::pair<std::size_t, double>> caps{
+    {0, r.words == 0 ? 0.0 : 10.0},
     {0, r.words > t.words_max ? 6.0 : 10.0},
     {0, too_short ? 6.0 : 10.0},
     {3, repetitive(cleaned, s) ? 5.0 : 10.0},

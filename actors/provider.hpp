@@ -1,0 +1,67 @@
+#pragma once
+// One configured (provider, model): decides whether a generation can be sent now, sends it
+// through the injected transport, turns the classified outcome into state and pushes
+// availability changes to its subscribers. The arithmetic lives in actors/rate_policy.
+
+#include "actors/actors.hpp"
+#include "actors/rate_policy.hpp"
+#include "config/config.hpp"
+#include "store/records.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace zega {
+
+struct provider_deps {
+  transport_fn transport;
+  archiver_actor archiver; // may be invalid (tests): counters are then not persisted
+  wall_clock_fn wall_clock; // empty = the system clock
+  std::uint64_t rng_seed = 1;
+  store::quota_record today; // persisted counters; used when its day is the current UTC day
+};
+
+struct provider_actor_state {
+  static inline const char* name = "provider";
+
+  // A generation sent upstream, waiting for http_done.
+  struct pending_call {
+    caf::typed_response_promise<gen_outcome> promise;
+    std::uint64_t limiter_id = 0;
+    rate::time_ns sent = 0;
+    std::uint64_t task_id = 0;
+    long estimate = 0;
+  };
+
+  provider_config cfg;
+  provider_deps deps;
+  net::endpoint ep;
+  bool disabled = false;
+  std::string disabled_reason;
+  rate::rate_limiter limiter;
+  rate::health_tracker health;
+  std::mt19937_64 rng;
+  std::unordered_map<std::uint64_t, pending_call> pending;
+  std::uint64_t next_call_id = 1;
+  std::vector<caf::actor> subscribers;
+  std::optional<provider_view> last_view; // last one pushed
+  provider_state logged_state = provider_state::available;
+  rate::time_ns tick_at = 0;  // earliest scheduled tick still pending, 0 = none
+  bool probe_scheduled = false;
+  long typical_tokens = 0;    // estimate of the last request; sizes the advertised next_free
+  long calls_total = 0;
+  long failures_total = 0;
+};
+
+provider_actor::behavior_type
+provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_config cfg,
+         provider_deps deps);
+
+} // namespace zega
