@@ -27,7 +27,9 @@ constexpr auto archive_timeout = std::chrono::seconds(60);
 constexpr auto status_timeout = std::chrono::seconds(2);
 // The provider enforces its own call deadline; this only catches a provider that vanished.
 constexpr int provider_reply_slack_ms = 10000;
-constexpr std::size_t finished_jobs_kept = 200;
+// Finished jobs (with their summaries and events) kept for GET /jobs and event replay.
+constexpr std::size_t finished_jobs_kept = 50;
+constexpr clock_ns busy_retry_ns = 100'000'000;
 
 clock_ns now_ns(self_ptr self) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -468,9 +470,9 @@ void on_outcome(self_ptr self, std::uint64_t tid, std::size_t pidx, gen_outcome 
   bool repicked = false;
   if (cls == net::outcome_class::busy) {
     // Our view was stale: nothing went upstream. Learn when it frees up and re-route.
-    v.next_free = std::max(v.next_free, o.busy_until);
-    if (o.busy_until <= now_ns(self))
-      v.in_flight = std::max(v.in_flight, v.max_in_flight);
+    // A refusal without a time: look again shortly rather than hammering it.
+    auto now = now_ns(self);
+    v.next_free = std::max(v.next_free, o.busy_until > now ? o.busy_until : now + busy_retry_ns);
     if (fixed_mode(st))
       t.route.reasons[o.provider] = o.provider + ": busy (local limit)";
   } else {

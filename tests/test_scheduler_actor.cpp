@@ -8,7 +8,9 @@
 #include <rapidjson/document.h>
 
 #include <deque>
+#include <filesystem>
 #include <optional>
+#include <set>
 #include <random>
 
 using namespace zega;
@@ -270,6 +272,7 @@ struct fixture {
     arch = sys.spawn(fake_archiver, archive);
     deps.archiver = arch;
     deps.wall_clock = [] { return std::int64_t{1'795'000'000'000}; };
+    deps.db = db;
     sch = sys.spawn(scheduler, cfg, deps);
     sched.run();
   }
@@ -317,6 +320,7 @@ struct fixture {
   }
 
   std::vector<provider_config> pcs;
+  const store::store* db = nullptr;
 };
 
 job_request request(int n, int min_votes = 1) {
@@ -722,4 +726,89 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   f.run_for(300ms);
   CHECK(f.job_json(res.job_id)["successful"].GetInt() == 2);
   CHECK(f.archive->examples().size() == 2);
+}
+
+namespace {
+
+struct temp_dir {
+  std::string path;
+  temp_dir() {
+    char tmpl[] = "/tmp/zega-sched-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// A store holding a job interrupted after its second example (task_seq 1) was archived.
+std::unique_ptr<store::store> interrupted_store(const std::string& dir, bool paused) {
+  std::string error;
+  auto db = store::store::open({dir, 16, 64}, error);
+  REQUIRE(db);
+  job_request req;
+  req.num_examples = 3;
+  store::write_batch b;
+  store::job_record j;
+  j.id = "j-old";
+  j.state = "running";
+  j.requested = 3;
+  j.request_json = jobs::request_to_json(req, 77);
+  b.jobs.push_back(j);
+  store::example_record ex;
+  ex.job_id = "j-old";
+  ex.task_seq = 1;
+  ex.element = "scene";
+  ex.genre = "fantasy";
+  ex.output = story(999);
+  ex.quality = 8;
+  ex.provider = "groq";
+  ex.model = "groq-model";
+  ex.fingerprint = training::simhash(ex.output);
+  b.examples.push_back(ex);
+  if (paused)
+    b.meta.emplace_back("paused", R"({"paused":true,"since_ms":1700000000000})");
+  REQUIRE(db->commit(b).status == store::commit_status::ok);
+  return db;
+}
+
+} // namespace
+
+TEST_CASE("scheduler resumes an interrupted job with the remaining tasks", "[scheduler]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, false);
+  fixture f;
+  f.db = db.get();
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  f.run_for(500ms);
+  CHECK(p1->generate_calls == 2);
+  auto d = f.job_json("j-old");
+  CHECK(std::string{d["state"].GetString()} == "completed");
+  CHECK(d["successful"].GetInt() == 3);
+  std::set<std::uint64_t> seqs;
+  for (const auto& e : f.archive->examples())
+    seqs.insert(e.task_seq);
+  CHECK(seqs == std::set<std::uint64_t>{0, 2});
+}
+
+TEST_CASE("scheduler marks interrupted jobs and restores the paused flag", "[scheduler]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, true);
+  fixture f;
+  f.db = db.get();
+  f.cfg.storage.on_interrupted = "mark";
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  f.run_for(100ms);
+  CHECK(p1->generate_calls == 0);
+  bool marked = false;
+  for (const auto& b : f.archive->batches)
+    for (const auto& j : b.jobs)
+      marked = marked || (j.id == "j-old" && j.state == "interrupted");
+  CHECK(marked);
+  auto status = f.ask<json_reply>(status_atom::value);
+  CHECK(status.body.find(R"("paused_since":1700000000000)") != std::string::npos);
+  CHECK(status.body.find(R"("examples":1)") != std::string::npos);
 }
