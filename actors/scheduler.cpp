@@ -1026,8 +1026,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         for (auto tid : drop)
           remove_task(self, tid);
       }
-      auto [queued, calls] = job_counts(st, job);
-      (void) queued;
+      auto calls = job_counts(st, job).second;
       return {200, R"({"job_id":")" + job_id + R"(","state":")"
                      + (job.info->finished() ? job.info->state() : std::string{"cancelling"})
                      + R"(","dropped":)" + std::to_string(dropped) + R"(,"in_flight":)"

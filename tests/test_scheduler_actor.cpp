@@ -291,10 +291,13 @@ struct fixture {
   template <class T, class... Ts>
   T ask(Ts... xs) {
     auto out = std::make_shared<std::optional<T>>();
-    auto target = sch;
-    sys.spawn([=](caf::event_based_actor* self) {
-      self->request(target, caf::infinite, xs...).then([=](T r) { *out = std::move(r); });
-    });
+    // The result travels as a spawn argument: an argument-less spawn trips UBSan in CAF.
+    sys.spawn(
+      [=](caf::event_based_actor* self, scheduler_actor target,
+          std::shared_ptr<std::optional<T>> result) {
+        self->request(target, caf::infinite, xs...).then([=](T r) { *result = std::move(r); });
+      },
+      sch, out);
     sched.run();
     REQUIRE(out->has_value());
     return **out;
@@ -689,20 +692,24 @@ TEST_CASE("scheduler probe and drain", "[scheduler]") {
   p1->replies.push_back(ok_result("OK"));
   f.start();
   auto out = std::make_shared<std::optional<json_reply>>();
-  auto target = f.sch;
-  f.sys.spawn([=](caf::event_based_actor* self) {
-    self->request(target, caf::infinite, probe_atom::value, std::string{"groq"})
-      .then([=](json_reply r) { *out = r; });
-  });
+  f.sys.spawn(
+    [](caf::event_based_actor* self, scheduler_actor target,
+       std::shared_ptr<std::optional<json_reply>> result) {
+      self->request(target, caf::infinite, probe_atom::value, std::string{"groq"})
+        .then([=](json_reply r) { *result = r; });
+    },
+    f.sch, out);
   f.run_for(200ms);
   REQUIRE(out->has_value());
   CHECK((*out)->body.find(R"("ok":true)") != std::string::npos);
   CHECK((*out)->body.find(R"("text":"OK")") != std::string::npos);
   f.submit(request(2));
   auto drained = std::make_shared<std::optional<bool>>();
-  f.sys.spawn([=](caf::event_based_actor* self) {
-    self->request(target, caf::infinite, drain_atom::value).then([=](bool b) { *drained = b; });
-  });
+  f.sys.spawn(
+    [](caf::event_based_actor* self, scheduler_actor target, std::shared_ptr<std::optional<bool>> result) {
+      self->request(target, caf::infinite, drain_atom::value).then([=](bool b) { *result = b; });
+    },
+    f.sch, drained);
   f.sched.run();
   CHECK_FALSE(drained->has_value());
   f.run_for(200ms);
