@@ -633,8 +633,8 @@ void pump(self_ptr self) {
         }
         t.pump_gen = st.pump_gen;
         if (d.what == routing::action::wait) {
-          if (d.until > now)
-            schedule_tick(self, d.until);
+          // Without a known time the wait ends with a view change, or at the deadline.
+          schedule_tick(self, d.until > now ? d.until : t.route.deadline);
           fresh_blocked = fresh_blocked || fresh;
         } else {
           failures.emplace_back(tid, std::move(d));

@@ -819,3 +819,19 @@ TEST_CASE("scheduler marks interrupted jobs and restores the paused flag", "[sch
   CHECK(status.body.find(R"("paused_since":1700000000000)") != std::string::npos);
   CHECK(status.body.find(R"("examples":1)") != std::string::npos);
 }
+
+TEST_CASE("scheduler fails a waiting task at its deadline", "[scheduler]") {
+  fixture f;
+  f.cfg.routing.task_deadline_ms = 1000;
+  auto p1 = f.add_provider("ollama", 1);
+  p1->latency_ms = 60'000;
+  f.start();
+  auto res = f.submit(request(2));
+  CHECK(p1->generate_calls == 1);
+  f.advance(999ms);
+  CHECK(f.job_json(res.job_id)["failed"].GetInt() == 0);
+  f.advance(1ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["failed"].GetInt() == 1);
+  CHECK(std::string{d["examples"][0]["error"].GetString()}.find("deadline") != std::string::npos);
+}
