@@ -1,0 +1,424 @@
+#include "actors/job.hpp"
+
+#include "training/dedup.hpp"
+#include "training/element.hpp"
+#include "training/genres.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace zega::jobs {
+
+namespace {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void str(writer& w, const std::string& s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void key(writer& w, const char* k) {
+  w.Key(k);
+}
+
+double round1(double x) {
+  return std::round(x * 10.0) / 10.0;
+}
+
+double round3(double x) {
+  return std::round(x * 1000.0) / 1000.0;
+}
+
+void write_example(writer& w, const example_result& r) {
+  w.StartObject();
+  key(w, "success");
+  w.Bool(r.success);
+  key(w, "genre");
+  str(w, r.genre);
+  key(w, "element");
+  str(w, r.element);
+  key(w, "topic");
+  str(w, r.topic);
+  key(w, "prompt");
+  str(w, r.prompt);
+  if (r.success) {
+    key(w, "output");
+    str(w, r.output);
+    key(w, "quality_score");
+    w.Double(round1(r.quality));
+    key(w, "stored_in_memory");
+    w.Bool(r.in_memory);
+    key(w, "saved_to_database");
+    w.Bool(r.in_library);
+    key(w, "story_id");
+    w.Uint64(r.story_id);
+    key(w, "length");
+    w.Uint64(r.output.size());
+    key(w, "best_model");
+    str(w, r.model);
+    key(w, "provider");
+    str(w, r.provider);
+    key(w, "candidates");
+    w.StartArray();
+    for (const auto& c : r.candidates) {
+      w.StartObject();
+      key(w, "provider");
+      str(w, c.provider);
+      key(w, "model");
+      str(w, c.model);
+      key(w, "quality");
+      w.Double(round1(c.quality));
+      w.EndObject();
+    }
+    w.EndArray();
+  } else {
+    key(w, "error");
+    str(w, r.error);
+    key(w, "provider_errors");
+    w.StartObject();
+    for (const auto& [p, why] : r.provider_errors) {
+      w.Key(p.c_str());
+      str(w, why);
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+validation bad(const std::string& msg) {
+  return {400, "bad_request", msg};
+}
+
+} // namespace
+
+validation validate(const job_request& req, int enabled_providers) {
+  if (req.num_examples < 1 || req.num_examples > 1000)
+    return bad("num_examples: must be between 1 and 1000, got " + std::to_string(req.num_examples));
+  for (std::size_t i = 0; i < req.genres.size(); ++i)
+    if (training::find_genre(req.genres[i]) == nullptr)
+      return bad("genres[" + std::to_string(i) + "]: unknown genre \"" + req.genres[i] + "\"");
+  for (std::size_t i = 0; i < req.elements.size(); ++i)
+    if (!training::element_from_string(req.elements[i]))
+      return bad("elements[" + std::to_string(i) + "]: unknown element \"" + req.elements[i]
+                 + "\" (expected scene, character, dialogue or setting)");
+  if (req.min_votes < 1)
+    return bad("min_votes: must be at least 1, got " + std::to_string(req.min_votes));
+  if (req.min_votes > enabled_providers)
+    return bad("min_votes: " + std::to_string(req.min_votes) + " exceeds the "
+               + std::to_string(enabled_providers) + " enabled providers");
+  return {};
+}
+
+std::string request_to_json(const job_request& req, std::uint64_t seed) {
+  rapidjson::StringBuffer buf;
+  writer w(buf);
+  w.StartObject();
+  key(w, "user_id");
+  str(w, req.user_id);
+  key(w, "num_examples");
+  w.Int(req.num_examples);
+  key(w, "genres");
+  w.StartArray();
+  for (const auto& g : req.genres)
+    str(w, g);
+  w.EndArray();
+  key(w, "elements");
+  w.StartArray();
+  for (const auto& e : req.elements)
+    str(w, e);
+  w.EndArray();
+  key(w, "min_votes");
+  w.Int(req.min_votes);
+  key(w, "store_in_memory");
+  w.Bool(req.store_in_memory);
+  key(w, "save_to_database");
+  w.Bool(req.save_to_database);
+  key(w, "seed");
+  w.Uint64(seed);
+  w.EndObject();
+  return buf.GetString();
+}
+
+bool request_from_json(const std::string& json, job_request& req, std::uint64_t& seed) {
+  rapidjson::Document d;
+  d.Parse(json.c_str(), json.size());
+  if (d.HasParseError() || !d.IsObject())
+    return false;
+  auto get_strings = [&](const char* name, std::vector<std::string>& out) {
+    if (d.HasMember(name) && d[name].IsArray())
+      for (const auto& v : d[name].GetArray())
+        if (v.IsString())
+          out.emplace_back(v.GetString());
+  };
+  if (!d.HasMember("num_examples") || !d["num_examples"].IsInt() || !d.HasMember("seed")
+      || !d["seed"].IsUint64())
+    return false;
+  req = job_request{};
+  if (d.HasMember("user_id") && d["user_id"].IsString())
+    req.user_id = d["user_id"].GetString();
+  req.num_examples = d["num_examples"].GetInt();
+  get_strings("genres", req.genres);
+  get_strings("elements", req.elements);
+  if (d.HasMember("min_votes") && d["min_votes"].IsInt())
+    req.min_votes = d["min_votes"].GetInt();
+  if (d.HasMember("store_in_memory") && d["store_in_memory"].IsBool())
+    req.store_in_memory = d["store_in_memory"].GetBool();
+  if (d.HasMember("save_to_database") && d["save_to_database"].IsBool())
+    req.save_to_database = d["save_to_database"].GetBool();
+  seed = d["seed"].GetUint64();
+  return true;
+}
+
+std::string error_json(const std::string& code, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  writer w(buf);
+  w.StartObject();
+  key(w, "error");
+  w.StartObject();
+  key(w, "code");
+  str(w, code);
+  key(w, "message");
+  str(w, message);
+  w.EndObject();
+  w.EndObject();
+  return buf.GetString();
+}
+
+job::job(std::string id, job_request req, std::uint64_t seed, std::int64_t started_ms,
+         int examples_before)
+  : id_(std::move(id)),
+    req_(std::move(req)),
+    seed_(seed),
+    started_ms_(started_ms),
+    examples_before_(examples_before) {
+}
+
+void job::add(example_result r) {
+  if (r.success) {
+    ++successful_;
+    in_memory_ += r.in_memory ? 1 : 0;
+    saved_ += r.in_library ? 1 : 0;
+  } else {
+    ++failed_;
+  }
+  results_.push_back(std::move(r));
+}
+
+std::string job::best_model() const {
+  std::map<std::string, store::model_perf> perf;
+  for (const auto& r : results_)
+    if (r.success) {
+      ++perf[r.model].count;
+      perf[r.model].total_quality += r.quality;
+    }
+  std::string best;
+  double best_avg = -1;
+  for (const auto& [m, p] : perf) {
+    double avg = p.total_quality / p.count;
+    if (avg > best_avg) {
+      best_avg = avg;
+      best = m;
+    }
+  }
+  return best;
+}
+
+store::job_record job::record(std::int64_t completed_ms, bool fine_tuning) const {
+  store::job_record j;
+  j.id = id_;
+  j.user = req_.user_id;
+  j.state = state_;
+  j.requested = req_.num_examples;
+  j.successful = successful_;
+  j.failed = failed_;
+  j.duplicates = duplicates_;
+  bool first = true;
+  double total = 0;
+  for (const auto& r : results_) {
+    if (!r.success)
+      continue;
+    total += r.quality;
+    j.min_quality = first ? r.quality : std::min(j.min_quality, r.quality);
+    j.max_quality = first ? r.quality : std::max(j.max_quality, r.quality);
+    first = false;
+    auto& p = j.model_performance[r.model];
+    ++p.count;
+    p.total_quality += r.quality;
+    ++j.genre_distribution[r.genre];
+    ++j.element_distribution[r.element];
+  }
+  j.avg_quality = successful_ > 0 ? total / successful_ : 0;
+  j.best_model = best_model();
+  j.stories_saved = saved_;
+  j.examples_before = examples_before_;
+  j.examples_after = examples_before_ + successful_;
+  j.fine_tuning_triggered = fine_tuning;
+  j.started_ms = started_ms_;
+  j.completed_ms = completed_ms;
+  j.request_json = request_to_json(req_, seed_);
+  return j;
+}
+
+std::string job::summary_json(double total_time_s, bool ready_for_finetuning) const {
+  auto rec = record(0, ready_for_finetuning);
+  rapidjson::StringBuffer buf;
+  writer w(buf);
+  w.StartObject();
+  key(w, "job_id");
+  str(w, id_);
+  key(w, "state");
+  str(w, state_);
+  key(w, "total_requested");
+  w.Int(req_.num_examples);
+  key(w, "successful");
+  w.Int(successful_);
+  key(w, "failed");
+  w.Int(failed_);
+  key(w, "duplicates_rejected");
+  w.Int(duplicates_);
+  key(w, "examples");
+  w.StartArray();
+  for (const auto& r : results_)
+    write_example(w, r);
+  w.EndArray();
+  key(w, "genre_distribution");
+  w.StartObject();
+  for (const auto& [g, n] : rec.genre_distribution) {
+    w.Key(g.c_str());
+    w.Int(n);
+  }
+  w.EndObject();
+  key(w, "element_distribution");
+  w.StartObject();
+  for (const auto& [e, n] : rec.element_distribution) {
+    w.Key(e.c_str());
+    w.Int(n);
+  }
+  w.EndObject();
+  key(w, "average_quality");
+  w.Double(round3(rec.avg_quality));
+  key(w, "min_quality");
+  w.Double(round1(rec.min_quality));
+  key(w, "max_quality");
+  w.Double(round1(rec.max_quality));
+  key(w, "total_time");
+  w.Double(round3(total_time_s));
+  key(w, "stored_in_memory");
+  w.Int(in_memory_);
+  key(w, "saved_to_database");
+  w.Int(saved_);
+  key(w, "stories_saved");
+  w.Int(saved_);
+  key(w, "model_performance");
+  w.StartObject();
+  for (const auto& [m, p] : rec.model_performance) {
+    w.Key(m.c_str());
+    w.StartObject();
+    key(w, "count");
+    w.Int(p.count);
+    key(w, "avg_quality");
+    w.Double(round3(p.total_quality / p.count));
+    key(w, "total_quality");
+    w.Double(round3(p.total_quality));
+    w.EndObject();
+  }
+  w.EndObject();
+  key(w, "best_examples");
+  std::vector<const example_result*> best;
+  for (const auto& r : results_)
+    if (r.success)
+      best.push_back(&r);
+  std::stable_sort(best.begin(), best.end(),
+                   [](const example_result* a, const example_result* b) { return a->quality > b->quality; });
+  w.StartArray();
+  for (std::size_t i = 0; i < best.size() && i < 3; ++i)
+    write_example(w, *best[i]);
+  w.EndArray();
+  key(w, "ready_for_finetuning");
+  w.Bool(ready_for_finetuning);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string job::progress_json() const {
+  rapidjson::StringBuffer buf;
+  writer w(buf);
+  w.StartObject();
+  key(w, "type");
+  w.String("progress");
+  key(w, "job_id");
+  str(w, id_);
+  key(w, "current");
+  w.Int(done());
+  key(w, "total");
+  w.Int(req_.num_examples);
+  key(w, "percentage");
+  w.Double(round1(100.0 * done() / std::max(1, req_.num_examples)));
+  const example_result* latest = results_.empty() ? nullptr : &results_.back();
+  key(w, "latest_quality");
+  if (latest != nullptr && latest->success)
+    w.Double(round1(latest->quality));
+  else
+    w.Null();
+  key(w, "current_genre");
+  str(w, latest != nullptr ? latest->genre : std::string{});
+  key(w, "best_model");
+  str(w, best_model());
+  key(w, "successful");
+  w.Int(successful_);
+  key(w, "failed");
+  w.Int(failed_);
+  key(w, "stories_saved");
+  w.Int(saved_);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string job::brief_json(int queued, int in_flight) const {
+  rapidjson::StringBuffer buf;
+  writer w(buf);
+  w.StartObject();
+  key(w, "job_id");
+  str(w, id_);
+  key(w, "user_id");
+  str(w, req_.user_id);
+  key(w, "state");
+  str(w, state_);
+  key(w, "total_requested");
+  w.Int(req_.num_examples);
+  key(w, "successful");
+  w.Int(successful_);
+  key(w, "failed");
+  w.Int(failed_);
+  key(w, "duplicates_rejected");
+  w.Int(duplicates_);
+  key(w, "queued");
+  w.Int(queued);
+  key(w, "in_flight");
+  w.Int(in_flight);
+  key(w, "min_votes");
+  w.Int(req_.min_votes);
+  key(w, "started_ms");
+  w.Int64(started_ms_);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::uint64_t job::add_event(std::string json) {
+  std::uint64_t id = events_.empty() ? 1 : events_.back().first + 1;
+  events_.emplace_back(id, std::move(json));
+  return id;
+}
+
+bool fingerprint_set::near(std::uint64_t fp, int max_distance) const {
+  return std::any_of(fps_.begin(), fps_.end(), [&](std::uint64_t x) {
+    return training::near_duplicate(x, fp, max_distance);
+  });
+}
+
+} // namespace zega::jobs

@@ -1,0 +1,122 @@
+#pragma once
+// Job bookkeeping, free of CAF: one HTTP batch's results, its summary in ZEGA's
+// /auto-train shape, progress events, the job record for the store, request validation
+// and near-duplicate fingerprints.
+
+#include "actors/messages.hpp"
+#include "store/records.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace zega::jobs {
+
+// One finished task as it appears in the summary's examples[].
+struct example_result {
+  bool success = false;
+  std::uint64_t task_seq = 0;
+  std::string genre;
+  std::string element;
+  std::string topic;
+  std::string prompt;
+  std::string output;
+  double quality = 0;
+  bool in_memory = false;
+  bool in_library = false;
+  std::uint64_t story_id = 0;
+  std::string provider;
+  std::string model;
+  std::vector<store::candidate> candidates;
+  std::string error; // failures: "No valid responses from any model: ..."
+  std::vector<std::pair<std::string, std::string>> provider_errors;
+};
+
+// Request validation; returns the HTTP-layer error (empty code when valid).
+struct validation {
+  int http_status = 202;
+  std::string code;
+  std::string message; // names the field: genres[1]: unknown genre "x"
+  bool ok() const { return code.empty(); }
+};
+validation validate(const job_request& req, int enabled_providers);
+
+// The request with its task seed, kept in job_record::request_json so a job can resume.
+std::string request_to_json(const job_request& req, std::uint64_t seed);
+bool request_from_json(const std::string& json, job_request& req, std::uint64_t& seed);
+
+// {"error":{"code":..,"message":..}}
+std::string error_json(const std::string& code, const std::string& message);
+
+class job {
+public:
+  job(std::string id, job_request req, std::uint64_t seed, std::int64_t started_ms,
+      int examples_before);
+
+  const std::string& id() const { return id_; }
+  const job_request& request() const { return req_; }
+  std::uint64_t seed() const { return seed_; }
+  const std::string& state() const { return state_; }
+  void set_state(std::string s) { state_ = std::move(s); }
+  bool finished() const {
+    return state_ == "completed" || state_ == "cancelled" || state_ == "interrupted";
+  }
+
+  // Results (successes only once durable).
+  void add(example_result r);
+  void add_duplicate() { ++duplicates_; }
+  int successful() const { return successful_; }
+  int failed() const { return failed_; }
+  int done() const { return successful_ + failed_; }
+  int requested() const { return req_.num_examples; }
+  int duplicates() const { return duplicates_; }
+  int saved_to_database() const { return saved_; }
+  int examples_before() const { return examples_before_; }
+
+  // Store record in ZEGA's training-history shape; completed_ms 0 while running.
+  store::job_record record(std::int64_t completed_ms, bool fine_tuning) const;
+  // ZEGA /auto-train response plus job_id, state, duplicates_rejected.
+  std::string summary_json(double total_time_s, bool ready_for_finetuning) const;
+  // {"type":"progress","job_id",current,total,percentage,latest_quality,current_genre,
+  //  best_model,successful,failed,stories_saved}
+  std::string progress_json() const;
+  // Short entry for GET /jobs.
+  std::string brief_json(int queued, int in_flight) const;
+
+  // Event log with increasing ids (1, 2, ...).
+  std::uint64_t add_event(std::string json);
+  const std::vector<std::pair<std::uint64_t, std::string>>& events() const { return events_; }
+
+  // Model with the best average quality so far (empty before the first success).
+  std::string best_model() const;
+
+private:
+  std::string id_;
+  job_request req_;
+  std::uint64_t seed_;
+  std::string state_ = "queued";
+  std::int64_t started_ms_;
+  int examples_before_;
+  std::vector<example_result> results_;
+  int successful_ = 0;
+  int failed_ = 0;
+  int duplicates_ = 0;
+  int in_memory_ = 0;
+  int saved_ = 0;
+  std::vector<std::pair<std::uint64_t, std::string>> events_;
+};
+
+// Fingerprints of one user's dataset (loaded once) plus this session's.
+class fingerprint_set {
+public:
+  void add(std::uint64_t fp) { fps_.push_back(fp); }
+  bool near(std::uint64_t fp, int max_distance) const;
+  std::size_t size() const { return fps_.size(); }
+
+private:
+  std::vector<std::uint64_t> fps_;
+};
+
+} // namespace zega::jobs

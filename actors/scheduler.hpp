@@ -1,0 +1,104 @@
+#pragma once
+// The scheduler actor: jobs and their one-element tasks, routing down the priority groups
+// (actors/routing.hpp), ensemble votes, archiving, job events and the operator queries.
+
+#include "actors/actors.hpp"
+#include "actors/job.hpp"
+#include "actors/routing.hpp"
+#include "config/config.hpp"
+#include "store/store.hpp"
+#include "training/prompt.hpp"
+
+#include <caf/typed_response_promise.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace zega {
+
+struct scheduler_deps {
+  std::vector<std::pair<provider_config, provider_actor>> providers;
+  archiver_actor archiver;
+  const store::store* db = nullptr; // reads only; may be null (tests)
+  wall_clock_fn wall_clock;
+  std::uint64_t seed = 1;
+};
+
+// One element to generate for a job.
+struct sched_task {
+  std::uint64_t id = 0;
+  std::string job_id;
+  std::uint64_t seq = 0;              // position in the job
+  training::task_spec spec;
+  training::prompt prompt;
+  routing::task_route route;
+  int calls = 0;                      // calls in flight
+  int dup_retries = 0;
+  std::uint64_t pump_gen = 0;         // last pump that looked at it without dispatching
+  std::vector<store::example_record> candidates; // successful votes so far
+  std::vector<store::attempt_record> attempts;   // every upstream outcome
+  routing::fixed_cursor cursor;       // fixed pacing only
+  bool archiving = false;
+};
+
+struct sched_job {
+  std::unique_ptr<jobs::job> info;
+  std::vector<std::uint64_t> pending; // task ids not finished, in order
+  clock_ns started_at = 0;
+  clock_ns finished_at = 0;
+  clock_ns last_push = 0;             // for heartbeats
+  std::vector<job_sink_ptr> sinks;
+  bool cancel_requested = false;
+};
+
+struct scheduler_state {
+  static inline const char* name = "scheduler";
+
+  config cfg;
+  scheduler_deps deps;
+  std::vector<provider_view> views;               // local routing view, one per provider
+  std::vector<int> calls_out;                      // our calls outstanding, per provider
+  std::map<std::string, std::size_t> provider_index;
+  std::vector<std::size_t> fixed_order;            // fixed pacing: provider indices by priority
+
+  std::map<std::string, sched_job> jobs;
+  std::vector<std::string> job_order;              // round-robin order of unfinished jobs
+  std::deque<std::string> finished_order;          // bounded memory of finished jobs
+  std::string last_served;                         // round robin: job that got the last call
+  std::map<std::uint64_t, sched_task> tasks;
+  std::uint64_t next_task_id = 1;
+  std::uint64_t job_counter = 0;
+  std::uint64_t pump_gen = 0;
+  int in_flight = 0;                               // upstream calls
+  int pending_archive = 0;                         // archive replies outstanding
+  std::set<clock_ns> timers;
+
+  // fixed pacing
+  std::uint64_t fixed_task = 0;                    // the one task being worked on (0 none)
+  clock_ns fixed_next_at = 0;
+
+  bool paused = false;
+  std::int64_t paused_since_ms = 0;
+  std::string pause_reason;
+  bool storage_full = false;
+  bool draining = false;
+  std::vector<caf::typed_response_promise<bool>> drain_waiters;
+  // Storage full: batches to send again on resume, with the task waiting for each (0 none).
+  std::vector<std::pair<std::uint64_t, store::write_batch>> held_batches;
+
+  std::map<std::string, jobs::fingerprint_set> fingerprints; // per user
+  std::map<std::string, long> dataset_size;                  // per user
+  std::mt19937_64 rng;
+};
+
+scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
+                                         config cfg, scheduler_deps deps);
+
+} // namespace zega

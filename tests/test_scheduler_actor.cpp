@@ -1,0 +1,837 @@
+#include "actors/scheduler.hpp"
+
+#include "training/dedup.hpp"
+#include "training/quality.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <random>
+
+using namespace zega;
+using namespace std::chrono_literals;
+
+namespace {
+
+clock_ns ns_of(caf::actor_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// Distinct prose per seed, so SimHash keeps tasks apart unless a test repeats a text.
+std::string story(std::uint32_t seed, int words = 120) {
+  static const std::vector<std::string> vocab{
+    "lantern", "harbor", "quiet", "storm", "whisper", "copper", "meadow", "ancient", "river",
+    "shadow", "gleaming", "market", "tower", "silver", "forgotten", "wind", "ember", "glass",
+    "mountain", "orchard", "stranger", "letter", "bridge", "candle", "thunder", "velvet",
+    "garden", "ruin", "compass", "echo", "falcon", "granite", "hollow", "island", "jasmine",
+    "kettle", "labyrinth", "mirror", "needle", "ocean", "pilgrim", "quarry", "raven", "saddle",
+    "tide", "umbrella", "valley", "willow", "yarn", "zephyr", "amber", "beacon", "cellar",
+    "dune", "engine", "feather", "glacier", "hearth", "ivory", "journey"};
+  std::mt19937 rng(seed);
+  std::string out;
+  for (int i = 0; i < words; ++i) {
+    out += vocab[rng() % vocab.size()];
+    out += (i % 12 == 11) ? ". " : " ";
+  }
+  return out;
+}
+
+net::call_result ok_result(std::string text) {
+  net::call_result r;
+  r.cls = net::outcome_class::ok;
+  r.http_status = 200;
+  r.text = std::move(text);
+  r.finish_reason = "stop";
+  return r;
+}
+
+net::call_result failure(net::outcome_class cls, std::string message, int status = 500) {
+  net::call_result r;
+  r.cls = cls;
+  r.http_status = status;
+  r.message = std::move(message);
+  return r;
+}
+
+// What a fake provider does and saw. Tests change it directly: the test coordinator runs
+// everything on this thread.
+struct fake_script {
+  provider_view view;                    // the provider's own truth
+  bool stale = false;                    // advertise "available" whatever the truth is
+  std::deque<net::call_result> replies;  // scripted, then ok with a fresh story
+  std::uint32_t story_seed = 0;
+  int latency_ms = 100;
+  int generate_calls = 0;                // calls that would have gone upstream
+  int busy_replies = 0;
+  std::vector<std::string> jobs_seen;
+  std::vector<clock_ns> sent_at;
+  std::vector<caf::actor> subscribers;
+};
+using script_ptr = std::shared_ptr<fake_script>;
+
+struct fake_provider_state {
+  static inline const char* name = "fake_provider";
+  std::vector<std::pair<clock_ns, std::pair<caf::typed_response_promise<gen_outcome>, gen_outcome>>>
+    pending;
+};
+
+void push_view(const script_ptr& s) {
+  auto v = s->view;
+  if (s->stale) {
+    v.state = provider_state::available;
+    v.next_free = 0;
+    v.in_flight = 0;
+  }
+  for (auto& sub : s->subscribers)
+    caf::anon_send(sub, avail_atom::value, v);
+}
+
+provider_actor::behavior_type fake_provider(provider_actor::stateful_pointer<fake_provider_state> self,
+                                            script_ptr s) {
+  return {
+    [=](generate_atom, const gen_task& t) -> caf::result<gen_outcome> {
+      auto now = ns_of(self->clock().now());
+      gen_outcome o;
+      o.task_id = t.task_id;
+      o.provider = s->view.name;
+      o.model = s->view.model;
+      if (!routing::free_now(s->view, now)) {
+        ++s->busy_replies;
+        o.result.cls = net::outcome_class::busy;
+        o.busy_until = s->view.next_free;
+        return o;
+      }
+      ++s->generate_calls;
+      s->jobs_seen.push_back(t.job_id);
+      s->sent_at.push_back(now);
+      if (!s->replies.empty()) {
+        o.result = s->replies.front();
+        s->replies.pop_front();
+      } else {
+        o.result = ok_result(story(++s->story_seed * 7919 + s->view.priority));
+      }
+      o.latency_us = s->latency_ms * 1000;
+      ++s->view.in_flight;
+      push_view(s);
+      auto rp = self->make_response_promise<gen_outcome>();
+      self->state.pending.push_back({now + s->latency_ms * 1'000'000LL, {rp, o}});
+      self->delayed_send(self, std::chrono::milliseconds(s->latency_ms), tick_atom::value);
+      return rp;
+    },
+    [=](status_atom) -> provider_status {
+      provider_status st;
+      st.view = s->view;
+      st.kind = "openai";
+      st.circuit = "closed";
+      st.requests_today = s->generate_calls;
+      st.rpd = 100;
+      return st;
+    },
+    [=](subscribe_atom, caf::actor who) {
+      s->subscribers.push_back(who);
+      push_view(s);
+    },
+    [=](http_done_atom, std::uint64_t, const net::http_result&) {},
+    [=](tick_atom) {
+      auto now = ns_of(self->clock().now());
+      auto& p = self->state.pending;
+      for (auto it = p.begin(); it != p.end();) {
+        if (it->first <= now) {
+          it->second.first.deliver(it->second.second);
+          --s->view.in_flight;
+          it = p.erase(it);
+          push_view(s);
+        } else {
+          ++it;
+        }
+      }
+    },
+    [=](health_atom) {},
+    [=](health_atom, const net::http_result&) {},
+  };
+}
+
+struct archive_log {
+  std::vector<store::write_batch> batches;
+  std::uint64_t next_id = 1;
+  store::commit_status status = store::commit_status::ok;
+  std::vector<store::example_record> examples() const {
+    std::vector<store::example_record> out;
+    for (const auto& b : batches)
+      out.insert(out.end(), b.examples.begin(), b.examples.end());
+    return out;
+  }
+};
+using archive_ptr = std::shared_ptr<archive_log>;
+
+archiver_actor::behavior_type fake_archiver(archiver_actor::pointer, archive_ptr log) {
+  return {
+    [=](archive_atom, const store::write_batch& b) -> store::commit_result {
+      store::commit_result r;
+      r.status = log->status;
+      if (r.status != store::commit_status::ok) {
+        r.message = "disk full";
+        return r;
+      }
+      log->batches.push_back(b);
+      for (std::size_t i = 0; i < b.examples.size(); ++i)
+        r.example_ids.push_back(log->next_id++);
+      return r;
+    },
+    [=](flush_atom) { return true; },
+    [=](tick_atom) {},
+  };
+}
+
+struct recording_sink : job_sink {
+  std::vector<std::pair<std::uint64_t, std::string>> events;
+  bool closed = false;
+  bool push(std::uint64_t id, const std::string& json) override {
+    events.emplace_back(id, json);
+    return true;
+  }
+  void close() override {
+    closed = true;
+  }
+  std::vector<std::string> types() const {
+    std::vector<std::string> out;
+    for (const auto& [_, json] : events) {
+      rapidjson::Document d;
+      d.Parse(json.c_str());
+      out.emplace_back(d.HasMember("type") ? d["type"].GetString() : "");
+    }
+    return out;
+  }
+};
+
+caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+struct fixture {
+  caf::actor_system_config sys_cfg;
+  caf::actor_system sys{testing_config(sys_cfg)};
+  caf::scheduler::test_coordinator& sched =
+    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  config cfg;
+  std::vector<script_ptr> scripts;
+  std::vector<provider_actor> providers;
+  archive_ptr archive = std::make_shared<archive_log>();
+  scheduler_actor sch;
+  archiver_actor arch;
+
+  fixture() {
+    sched.clock().current_time += 1h;
+    cfg.server.heartbeat_ms = 15000;
+  }
+
+  ~fixture() {
+    // Scheduler and providers reference each other: end them explicitly.
+    for (auto& s : scripts)
+      s->subscribers.clear();
+    caf::anon_send_exit(sch, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(arch, caf::exit_reason::user_shutdown);
+    for (auto& p : providers)
+      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    sched.clock().cancel_all();
+    sched.run();
+  }
+
+  clock_ns now() {
+    return ns_of(sched.clock().now());
+  }
+
+  script_ptr add_provider(const std::string& name, int priority, int max_in_flight = 1) {
+    auto s = std::make_shared<fake_script>();
+    s->view.name = name;
+    s->view.model = name + "-model";
+    s->view.priority = priority;
+    s->view.max_in_flight = max_in_flight;
+    scripts.push_back(s);
+    providers.push_back(sys.spawn(fake_provider, s));
+    provider_config pc;
+    pc.name = name;
+    pc.model = name + "-model";
+    pc.priority = priority;
+    pc.limits.max_in_flight = max_in_flight;
+    pcs.push_back(pc);
+    return s;
+  }
+
+  void start() {
+    scheduler_deps deps;
+    for (std::size_t i = 0; i < providers.size(); ++i)
+      deps.providers.emplace_back(pcs[i], providers[i]);
+    arch = sys.spawn(fake_archiver, archive);
+    deps.archiver = arch;
+    deps.wall_clock = [] { return std::int64_t{1'795'000'000'000}; };
+    deps.db = db;
+    sch = sys.spawn(scheduler, cfg, deps);
+    sched.run();
+  }
+
+  void advance(std::chrono::milliseconds d) {
+    sched.advance_time(d);
+    sched.run();
+  }
+
+  // Runs everything due over `total`, one millisecond step at a time.
+  void run_for(std::chrono::milliseconds total) {
+    for (auto t = 0ms; t < total; t += 1ms)
+      advance(1ms);
+  }
+
+  template <class T, class... Ts>
+  T ask(Ts... xs) {
+    auto out = std::make_shared<std::optional<T>>();
+    // The result travels as a spawn argument: an argument-less spawn trips UBSan in CAF.
+    sys.spawn(
+      [=](caf::event_based_actor* self, scheduler_actor target,
+          std::shared_ptr<std::optional<T>> result) {
+        self->request(target, caf::infinite, xs...).then([=](T r) { *result = std::move(r); });
+      },
+      sch, out);
+    sched.run();
+    REQUIRE(out->has_value());
+    return **out;
+  }
+
+  submit_result submit(job_request req) {
+    return ask<submit_result>(submit_atom::value, req);
+  }
+
+  std::shared_ptr<recording_sink> subscribe(const std::string& job, std::uint64_t last = 0) {
+    auto sink = std::make_shared<recording_sink>();
+    caf::anon_send(sch, subscribe_atom::value, job, last, job_sink_ptr{sink});
+    sched.run();
+    return sink;
+  }
+
+  rapidjson::Document job_json(const std::string& id) {
+    auto r = ask<json_reply>(job_atom::value, id);
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    REQUIRE(d.IsObject());
+    return d;
+  }
+
+  std::vector<provider_config> pcs;
+  const store::store* db = nullptr;
+};
+
+job_request request(int n, int min_votes = 1) {
+  job_request r;
+  r.num_examples = n;
+  r.min_votes = min_votes;
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("scheduler uses the highest free group and falls through when it fails", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("ollama", 1);
+  auto p2 = f.add_provider("groq", 2);
+  p1->replies.push_back(failure(net::outcome_class::broken, "ollama: model not pulled", 404));
+  f.start();
+  auto res = f.submit(request(1));
+  REQUIRE(res.http_status == 202);
+  f.run_for(300ms);
+  CHECK(p1->generate_calls == 1);
+  CHECK(p2->generate_calls == 1);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  CHECK(ex[0].provider == "groq");
+  auto d = f.job_json(res.job_id);
+  CHECK(std::string{d["state"].GetString()} == "completed");
+  CHECK(d["successful"].GetInt() == 1);
+  CHECK(std::string{d["examples"][0]["provider"].GetString()} == "groq");
+  // Both upstream outcomes are archived with the example.
+  std::size_t attempts = 0;
+  for (const auto& b : f.archive->batches)
+    attempts += b.attempts.size();
+  CHECK(attempts == 2);
+}
+
+TEST_CASE("scheduler: stale view gets a busy reply and re-routes without an upstream call",
+          "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("ollama", 1);
+  auto p2 = f.add_provider("groq", 2);
+  p1->stale = true;
+  p1->view.state = provider_state::busy;
+  p1->view.next_free = f.now() + 10'000'000'000LL; // 10 s, beyond max_wait
+  f.start();
+  f.submit(request(1));
+  CHECK(p1->busy_replies == 1);
+  CHECK(p1->generate_calls == 0);
+  CHECK(p2->generate_calls == 1);
+}
+
+TEST_CASE("scheduler waits exactly up to max_wait for a busy higher group", "[scheduler]") {
+  for (int extra : {0, 1}) {
+    fixture f;
+    f.cfg.routing.max_wait_for_higher_ms = 3000;
+    auto p1 = f.add_provider("ollama", 1);
+    auto p2 = f.add_provider("groq", 2);
+    p1->view.state = provider_state::busy;
+    p1->view.next_free = f.now() + (3000 + extra) * 1'000'000LL;
+    f.start();
+    f.submit(request(1));
+    if (extra == 0) {
+      CHECK(p2->generate_calls == 0);
+      CHECK(p1->generate_calls == 0);
+      p1->view.state = provider_state::available;
+      f.advance(2999ms);
+      CHECK(p1->generate_calls == 0);
+      f.advance(1ms);
+      CHECK(p1->generate_calls == 1);
+      CHECK(p2->generate_calls == 0);
+    } else {
+      CHECK(p2->generate_calls == 1);
+      CHECK(p1->generate_calls == 0);
+    }
+  }
+}
+
+TEST_CASE("scheduler skips a provider in long cooldown", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  auto p2 = f.add_provider("gemini", 2);
+  p1->view.state = provider_state::cooldown;
+  p1->view.next_free = f.now() + 3'600'000'000'000LL;
+  p1->view.reason = "daily quota";
+  f.start();
+  f.submit(request(2));
+  f.run_for(300ms);
+  CHECK(p1->generate_calls == 0);
+  CHECK(p2->generate_calls == 2);
+}
+
+TEST_CASE("scheduler retry budget: transient errors retry the same provider, then move on",
+          "[scheduler]") {
+  fixture f;
+  f.cfg.routing.retries_per_provider = 2;
+  auto p1 = f.add_provider("groq", 1);
+  auto p2 = f.add_provider("gemini", 2);
+  for (int i = 0; i < 3; ++i)
+    p1->replies.push_back(failure(net::outcome_class::transient, "groq: 503"));
+  f.start();
+  auto res = f.submit(request(1));
+  f.run_for(500ms);
+  CHECK(p1->generate_calls == 3);
+  CHECK(p2->generate_calls == 1);
+  CHECK(f.job_json(res.job_id)["successful"].GetInt() == 1);
+}
+
+TEST_CASE("scheduler fails a task with every provider's reason", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  auto p2 = f.add_provider("gemini", 2);
+  p1->replies.push_back(failure(net::outcome_class::broken, "groq: invalid API key", 401));
+  p2->replies.push_back(failure(net::outcome_class::bad_request, "gemini: bad request", 400));
+  f.start();
+  auto res = f.submit(request(1));
+  f.run_for(300ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["failed"].GetInt() == 1);
+  const auto& ex = d["examples"][0];
+  CHECK_FALSE(ex["success"].GetBool());
+  std::string err = ex["error"].GetString();
+  CHECK(err.rfind("No valid responses from any model", 0) == 0);
+  CHECK(err.find("groq: invalid API key") != std::string::npos);
+  CHECK(err.find("gemini: bad request") != std::string::npos);
+}
+
+TEST_CASE("scheduler min_votes keeps the best of distinct providers and records all",
+          "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("a", 1);
+  auto p2 = f.add_provider("b", 2);
+  f.add_provider("c", 3);
+  std::string weak = "Too short.";
+  std::string strong = story(42, 150);
+  p1->replies.push_back(ok_result(weak));
+  p2->replies.push_back(ok_result(strong));
+  f.start();
+  auto res = f.submit(request(1, 2));
+  REQUIRE(res.http_status == 202);
+  f.run_for(300ms);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  auto el = *training::element_from_string(ex[0].element);
+  auto q_weak = training::score(el, training::clean_output(weak), false).score;
+  auto q_strong = training::score(el, training::clean_output(strong), false).score;
+  REQUIRE(q_weak != q_strong);
+  CHECK(ex[0].provider == (q_strong > q_weak ? "b" : "a"));
+  REQUIRE(ex[0].candidates.size() == 2);
+  CHECK(ex[0].candidates[0].provider != ex[0].candidates[1].provider);
+  CHECK(p1->generate_calls == 1);
+  CHECK(p2->generate_calls == 1);
+}
+
+TEST_CASE("scheduler cancels a job: queued tasks dropped, in-flight kept", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  auto res = f.submit(request(5));
+  CHECK(p1->generate_calls == 1);
+  auto c = f.ask<json_reply>(cancel_atom::value, res.job_id);
+  CHECK(c.http_status == 200);
+  CHECK(c.body.find(R"("dropped":4)") != std::string::npos);
+  f.run_for(500ms);
+  CHECK(p1->generate_calls == 1);
+  auto d = f.job_json(res.job_id);
+  CHECK(std::string{d["state"].GetString()} == "cancelled");
+  CHECK(d["successful"].GetInt() == 1);
+  auto unknown = f.ask<json_reply>(cancel_atom::value, std::string{"j-nope"});
+  CHECK(unknown.http_status == 404);
+  CHECK(unknown.body.find("not_found") != std::string::npos);
+}
+
+TEST_CASE("scheduler pause stops dispatch and is persisted; resume continues", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  auto r = f.ask<json_reply>(pause_atom::value);
+  CHECK(r.http_status == 200);
+  CHECK(r.body.find(R"("paused":true)") != std::string::npos);
+  REQUIRE_FALSE(f.archive->batches.empty());
+  const auto& meta = f.archive->batches.back().meta;
+  REQUIRE(meta.size() == 1);
+  CHECK(meta[0].first == "paused");
+  CHECK(meta[0].second.find(R"("paused":true)") != std::string::npos);
+  f.submit(request(1));
+  f.run_for(100ms);
+  CHECK(p1->generate_calls == 0);
+  auto status = f.ask<json_reply>(status_atom::value);
+  CHECK(status.body.find(R"("state":"paused")") != std::string::npos);
+  r = f.ask<json_reply>(resume_atom::value);
+  CHECK(r.body.find(R"("paused":false)") != std::string::npos);
+  CHECK(p1->generate_calls == 1);
+}
+
+TEST_CASE("scheduler serves jobs round-robin", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  auto a = f.submit(request(3));
+  auto b = f.submit(request(3));
+  f.run_for(700ms);
+  REQUIRE(p1->jobs_seen.size() == 6);
+  std::vector<std::string> expected{a.job_id, b.job_id, a.job_id, b.job_id, a.job_id, b.job_id};
+  CHECK(p1->jobs_seen == expected);
+}
+
+TEST_CASE("scheduler keeps several tasks in flight across providers", "[scheduler]") {
+  fixture f;
+  f.cfg.routing.max_in_flight = 3;
+  auto p1 = f.add_provider("groq", 1, 2);
+  auto p2 = f.add_provider("gemini", 2, 2);
+  f.start();
+  f.submit(request(6));
+  CHECK(p1->generate_calls == 2);
+  CHECK(p2->generate_calls == 1);
+}
+
+TEST_CASE("scheduler fixed pacing reproduces the old delays", "[scheduler]") {
+  fixture f;
+  f.cfg.routing.pacing = "fixed";
+  f.cfg.routing.fixed.pause_min_ms = 3000;
+  f.cfg.routing.fixed.pause_max_ms = 3000;
+  f.cfg.routing.fixed.retries = 1;
+  f.cfg.routing.fixed.retry_backoff_ms = {2000};
+  f.cfg.routing.fixed.between_groups_ms = 2000;
+  auto p1 = f.add_provider("groq", 1, 4);
+  auto p2 = f.add_provider("gemini", 2, 4);
+  p1->replies.push_back(failure(net::outcome_class::transient, "groq: 503"));
+  p1->replies.push_back(failure(net::outcome_class::transient, "groq: 503"));
+  f.start();
+  auto t0 = f.now();
+  f.submit(request(2));
+  f.run_for(10'000ms);
+  // Task 1: groq at 0, retry after 100 + 2000, gemini after +100 + 2000 (next group);
+  // task 2 after gemini's answer + 3000 pause, on groq again.
+  REQUIRE(p1->sent_at.size() == 3);
+  REQUIRE(p2->sent_at.size() == 1);
+  constexpr clock_ns ms = 1'000'000;
+  CHECK(p1->sent_at[0] - t0 == 0);
+  CHECK(p1->sent_at[1] - t0 == 2100 * ms);
+  CHECK(p2->sent_at[0] - t0 == 4200 * ms);
+  CHECK(p1->sent_at[2] - t0 == 7300 * ms);
+}
+
+TEST_CASE("scheduler events: progress then complete, replay after last_event_id", "[scheduler]") {
+  fixture f;
+  f.add_provider("groq", 1);
+  f.start();
+  auto res = f.submit(request(2));
+  auto live = f.subscribe(res.job_id);
+  f.run_for(300ms);
+  REQUIRE(live->types() == std::vector<std::string>{"progress", "progress", "complete"});
+  CHECK(live->closed);
+  CHECK(live->events[0].first < live->events[1].first);
+  CHECK(live->events[1].first < live->events[2].first);
+  rapidjson::Document last;
+  last.Parse(live->events[2].second.c_str());
+  CHECK(last["result"]["successful"].GetInt() == 2);
+  CHECK(last["result"]["examples"].Size() == 2);
+  rapidjson::Document first;
+  first.Parse(live->events[0].second.c_str());
+  CHECK(first["current"].GetInt() == 1);
+  CHECK(first["total"].GetInt() == 2);
+  CHECK(first["percentage"].GetDouble() == 50.0);
+  auto replay = f.subscribe(res.job_id, live->events[0].first);
+  REQUIRE(replay->events.size() == 2);
+  CHECK(replay->events[0] == live->events[1]);
+  CHECK(replay->closed);
+  auto unknown = f.subscribe("j-missing");
+  REQUIRE(unknown->types() == std::vector<std::string>{"error"});
+  CHECK(unknown->closed);
+}
+
+TEST_CASE("scheduler sends heartbeats while a subscribed job is idle", "[scheduler]") {
+  fixture f;
+  f.cfg.server.heartbeat_ms = 1000;
+  auto p1 = f.add_provider("groq", 1);
+  p1->view.state = provider_state::cooldown;
+  p1->view.next_free = f.now() + 60'000'000'000LL;
+  f.start();
+  auto res = f.submit(request(1));
+  auto sink = f.subscribe(res.job_id);
+  f.advance(1000ms);
+  REQUIRE(sink->types() == std::vector<std::string>{"heartbeat"});
+  f.advance(1000ms);
+  CHECK(sink->events.size() == 2);
+}
+
+TEST_CASE("scheduler rejects near-duplicates and retries with a new topic", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  auto same = story(7);
+  p1->replies.push_back(ok_result(same));
+  p1->replies.push_back(ok_result(same));
+  p1->replies.push_back(ok_result(story(8)));
+  f.start();
+  auto res = f.submit(request(2));
+  f.run_for(500ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["successful"].GetInt() == 2);
+  CHECK(d["duplicates_rejected"].GetInt() == 1);
+  CHECK(p1->generate_calls == 3);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 2);
+  CHECK(training::hamming(ex[0].fingerprint, ex[1].fingerprint) > 3);
+}
+
+TEST_CASE("scheduler rejects bad input with 4xx", "[scheduler]") {
+  fixture f;
+  f.cfg.routing.queue_limit = 10;
+  f.add_provider("groq", 1);
+  f.add_provider("gemini", 2);
+  f.start();
+  auto r = f.submit(request(1, 3));
+  CHECK(r.http_status == 400);
+  CHECK(r.error_message.rfind("min_votes:", 0) == 0);
+  auto bad_el = request(1);
+  bad_el.elements = {"scene", "poem"};
+  r = f.submit(bad_el);
+  CHECK(r.http_status == 400);
+  CHECK(r.error_message.rfind("elements[1]: unknown element \"poem\"", 0) == 0);
+  auto bad_genre = request(1);
+  bad_genre.genres = {"fantasy", "x"};
+  r = f.submit(bad_genre);
+  CHECK(r.http_status == 400);
+  CHECK(r.error_message == "genres[1]: unknown genre \"x\"");
+  r = f.submit(request(0));
+  CHECK(r.http_status == 400);
+  CHECK(r.error_message.rfind("num_examples:", 0) == 0);
+  r = f.submit(request(11));
+  CHECK(r.http_status == 429);
+  CHECK(r.error_code == "queue_full");
+  CHECK(f.ask<json_reply>(job_atom::value, std::string{"nope"}).http_status == 404);
+  CHECK(f.ask<json_reply>(probe_atom::value, std::string{"nope"}).http_status == 404);
+}
+
+TEST_CASE("scheduler status and providers JSON", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  p1->view.state = provider_state::cooldown;
+  p1->view.next_free = f.now() + 5'000'000'000LL;
+  f.start();
+  auto r = f.ask<json_reply>(status_atom::value);
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  REQUIRE(d.IsObject());
+  CHECK(std::string{d["state"].GetString()} == "running");
+  REQUIRE(d["providers"].Size() == 1);
+  const auto& p = d["providers"][0];
+  CHECK(std::string{p["name"].GetString()} == "groq");
+  CHECK(std::string{p["state"].GetString()} == "cooldown");
+  CHECK(p["cooldown_until"].GetInt64() == 5000);
+  CHECK_FALSE(p["available"].GetBool());
+  CHECK(p["remaining_today"].GetInt64() == 100);
+  CHECK(d["dataset"]["fine_tune_threshold"].GetInt() == 50);
+  auto m = f.ask<json_reply>(providers_atom::value);
+  rapidjson::Document md;
+  md.Parse(m.body.c_str());
+  CHECK(md["total"].GetInt() == 1);
+  CHECK(std::string{md["models"][0]["model"].GetString()} == "groq-model");
+}
+
+TEST_CASE("scheduler probe and drain", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  p1->replies.push_back(ok_result("OK"));
+  f.start();
+  auto out = std::make_shared<std::optional<json_reply>>();
+  f.sys.spawn(
+    [](caf::event_based_actor* self, scheduler_actor target,
+       std::shared_ptr<std::optional<json_reply>> result) {
+      self->request(target, caf::infinite, probe_atom::value, std::string{"groq"})
+        .then([=](json_reply r) { *result = r; });
+    },
+    f.sch, out);
+  f.run_for(200ms);
+  REQUIRE(out->has_value());
+  CHECK((*out)->body.find(R"("ok":true)") != std::string::npos);
+  CHECK((*out)->body.find(R"("text":"OK")") != std::string::npos);
+  f.submit(request(2));
+  auto drained = std::make_shared<std::optional<bool>>();
+  f.sys.spawn(
+    [](caf::event_based_actor* self, scheduler_actor target, std::shared_ptr<std::optional<bool>> result) {
+      self->request(target, caf::infinite, drain_atom::value).then([=](bool b) { *result = b; });
+    },
+    f.sch, drained);
+  f.sched.run();
+  CHECK_FALSE(drained->has_value());
+  f.run_for(200ms);
+  REQUIRE(drained->has_value());
+  CHECK(p1->generate_calls == 2); // probe + the one task in flight when draining began
+}
+
+TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  f.archive->status = store::commit_status::storage_full;
+  auto res = f.submit(request(2));
+  f.run_for(300ms);
+  auto status = f.ask<json_reply>(status_atom::value);
+  CHECK(status.body.find(R"("state":"storage_full")") != std::string::npos);
+  CHECK(status.body.find("storage full: disk full") != std::string::npos);
+  CHECK(p1->generate_calls == 1);
+  f.archive->status = store::commit_status::ok;
+  f.ask<json_reply>(resume_atom::value);
+  f.run_for(300ms);
+  CHECK(f.job_json(res.job_id)["successful"].GetInt() == 2);
+  CHECK(f.archive->examples().size() == 2);
+}
+
+namespace {
+
+struct temp_dir {
+  std::string path;
+  temp_dir() {
+    char tmpl[] = "/tmp/zega-sched-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// A store holding a job interrupted after its second example (task_seq 1) was archived.
+std::unique_ptr<store::store> interrupted_store(const std::string& dir, bool paused) {
+  std::string error;
+  auto db = store::store::open({dir, 16, 64}, error);
+  REQUIRE(db);
+  job_request req;
+  req.num_examples = 3;
+  store::write_batch b;
+  store::job_record j;
+  j.id = "j-old";
+  j.state = "running";
+  j.requested = 3;
+  j.request_json = jobs::request_to_json(req, 77);
+  b.jobs.push_back(j);
+  store::example_record ex;
+  ex.job_id = "j-old";
+  ex.task_seq = 1;
+  ex.element = "scene";
+  ex.genre = "fantasy";
+  ex.output = story(999);
+  ex.quality = 8;
+  ex.provider = "groq";
+  ex.model = "groq-model";
+  ex.fingerprint = training::simhash(ex.output);
+  b.examples.push_back(ex);
+  if (paused)
+    b.meta.emplace_back("paused", R"({"paused":true,"since_ms":1700000000000})");
+  REQUIRE(db->commit(b).status == store::commit_status::ok);
+  return db;
+}
+
+} // namespace
+
+TEST_CASE("scheduler resumes an interrupted job with the remaining tasks", "[scheduler]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, false);
+  fixture f;
+  f.db = db.get();
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  f.run_for(500ms);
+  CHECK(p1->generate_calls == 2);
+  auto d = f.job_json("j-old");
+  CHECK(std::string{d["state"].GetString()} == "completed");
+  CHECK(d["successful"].GetInt() == 3);
+  std::set<std::uint64_t> seqs;
+  for (const auto& e : f.archive->examples())
+    seqs.insert(e.task_seq);
+  CHECK(seqs == std::set<std::uint64_t>{0, 2});
+}
+
+TEST_CASE("scheduler marks interrupted jobs and restores the paused flag", "[scheduler]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, true);
+  fixture f;
+  f.db = db.get();
+  f.cfg.storage.on_interrupted = "mark";
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  f.run_for(100ms);
+  CHECK(p1->generate_calls == 0);
+  bool marked = false;
+  for (const auto& b : f.archive->batches)
+    for (const auto& j : b.jobs)
+      marked = marked || (j.id == "j-old" && j.state == "interrupted");
+  CHECK(marked);
+  auto status = f.ask<json_reply>(status_atom::value);
+  CHECK(status.body.find(R"("paused_since":1700000000000)") != std::string::npos);
+  CHECK(status.body.find(R"("examples":1)") != std::string::npos);
+}
+
+TEST_CASE("scheduler fails a waiting task at its deadline", "[scheduler]") {
+  fixture f;
+  f.cfg.routing.task_deadline_ms = 1000;
+  auto p1 = f.add_provider("ollama", 1);
+  p1->latency_ms = 60'000;
+  f.start();
+  auto res = f.submit(request(2));
+  CHECK(p1->generate_calls == 1);
+  f.advance(999ms);
+  CHECK(f.job_json(res.job_id)["failed"].GetInt() == 0);
+  f.advance(1ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["failed"].GetInt() == 1);
+  CHECK(std::string{d["examples"][0]["error"].GetString()}.find("deadline") != std::string::npos);
+}
