@@ -199,10 +199,11 @@ public:
   bool check_listen(const std::string& s, const std::string& path) {
     net::url_parts parts;
     const auto colon = s.rfind(':');
-    // Reuse the URL parser for the host[:port] grammar, but demand an explicit port.
+    // Reuse the URL parser for the host[:port] grammar, but demand an explicit port
+    // (0 = any free port, printed at start).
     if (colon == std::string::npos || colon + 1 == s.size()
-        || !net::parse_url("http://" + s + "/", parts) || parts.port == "0") {
-      fail(path, "expected host:port, got " + quoted(s));
+        || !net::parse_url("http://" + s + "/", parts)) {
+      fail(path, "expected host:port (port 0 = any free port), got " + quoted(s));
       return false;
     }
     return true;

@@ -299,7 +299,7 @@ TEST_CASE("command-line options override the file", "[config]") {
 
   opts.listen = "9000";
   const auto bad = parse_config("{}", opts);
-  CHECK(has_message(bad, R"(--listen: expected host:port, got "9000")"));
+  CHECK(has_message(bad, R"(--listen: expected host:port (port 0 = any free port), got "9000")"));
 }
 
 TEST_CASE("load_config reads the file or falls back to defaults", "[config]") {

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <poll.h>
 #include <set>
+#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
