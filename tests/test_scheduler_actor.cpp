@@ -496,7 +496,7 @@ TEST_CASE("scheduler cancels a job: queued tasks dropped, in-flight kept", "[sch
   CHECK(unknown.body.find("not_found") != std::string::npos);
 }
 
-TEST_CASE("scheduler pause stops dispatch and is persisted; resume continues", "[scheduler]") {
+TEST_CASE("scheduler pause stops dispatch and is persisted, resume continues", "[scheduler]") {
   fixture f;
   auto p1 = f.add_provider("groq", 1);
   f.start();

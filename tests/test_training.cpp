@@ -252,7 +252,7 @@ TEST_CASE("rubric: dialogue lines and report JSON", "[training]") {
   CHECK(total == Approx(10.0));
 }
 
-TEST_CASE("rubric: character needs description and backstory; setting needs senses",
+TEST_CASE("rubric: character needs description and backstory, setting needs senses",
           "[training]") {
   const auto full = score(element::character, character_profile, false);
   INFO(full.to_json());
