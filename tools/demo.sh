@@ -48,8 +48,8 @@ echo "    zegad on $url"
 echo "==> zegactl train -n 5"
 "$bin/zegactl" --url "$url" train -n 5
 echo
-echo "==> zegactl status (providers)"
-"$bin/zegactl" --url "$url" status | grep -E '"(name|state|requests_today)"' | paste - - - || true
+echo "==> zegactl status"
+"$bin/zegactl" --url "$url" status
 echo
 echo "==> the archive: $demo_dir/lmdb (LMDB; records are JSON)"
 mdb_stat -a "$demo_dir/lmdb" | grep -E '^Status of|Entries' | paste - - || true

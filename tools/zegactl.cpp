@@ -24,7 +24,7 @@ namespace {
 constexpr const char* usage = R"(usage: zegactl [--url URL] [--token TOKEN] COMMAND [args]
 
 commands:
-  status                      daemon, providers, queue and dataset state
+  status [--json]             daemon, providers, queue and dataset state
   pause | resume              stop / restart dispatching new work (persisted)
   train -n N [--genre G]... [--element E]... [--user U] [--min-votes K] [--follow]
                               generate N examples and print them (--follow: live progress)
@@ -165,21 +165,23 @@ void print_summary(const rapidjson::Value& r) {
       ++i;
       bool ok = ex.HasMember("success") && ex["success"].IsBool() && ex["success"].GetBool();
       if (ok) {
-        std::cout << std::setw(3) << i << ". " << std::left << std::setw(9) << str(ex, "element")
-                  << std::setw(18) << str(ex, "genre") << std::setw(14) << str(ex, "provider")
+        std::cout << std::setw(3) << i << ". " << std::left << std::setw(10) << str(ex, "element")
+                  << std::setw(18) << str(ex, "genre") << std::setw(13) << str(ex, "provider")
                   << std::right << std::fixed << std::setprecision(1) << "q=" << num(ex, "quality_score")
                   << "  " << first_line(str(ex, "output")) << "\n";
       } else {
-        std::cout << std::setw(3) << i << ". FAILED   " << str(ex, "genre") << ": "
+        std::cout << std::setw(3) << i << ". " << std::left << std::setw(10) << str(ex, "element")
+                  << std::setw(18) << str(ex, "genre") << std::right << "FAILED: "
                   << str(ex, "error") << "\n";
       }
     }
   }
-  std::cout << std::fixed << std::setprecision(2) << "\nrequested " << num(r, "total_requested")
-            << ", successful " << num(r, "successful") << ", failed " << num(r, "failed")
+  auto count = [&](const char* key) { return static_cast<long>(num(r, key)); };
+  std::cout << std::fixed << std::setprecision(2) << "\nrequested " << count("total_requested")
+            << ", successful " << count("successful") << ", failed " << count("failed")
             << ", average quality " << num(r, "average_quality") << " (min "
             << num(r, "min_quality") << ", max " << num(r, "max_quality") << ")"
-            << ", stories saved " << num(r, "stories_saved") << ", time "
+            << ", stories saved " << count("stories_saved") << ", time "
             << num(r, "total_time") << " s\n";
   if (r.HasMember("ready_for_finetuning") && r["ready_for_finetuning"].IsBool()
       && r["ready_for_finetuning"].GetBool())
@@ -231,6 +233,41 @@ void draw_progress(const rapidjson::Value& ev) {
             << num(ev, "failed") << "  last q=" << std::fixed << std::setprecision(1)
             << num(ev, "latest_quality") << "  " << str(ev, "current_genre") << "        "
             << std::flush;
+}
+
+// GET /status as a short table; `status --json` prints the raw document.
+int print_status(const std::string& body) {
+  rapidjson::Document st;
+  st.Parse(body.c_str(), body.size());
+  if (st.HasParseError() || !st.IsObject()) {
+    std::cout << body << "\n";
+    return 0;
+  }
+  std::cout << "zegad: " << str(st, "state");
+  if (!str(st, "reason").empty())
+    std::cout << " (" << str(st, "reason") << ")";
+  std::cout << ", pacing " << str(st, "pacing") << ", queue " << num(st, "queue_depth")
+            << ", in flight " << num(st, "in_flight") << "\n";
+  if (st.HasMember("dataset") && st["dataset"].IsObject()) {
+    const auto& d = st["dataset"];
+    std::cout << "dataset: " << num(d, "examples") << " examples (fine-tuning threshold "
+              << num(d, "fine_tune_threshold") << ")\n";
+  }
+  std::cout << "\n" << std::left << std::setw(13) << "provider" << std::setw(34) << "model"
+            << std::setw(13) << "state" << std::setw(8) << "today" << "reason\n";
+  if (st.HasMember("providers") && st["providers"].IsArray())
+    for (const auto& p : st["providers"].GetArray()) {
+      std::string why = str(p, "broken_message");
+      if (why.empty())
+        why = str(p, "cooldown_reason");
+      if (why.empty())
+        why = str(p, "reason");
+      std::cout << std::setw(13) << str(p, "name") << std::setw(34) << str(p, "model")
+                << std::setw(13) << str(p, "state") << std::setw(8)
+                << static_cast<long>(num(p, "requests_today")) << why << "\n";
+    }
+  std::cout << std::right;
+  return 0;
 }
 
 int cmd_train(client_env& env, const std::vector<std::string>& args) {
@@ -447,8 +484,12 @@ int main(int argc, char** argv) {
     }
     return &rest.front();
   };
-  if (cmd == "status")
-    return print_response(call(env, "GET", "/status"));
+  if (cmd == "status") {
+    auto resp = call(env, "GET", "/status");
+    if (resp.status >= 400 || (rest.size() == 1 && rest.front() == "--json"))
+      return print_response(resp);
+    return print_status(resp.body);
+  }
   if (cmd == "health")
     return print_response(call(env, "GET", "/health"));
   if (cmd == "genres")
