@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 #include "actors/archiver.hpp"
 #include "actors/provider.hpp"
+#include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
 #include "config/config.hpp"
 #include "net/api.hpp"
@@ -115,6 +116,7 @@ int run(const zega::config& cfg) {
   }
 
   caf::actor_system_config sys_cfg;
+  tune_scheduler(sys_cfg);
   caf::actor_system sys{sys_cfg};
   net::io_runtime io;
   io.start();

@@ -182,7 +182,7 @@ run_result run(const std::string& mode, const std::string& fake_base, double sca
 
 int main(int argc, char** argv) {
   int examples = argc > 1 ? std::atoi(argv[1]) : 60;
-  double scale = argc > 2 ? std::atof(argv[2]) : 20.0;
+  double scale = argc > 2 ? std::atof(argv[2]) : 10.0;
   zega::tools::temp_dir dir;
   std::string cfg = dir.path() + "/fake.json";
   std::ofstream(cfg) << fake_config(scale);

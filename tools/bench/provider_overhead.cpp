@@ -1,11 +1,13 @@
 // Per-call overhead of the provider path (provider actor + codec + HTTP client) against
 // calling the fake server directly with the same client and connection reuse.
 // Prints p50/p99 in microseconds and the overhead. Not a test: figures only.
+// usage: zega-bench-provider_overhead [calls] [caf-default]
 
 #include "bench_support.hpp"
 
 #include "actors/actors.hpp"
 #include "actors/provider.hpp"
+#include "actors/runtime.hpp"
 #include "config/config.hpp"
 #include "net/codec.hpp"
 #include "net/http_client.hpp"
@@ -54,7 +56,11 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double, std::micro>(t1 - t0).count();
   };
 
+  // zegad's scheduler settings; "caf-default" measures CAF's own polling for comparison.
+  bool caf_default = argc > 2 && std::string(argv[2]) == "caf-default";
   caf::actor_system_config cfg;
+  if (!caf_default)
+    zega::tune_scheduler(cfg);
   caf::actor_system sys{cfg};
   zega::provider_deps deps;
   deps.transport = [&client](zega::net::http_request req, zega::net::client_limits l,
@@ -99,8 +105,9 @@ int main(int argc, char** argv) {
   }
   double d50 = zega::bench::percentile(direct, 50), d99 = zega::bench::percentile(direct, 99);
   double a50 = zega::bench::percentile(via_actor, 50), a99 = zega::bench::percentile(via_actor, 99);
-  std::printf("provider path overhead, %d calls each, interleaved, same client and connection\n",
-              calls);
+  std::printf("provider path overhead, %d calls each, interleaved, same client and connection, "
+              "%s scheduler settings\n",
+              calls, caf_default ? "CAF's default" : "zegad's");
   std::printf("%-28s %10s %10s\n", "", "p50 us", "p99 us");
   std::printf("%-28s %10.1f %10.1f\n", "direct (client only)", d50, d99);
   std::printf("%-28s %10.1f %10.1f\n", "provider actor+codec+client", a50, a99);
