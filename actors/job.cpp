@@ -367,6 +367,12 @@ std::string job::progress_json() const {
     w.Null();
   key(w, "current_genre");
   str(w, latest != nullptr ? latest->genre : std::string{});
+  // The archive id of the example this event acknowledges (durable once sent).
+  key(w, "story_id");
+  if (latest != nullptr && latest->success)
+    w.Uint64(latest->story_id);
+  else
+    w.Null();
   key(w, "best_model");
   str(w, best_model());
   key(w, "successful");

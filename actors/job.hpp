@@ -80,7 +80,7 @@ public:
   // ZEGA /auto-train response plus job_id, state, duplicates_rejected.
   std::string summary_json(double total_time_s, bool ready_for_finetuning) const;
   // {"type":"progress","job_id",current,total,percentage,latest_quality,current_genre,
-  //  best_model,successful,failed,stories_saved}
+  //  story_id,best_model,successful,failed,stories_saved}
   std::string progress_json() const;
   // Short entry for GET /jobs.
   std::string brief_json(int queued, int in_flight) const;
