@@ -147,46 +147,86 @@ std::string request_to_json(const job_request& req, std::uint64_t seed) {
 bool request_from_json(const std::string& json, job_request& req, std::uint64_t& seed) {
   rapidjson::Document d;
   d.Parse(json.c_str(), json.size());
-  if (d.HasParseError() || !d.IsObject())
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("seed") || !d["seed"].IsUint64())
     return false;
-  auto get_strings = [&](const char* name, std::vector<std::string>& out) {
-    if (d.HasMember(name) && d[name].IsArray())
-      for (const auto& v : d[name].GetArray())
-        if (v.IsString())
-          out.emplace_back(v.GetString());
-  };
-  if (!d.HasMember("num_examples") || !d["num_examples"].IsInt() || !d.HasMember("seed")
-      || !d["seed"].IsUint64())
+  std::string error;
+  job_request parsed;
+  if (!parse_request(json, parsed, error))
     return false;
-  req = job_request{};
-  if (d.HasMember("user_id") && d["user_id"].IsString())
-    req.user_id = d["user_id"].GetString();
-  req.num_examples = d["num_examples"].GetInt();
-  get_strings("genres", req.genres);
-  get_strings("elements", req.elements);
-  if (d.HasMember("min_votes") && d["min_votes"].IsInt())
-    req.min_votes = d["min_votes"].GetInt();
-  if (d.HasMember("store_in_memory") && d["store_in_memory"].IsBool())
-    req.store_in_memory = d["store_in_memory"].GetBool();
-  if (d.HasMember("save_to_database") && d["save_to_database"].IsBool())
-    req.save_to_database = d["save_to_database"].GetBool();
+  req = std::move(parsed);
   seed = d["seed"].GetUint64();
   return true;
 }
 
-std::string error_json(const std::string& code, const std::string& message) {
-  rapidjson::StringBuffer buf;
-  writer w(buf);
-  w.StartObject();
-  key(w, "error");
-  w.StartObject();
-  key(w, "code");
-  str(w, code);
-  key(w, "message");
-  str(w, message);
-  w.EndObject();
-  w.EndObject();
-  return buf.GetString();
+bool parse_request(const std::string& json, job_request& out, std::string& error) {
+  rapidjson::Document doc;
+  // Iterative: a client's deeply nested body must not exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.c_str(), json.size());
+  if (doc.HasParseError()) {
+    error = "body: invalid JSON at offset " + std::to_string(doc.GetErrorOffset());
+    return false;
+  }
+  if (!doc.IsObject()) {
+    error = "body: expected a JSON object";
+    return false;
+  }
+  auto string_list = [&](const char* field, std::vector<std::string>& dst) {
+    if (!doc.HasMember(field))
+      return true;
+    const auto& v = doc[field];
+    if (v.IsNull())
+      return true;
+    if (!v.IsArray()) {
+      error = std::string(field) + ": expected an array of strings";
+      return false;
+    }
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      if (!v[i].IsString()) {
+        error = std::string(field) + "[" + std::to_string(i) + "]: expected a string";
+        return false;
+      }
+      dst.emplace_back(v[i].GetString(), v[i].GetStringLength());
+    }
+    return true;
+  };
+  auto boolean = [&](const char* field, bool& dst) {
+    if (!doc.HasMember(field))
+      return true;
+    if (!doc[field].IsBool()) {
+      error = std::string(field) + ": expected true or false";
+      return false;
+    }
+    dst = doc[field].GetBool();
+    return true;
+  };
+  if (doc.HasMember("user_id")) {
+    if (!doc["user_id"].IsString() || doc["user_id"].GetStringLength() == 0) {
+      error = "user_id: expected a non-empty string";
+      return false;
+    }
+    out.user_id = doc["user_id"].GetString();
+  }
+  if (doc.HasMember("num_examples")) {
+    const auto& n = doc["num_examples"];
+    if (!n.IsInt()) {
+      error = "num_examples: expected an integer from 1 to 1000";
+      return false;
+    }
+    out.num_examples = n.GetInt();
+  }
+  if (doc.HasMember("min_votes")) {
+    const auto& n = doc["min_votes"];
+    if (!n.IsInt()) {
+      error = "min_votes: expected a positive integer";
+      return false;
+    }
+    out.min_votes = n.GetInt();
+  }
+  if (!string_list("genres", out.genres) || !string_list("elements", out.elements)
+      || !boolean("store_in_memory", out.store_in_memory)
+      || !boolean("save_to_database", out.save_to_database))
+    return false;
+  return true;
 }
 
 job::job(std::string id, job_request req, std::uint64_t seed, std::int64_t started_ms,

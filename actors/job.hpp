@@ -47,8 +47,10 @@ validation validate(const job_request& req, int enabled_providers);
 std::string request_to_json(const job_request& req, std::uint64_t seed);
 bool request_from_json(const std::string& json, job_request& req, std::uint64_t& seed);
 
-// {"error":{"code":..,"message":..}}
-std::string error_json(const std::string& code, const std::string& message);
+// Reads a request body (POST /auto-train) into `out`, checking JSON types only; on error
+// returns false and sets `error` to a message naming the field ("num_examples: expected
+// an integer"). Value rules (ranges, known genres) are validate()'s.
+bool parse_request(const std::string& json, job_request& out, std::string& error);
 
 class job {
 public:

@@ -850,12 +850,12 @@ caf::typed_response_promise<json_reply> persist_pause(self_ptr self) {
         if (r.status == store::commit_status::ok)
           rp.deliver(json_reply{200, pause_json(self->state)});
         else
-          rp.deliver(json_reply{500, jobs::error_json("storage", r.message)});
+          rp.deliver(json_reply{500, net::error_json("storage", r.message)});
         check_drain(self);
       },
       [=](caf::error& e) mutable {
         --self->state.pending_archive;
-        rp.deliver(json_reply{500, jobs::error_json("storage", self->system().render(e))});
+        rp.deliver(json_reply{500, net::error_json("storage", self->system().render(e))});
         check_drain(self);
       });
   return rp;
@@ -992,7 +992,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       if (it == st.jobs.end()) {
         // {"type":"error","error":{"code":"not_found","message":...}}
         sink->push(0, R"({"type":"error",)"
-                        + jobs::error_json("not_found", "unknown job \"" + job_id + "\"").substr(1));
+                        + net::error_json("not_found", "unknown job \"" + job_id + "\"").substr(1));
         sink->close();
         return;
       }
@@ -1011,7 +1011,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       auto& st = self->state;
       auto it = st.jobs.find(job_id);
       if (it == st.jobs.end())
-        return {404, jobs::error_json("not_found", "unknown job \"" + job_id + "\"")};
+        return {404, net::error_json("not_found", "unknown job \"" + job_id + "\"")};
       auto& job = it->second;
       int dropped = 0;
       if (!job.info->finished()) {
@@ -1053,7 +1053,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       auto& st = self->state;
       auto it = st.jobs.find(job_id);
       if (it == st.jobs.end())
-        return {404, jobs::error_json("not_found", "unknown job \"" + job_id + "\"")};
+        return {404, net::error_json("not_found", "unknown job \"" + job_id + "\"")};
       return {200, summary_of(self, it->second)};
     },
     [=](pause_atom) -> caf::result<json_reply> {
@@ -1100,7 +1100,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       auto& st = self->state;
       auto it = st.provider_index.find(name);
       if (it == st.provider_index.end())
-        return json_reply{404, jobs::error_json("not_found", "unknown provider \"" + name + "\"")};
+        return json_reply{404, net::error_json("not_found", "unknown provider \"" + name + "\"")};
       const auto& [pc, handle] = st.deps.providers[it->second];
       gen_task g;
       g.probe = true;
@@ -1139,7 +1139,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
             rp.deliver(json_reply{200, buf.GetString()});
           },
           [=](caf::error& e) mutable {
-            rp.deliver(json_reply{504, jobs::error_json("provider_timeout", name + ": "
+            rp.deliver(json_reply{504, net::error_json("provider_timeout", name + ": "
                                                                                + self->system().render(e))});
           });
       return rp;

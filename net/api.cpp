@@ -1,5 +1,7 @@
 #include "net/api.hpp"
 
+#include "actors/job.hpp"
+
 #include "store/codec.hpp"
 #include "store/export.hpp"
 #include "store/history.hpp"
@@ -35,7 +37,7 @@ const char* json_type = "application/json";
 
 void respond_error(const responder& res, int status, const std::string& code,
                    const std::string& message) {
-  res.respond(status, json_type, error_body(code, message));
+  res.respond(status, json_type, error_json(code, message));
 }
 
 void respond_json(const responder& res, const json_reply& reply) {
@@ -106,7 +108,7 @@ public:
     return true;
   }
   void close() override {
-    answer(500, error_body("incomplete", "the job ended without a result"));
+    answer(500, error_json("incomplete", "the job ended without a result"));
   }
 
 private:
@@ -137,7 +139,7 @@ void submit_job(const api_context& ctx, const server_request& req, const respond
                 bool stream) {
   job_request jr;
   std::string error;
-  if (!parse_job_request(req.body, jr, error)) {
+  if (!jobs::parse_request(req.body, jr, error)) {
     respond_error(res, 400, "bad_request", error);
     return;
   }
@@ -411,103 +413,6 @@ void get_export(const api_context& ctx, const server_request& req, const respond
 
 } // namespace
 
-std::string error_body(const std::string& code, const std::string& message) {
-  rapidjson::StringBuffer buf;
-  json_writer w(buf);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.String(code.c_str(), static_cast<rapidjson::SizeType>(code.size()));
-  w.Key("message");
-  w.String(message.c_str(), static_cast<rapidjson::SizeType>(message.size()));
-  w.EndObject();
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-bool parse_job_request(const std::string& body, job_request& out, std::string& error) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError()) {
-    error = "body: invalid JSON at offset " + std::to_string(doc.GetErrorOffset());
-    return false;
-  }
-  if (!doc.IsObject()) {
-    error = "body: expected a JSON object";
-    return false;
-  }
-  auto string_list = [&](const char* field, std::vector<std::string>& dst) {
-    if (!doc.HasMember(field))
-      return true;
-    const auto& v = doc[field];
-    if (v.IsNull())
-      return true;
-    if (!v.IsArray()) {
-      error = std::string(field) + ": expected an array of strings";
-      return false;
-    }
-    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-      if (!v[i].IsString()) {
-        error = std::string(field) + "[" + std::to_string(i) + "]: expected a string";
-        return false;
-      }
-      dst.emplace_back(v[i].GetString(), v[i].GetStringLength());
-    }
-    return true;
-  };
-  auto boolean = [&](const char* field, bool& dst) {
-    if (!doc.HasMember(field))
-      return true;
-    if (!doc[field].IsBool()) {
-      error = std::string(field) + ": expected true or false";
-      return false;
-    }
-    dst = doc[field].GetBool();
-    return true;
-  };
-  if (doc.HasMember("user_id")) {
-    if (!doc["user_id"].IsString() || doc["user_id"].GetStringLength() == 0) {
-      error = "user_id: expected a non-empty string";
-      return false;
-    }
-    out.user_id = doc["user_id"].GetString();
-  }
-  if (doc.HasMember("num_examples")) {
-    const auto& n = doc["num_examples"];
-    if (!n.IsInt() || n.GetInt() < 1 || n.GetInt() > 1000) {
-      error = "num_examples: expected an integer from 1 to 1000";
-      return false;
-    }
-    out.num_examples = n.GetInt();
-  }
-  if (doc.HasMember("min_votes")) {
-    const auto& n = doc["min_votes"];
-    if (!n.IsInt() || n.GetInt() < 1) {
-      error = "min_votes: expected a positive integer";
-      return false;
-    }
-    out.min_votes = n.GetInt();
-  }
-  if (!string_list("genres", out.genres) || !string_list("elements", out.elements)
-      || !boolean("store_in_memory", out.store_in_memory)
-      || !boolean("save_to_database", out.save_to_database))
-    return false;
-  for (std::size_t i = 0; i < out.genres.size(); ++i)
-    if (!training::find_genre(out.genres[i])) {
-      error = "genres[" + std::to_string(i) + "]: unknown genre \"" + out.genres[i]
-              + "\" (GET /training/genres lists them)";
-      return false;
-    }
-  for (std::size_t i = 0; i < out.elements.size(); ++i)
-    if (!training::element_from_string(out.elements[i])) {
-      error = "elements[" + std::to_string(i) + "]: unknown element \"" + out.elements[i]
-              + "\" (expected scene, character, dialogue or setting)";
-      return false;
-    }
-  return true;
-}
-
 void handle_api_request(const api_context& ctx, server_request req, responder res) {
   const std::string& m = req.method;
   const std::string& p = req.path;
@@ -519,7 +424,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     for (const char* allowed : methods)
       list += (list.empty() ? "" : ", ") + std::string(allowed);
     res.respond(405, json_type,
-                error_body("method_not_allowed", m + " is not allowed on " + p
+                error_json("method_not_allowed", m + " is not allowed on " + p
                                                    + " (allowed: " + list + ")"),
                 {{"allow", list}});
     return false;

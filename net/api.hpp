@@ -31,11 +31,4 @@ struct api_context {
 // Entry point for every request of the front end.
 void handle_api_request(const api_context& ctx, server_request req, responder res);
 
-// {"error":{"code":…,"message":…}}
-std::string error_body(const std::string& code, const std::string& message);
-
-// Validates a POST /auto-train body into a job_request. On error returns false and sets
-// `error` to a message naming the field ("num_examples: expected an integer from 1 to 1000").
-bool parse_job_request(const std::string& body, job_request& out, std::string& error);
-
 } // namespace zega::net

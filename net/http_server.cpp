@@ -72,10 +72,6 @@ std::string lower(beast::string_view s) {
   return out;
 }
 
-std::string error_body(const char* code, const char* message) {
-  return std::string("{\"error\":{\"code\":\"") + code + "\",\"message\":\"" + message + "\"}}";
-}
-
 bool is_parse_error(const error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::bad_target).category();
 }
@@ -289,11 +285,11 @@ private:
     if (ec == http::error::end_of_stream || ec == beast::error::timeout)
       close_gracefully();
     else if (ec == http::error::body_limit)
-      refuse(413, error_body("payload_too_large", "request body too large"));
+      refuse(413, error_json("payload_too_large", "request body too large"));
     else if (ec == http::error::header_limit)
-      refuse(431, error_body("headers_too_large", "request headers too large"));
+      refuse(431, error_json("headers_too_large", "request headers too large"));
     else if (is_parse_error(ec))
-      refuse(400, error_body("bad_request", "malformed HTTP request"));
+      refuse(400, error_json("bad_request", "malformed HTTP request"));
     else
       fail();
     return true;
@@ -348,14 +344,14 @@ private:
     stream_.expires_never();
 
     if (!server_->handler_enabled.load())
-      return refuse(503, error_body("shutting_down", "server is shutting down"));
+      return refuse(503, error_json("shutting_down", "server is shutting down"));
     auto st = std::make_shared<responder::state>();
     st->conn = shared_from_this();
     st->generation = generation_;
     try {
       server_->handler(std::move(r), responder(std::move(st)));
     } catch (...) {
-      respond(generation_, 500, "application/json", error_body("internal", "handler failed"), {});
+      respond(generation_, 500, "application/json", error_json("internal", "handler failed"), {});
     }
     watch_peer();
   }

@@ -1,5 +1,8 @@
 #include "net/http_types.hpp"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -29,6 +32,21 @@ const char* to_string(transport_error_kind kind) {
     case transport_error_kind::cancelled: return "cancelled";
   }
   return "unknown";
+}
+
+std::string error_json(const std::string& code, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("code");
+  w.String(code.c_str(), static_cast<rapidjson::SizeType>(code.size()));
+  w.Key("message");
+  w.String(message.c_str(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 bool parse_url(const std::string& url, url_parts& out) {

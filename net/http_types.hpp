@@ -49,6 +49,9 @@ enum class transport_error_kind : std::uint8_t {
 
 const char* to_string(transport_error_kind kind);
 
+// The daemon's error body: {"error":{"code":…,"message":…}} (any text, JSON-escaped).
+std::string error_json(const std::string& code, const std::string& message);
+
 struct transport_error {
   transport_error_kind kind = transport_error_kind::none;
   std::string message; // human readable, includes host:port, never a secret

@@ -185,6 +185,6 @@ TEST_CASE("fingerprint set finds near-duplicates", "[job]") {
   CHECK(fps.near(a, 3));
   CHECK(fps.near(a ^ 0x5, 3));
   CHECK_FALSE(fps.near(~a, 3));
-  CHECK(jobs::error_json("not_found", "unknown job \"x\"")
+  CHECK(net::error_json("not_found", "unknown job \"x\"")
         == R"({"error":{"code":"not_found","message":"unknown job \"x\""}})");
 }
