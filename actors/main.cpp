@@ -10,6 +10,7 @@
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
+#include "net/stop_signals.hpp"
 #include "store/store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -18,10 +19,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <ctime>
 #include <iostream>
-#include <pthread.h>
 #include <string>
 
 namespace {
@@ -94,14 +93,8 @@ int run(const zega::config& cfg) {
     return 2;
   }
 
-  // Signals are taken by sigwait in the main thread only; every thread started below
-  // inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, so only the wait below receives them.
+  net::stop_signals stop;
 
   std::string error;
   store::store_options sopts;
@@ -173,8 +166,7 @@ int run(const zega::config& cfg) {
             << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":"
             << server.port() << " (data: " << db->path() << ")" << std::endl;
 
-  int sig = 0;
-  sigwait(&signals, &sig);
+  int sig = stop.wait();
   std::cerr << "[zegad] " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
             << ": stopping; in-flight calls may finish for up to "
             << cfg.server.shutdown_grace_ms << " ms" << std::endl;

@@ -541,6 +541,15 @@ call_result classify_transport(const endpoint& ep, const transport_error& err) {
 
 namespace detail {
 
+void write_message(json_writer& w, const char* role, const std::string& content) {
+  w.StartObject();
+  w.Key("role");
+  w.String(role);
+  w.Key("content");
+  w.String(content.c_str(), static_cast<rapidjson::SizeType>(content.size()));
+  w.EndObject();
+}
+
 bool parse_json(const std::string& text, rapidjson::Document& doc) {
   // Iterative parsing: a deeply nested garbage body must not exhaust the stack.
   doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());

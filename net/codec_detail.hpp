@@ -16,6 +16,9 @@ namespace zega::net::detail {
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// {"role": role, "content": content} — a chat message as Ollama and OpenAI-style servers take it.
+void write_message(json_writer& w, const char* role, const std::string& content);
+
 // Defensive JSON access: every accessor tolerates a missing member or a wrong type,
 // because RapidJSON asserts (aborts) on a type mismatch.
 bool parse_json(const std::string& text, rapidjson::Document& doc);

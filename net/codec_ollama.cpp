@@ -7,19 +7,6 @@
 
 namespace zega::net::detail {
 
-namespace {
-
-void write_message(json_writer& w, const char* role, const std::string& content) {
-  w.StartObject();
-  w.Key("role");
-  w.String(role);
-  w.Key("content");
-  w.String(content.c_str(), static_cast<rapidjson::SizeType>(content.size()));
-  w.EndObject();
-}
-
-} // namespace
-
 http_request ollama_build_generate(const endpoint& ep, const generation_params& p) {
   rapidjson::StringBuffer buf;
   json_writer w(buf);

@@ -16,15 +16,6 @@ header_list auth_headers(const endpoint& ep) {
   return h;
 }
 
-void write_message(json_writer& w, const char* role, const std::string& content) {
-  w.StartObject();
-  w.Key("role");
-  w.String(role);
-  w.Key("content");
-  w.String(content.c_str(), static_cast<rapidjson::SizeType>(content.size()));
-  w.EndObject();
-}
-
 // message.content is a string on every server we target; a list of parts is tolerated.
 std::string content_text(const rapidjson::Value* content) {
   if (!content)

@@ -3,6 +3,7 @@
 
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
+#include "net/stop_signals.hpp"
 #include "tools/fake_llm/emulation.hpp"
 #include "tools/fake_llm/service.hpp"
 
@@ -110,13 +111,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Block the stop signals before any thread starts so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, so only the wait below receives them.
+  zega::net::stop_signals stop;
 
   zega::net::io_runtime io;
   zega::fake::service svc(emu, seed, log);
@@ -132,8 +128,7 @@ int main(int argc, char** argv) {
   std::printf("zega-fake-llm listening on %s:%u\n", opts.host.c_str(), server.port());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  stop.wait();
   server.stop_accepting();
   io.stop();
   svc.stop();

@@ -1,0 +1,21 @@
+#include "net/stop_signals.hpp"
+
+#include <pthread.h>
+
+namespace zega::net {
+
+stop_signals::stop_signals() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+int stop_signals::wait() {
+  int sig = 0;
+  sigwait(&set_, &sig);
+  return sig;
+}
+
+} // namespace zega::net
