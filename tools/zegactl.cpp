@@ -228,11 +228,12 @@ void draw_progress(const rapidjson::Value& ev) {
   int width = 30;
   int filled = static_cast<int>(pct / 100.0 * width + 0.5);
   std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
-            << std::setw(3) << static_cast<int>(pct) << "%  " << num(ev, "current") << "/"
-            << num(ev, "total") << "  ok " << num(ev, "successful") << "  failed "
-            << num(ev, "failed") << "  last q=" << std::fixed << std::setprecision(1)
-            << num(ev, "latest_quality") << "  " << str(ev, "current_genre") << "        "
-            << std::flush;
+            << std::setw(3) << static_cast<int>(pct) << "%  "
+            << static_cast<long>(num(ev, "current")) << "/" << static_cast<long>(num(ev, "total"))
+            << "  ok " << static_cast<long>(num(ev, "successful")) << "  failed "
+            << static_cast<long>(num(ev, "failed")) << "  last q=" << std::fixed
+            << std::setprecision(1) << num(ev, "latest_quality") << "  "
+            << str(ev, "current_genre") << "        " << std::flush;
 }
 
 // GET /status as a short table; `status --json` prints the raw document.
@@ -359,18 +360,17 @@ int cmd_train(client_env& env, const std::vector<std::string>& args) {
       if (ev.HasParseError() || !ev.IsObject())
         return true;
       std::string type = str(ev, "type");
+      // The daemon ends the stream after "complete" (or "error"); reading on to its end
+      // keeps the connection clean.
       if (type == "complete" && ev.HasMember("result")) {
         std::cerr << "\n";
         print_summary(ev["result"]);
         rc = 0;
-        return false;
-      }
-      if (type == "error") {
+      } else if (type == "error") {
         std::cerr << "\nzegactl: " << data << "\n";
-        return false;
-      }
-      if (type != "heartbeat")
+      } else if (type != "heartbeat") {
         draw_progress(ev);
+      }
       return true;
     });
   });
