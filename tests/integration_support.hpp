@@ -12,6 +12,7 @@
 #include <rapidjson/document.h>
 
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 

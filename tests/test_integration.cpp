@@ -135,4 +135,36 @@ TEST_CASE("with the LLM server down every example fails with the reason and the 
   CHECK(daemon.wait_exit(20s) == 0);
 }
 
+TEST_CASE("zegad --check-config names the bad field, exits 2, and never prints a key",
+          "[integration]") {
+  temp_dir dir;
+  auto run_check = [&](const std::string& json, std::string& out, std::string& err) {
+    std::string path = dir.path() + "/check.json";
+    std::ofstream(path) << json;
+    child_process proc;
+    REQUIRE(proc.start({ZEGAD_BIN, "--check-config", "--config", path, "--env-file", "/dev/null"},
+                       dir.path() + "/check.err"));
+    out = proc.read_all(10s);
+    int rc = proc.wait_exit(10s);
+    std::ifstream in(dir.path() + "/check.err");
+    err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::ofstream(dir.path() + "/check.err", std::ios::trunc);
+    return rc;
+  };
+  std::string out, err;
+  CHECK(run_check(R"({"providers":[{"name":"ollama"},{"name":"groq","limits":{"rpm":-3}}]})",
+                  out, err)
+        == 2);
+  CHECK_THAT(err, Catch::Contains("providers[1].limits.rpm: expected a positive integer, got -3"));
+  CHECK(run_check(R"({"routing":{"pacing":"fast","colour":"red"}})", out, err) == 2);
+  CHECK_THAT(err, Catch::Contains("routing.pacing"));
+  CHECK_THAT(err, Catch::Contains("routing.colour"));
+
+  setenv("GROQ_API_KEY", "gsk_very_secret_value_123", 1);
+  CHECK(run_check("{}", out, err) == 0);
+  unsetenv("GROQ_API_KEY");
+  CHECK_THAT(out, Catch::Contains("\"server\""));
+  CHECK_THAT(out + err, !Catch::Contains("gsk_very_secret_value_123"));
+}
+
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace zega::tools {
@@ -81,6 +82,24 @@ public:
         return {};
       buffer_.append(buf, static_cast<std::size_t>(n));
     }
+  }
+
+  // Everything the child writes to stdout until it closes it (or the deadline passes).
+  std::string read_all(std::chrono::milliseconds deadline) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (out_ >= 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+      pollfd p{out_, POLLIN, 0};
+      if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        break;
+      char buf[4096];
+      ssize_t n = read(out_, buf, sizeof(buf));
+      if (n <= 0)
+        break;
+      buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+    return std::exchange(buffer_, {});
   }
 
   void signal(int sig) {
