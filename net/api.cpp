@@ -1,6 +1,8 @@
 #include "net/api.hpp"
 
 #include "actors/job.hpp"
+#include "net/dashboard.hpp"
+#include "net/metrics.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -411,6 +413,27 @@ void get_export(const api_context& ctx, const server_request& req, const respond
   });
 }
 
+// GET /metrics: the status document, re-expressed for Prometheus.
+void get_metrics(const api_context& ctx, const responder& res) {
+  auto scheduler = ctx.scheduler;
+  const store::store* db = ctx.db;
+  ctx.system->spawn([=](caf::event_based_actor* self) {
+    self->request(scheduler, query_timeout, status_atom::value)
+      .then(
+        [=](const json_reply& reply) {
+          auto text = metrics_from_status(reply.body, db->count_examples(""));
+          if (text.empty())
+            respond_error(res, 500, "internal", "status document unreadable");
+          else
+            res.respond(200, "text/plain; version=0.0.4", std::move(text));
+        },
+        [=](const caf::error& err) {
+          respond_error(res, 503, "unavailable",
+                        "scheduler did not answer: " + self->system().render(err));
+        });
+  });
+}
+
 } // namespace
 
 void handle_api_request(const api_context& ctx, server_request req, responder res) {
@@ -440,7 +463,10 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
   }
   bool stopping = ctx.shutting_down && ctx.shutting_down->load();
 
-  if (p == "/health") {
+  if (p == "/") {
+    if (only({"GET"}))
+      res.respond(200, "text/html; charset=utf-8", dashboard_html());
+  } else if (p == "/health") {
     if (only({"GET"}))
       write_health(ctx, res);
   } else if (p == "/status") {
@@ -491,6 +517,9 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     } else {
       respond_error(res, 404, "not_found", "no route for " + p);
     }
+  } else if (p == "/metrics") {
+    if (only({"GET"}))
+      get_metrics(ctx, res);
   } else if (p == "/history") {
     if (only({"GET"}))
       get_history(ctx, req, res);

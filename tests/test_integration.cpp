@@ -97,6 +97,13 @@ TEST_CASE("bad requests get JSON errors with the right status and write nothing"
     CHECK(std::string(doc["error"]["message"].GetString()).rfind(c.field, 0) == 0);
   }
   CHECK(http.call("GET", url + "/no-such-route").status == 404);
+  auto page = http.call("GET", url + "/");
+  CHECK(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("EventSource"));
+  auto metrics = http.call("GET", url + "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK_THAT(metrics.body, Catch::Contains("zega_provider_state{provider=\"ollama\""));
+  CHECK_THAT(metrics.body, Catch::Contains("zega_examples_total 0\n"));
   auto wrong = http.call("GET", url + "/auto-train");
   CHECK(wrong.status == 405);
   CHECK(parse(wrong.body)["error"]["code"].GetString() == std::string("method_not_allowed"));
