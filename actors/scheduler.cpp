@@ -87,10 +87,21 @@ bool needs_calls(const sched_job& job, const sched_task& t) {
   return static_cast<int>(t.candidates.size()) + t.calls < votes;
 }
 
+void upsert_job(self_ptr self, const sched_job& job);
+
 void check_drain(self_ptr self) {
   auto& st = self->state;
   if (!st.draining || st.in_flight != 0 || st.pending_archive != 0)
     return;
+  // Once the last call is archived, the unfinished jobs' records are brought up to date so
+  // the archive agrees with itself while the daemon is down; the next start resumes them.
+  if (!st.drain_jobs_saved) {
+    st.drain_jobs_saved = true;
+    for (const auto& id : st.job_order)
+      upsert_job(self, st.jobs.at(id));
+    if (st.pending_archive != 0)
+      return;
+  }
   for (auto& rp : st.drain_waiters)
     rp.deliver(true);
   st.drain_waiters.clear();
@@ -1147,10 +1158,9 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
     [=](drain_atom) -> caf::result<bool> {
       auto& st = self->state;
       st.draining = true;
-      if (st.in_flight == 0 && st.pending_archive == 0)
-        return true;
       auto rp = self->make_response_promise<bool>();
       st.drain_waiters.push_back(rp);
+      check_drain(self);
       return rp;
     },
     [=](avail_atom, const provider_view& v) {

@@ -89,6 +89,7 @@ struct scheduler_state {
   std::string pause_reason;
   bool storage_full = false;
   bool draining = false;
+  bool drain_jobs_saved = false; // the unfinished jobs' records were written at drain
   std::vector<caf::typed_response_promise<bool>> drain_waiters;
   // Storage full: batches to send again on resume, with the task waiting for each (0 none).
   std::vector<std::pair<std::uint64_t, store::write_batch>> held_batches;
