@@ -404,6 +404,8 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       auto r = classify(st.ep, result);
       st.limiter.on_finish(call.limiter_id, t.now, tokens_spent(r, call.estimate));
       st.limiter.apply_headers(r.rate, t.now);
+      if (r.cls == net::outcome_class::throttled)
+        st.limiter.on_refused(call.limiter_id, t.now, r.rate);
       st.health.on_result(r, t, st.cfg.kind, st.rng);
       ++st.calls_total;
       if (r.cls != net::outcome_class::ok) ++st.failures_total;

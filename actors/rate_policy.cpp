@@ -239,6 +239,15 @@ void rate_limiter::apply_headers(const net::rate_info& info, time_ns now) {
     hold_until(now + seconds(*info.reset_tokens_s));
 }
 
+void rate_limiter::on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint) {
+  if (configured_.rpm > 0 || hint.retry_after_s || hint.reset_requests_s || hint.reset_tokens_s ||
+      hint.per_day)
+    return;
+  rpm_.adjust(id, 0);
+  const long accepted = std::max(1L, rpm_.used(now));
+  rpm_.set_limit(rpm_.limit() > 0 ? std::min(rpm_.limit(), accepted) : accepted);
+}
+
 void rate_limiter::hold_until(time_ns until) {
   hold_until_ = std::max(hold_until_, until);
 }
@@ -249,6 +258,7 @@ void rate_limiter::start_day(day_usage usage) {
 
 limits rate_limiter::effective() const {
   limits l = configured_;
+  l.rpm = rpm_.limit();
   l.tpm = tpm_.limit();
   l.rpd = rpd_.limit();
   return l;

@@ -117,6 +117,12 @@ public:
   // configured and reported wins), usage it counted that we did not (a synthetic entry that
   // stops counting at the provider's reset), and "0 tokens remaining until reset" (a hold).
   void apply_headers(const net::rate_info& info, time_ns now);
+  // A call `id` was refused with 429 and no hint at all (no retry-after, no reset time):
+  // when no requests-per-minute limit is configured, the provider's is taken to be what it
+  // accepted in the trailing minute, so the window paces the next calls instead of a
+  // backoff that cannot know when the provider's window frees. The refused call is not
+  // counted (the provider did not count it). A learned limit only ever tightens.
+  void on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint);
   // Starts a new UTC day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
   const day_usage& today() const { return today_; }

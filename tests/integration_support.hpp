@@ -15,6 +15,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
 
 #if defined(ZEGAD_BIN) && defined(ZEGA_FAKE_LLM_BIN)
 
@@ -91,6 +92,37 @@ inline std::size_t stored_examples(const std::string& data_dir) {
   auto db = zega::store::store::open(opts, error);
   REQUIRE(db != nullptr);
   return db->count_examples("default");
+}
+
+// The fake server with extra options (e.g. --time-scale).
+inline std::string start_fake_with(child_process& fake, const std::string& dir,
+                                   const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{ZEGA_FAKE_LLM_BIN, "--port", "0", "--seed", "7", "--latency-ms",
+                                "5", "--log", dir + "/fake-requests.log"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  REQUIRE(fake.start(argv, dir + "/fake.log"));
+  std::string port = fake.wait_for_line("listening on 127\\.0\\.0\\.1:([0-9]+)", 20s);
+  REQUIRE_FALSE(port.empty());
+  return "http://127.0.0.1:" + port;
+}
+
+// zegad with extra command-line options (e.g. --env-file /dev/null, so a developer's
+// ./.env cannot leak keys into a test).
+inline std::string start_zegad_with(child_process& daemon, const std::string& config,
+                                    const std::string& data_dir, const std::string& log,
+                                    const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{ZEGAD_BIN, "--config", config, "--data-dir", data_dir,
+                                "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  REQUIRE(daemon.start(argv, log));
+  std::string port = daemon.wait_for_line("listening on http://127\\.0\\.0\\.1:([0-9]+)", 30s);
+  REQUIRE_FALSE(port.empty());
+  return "http://127.0.0.1:" + port;
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 } // namespace zega::itest

@@ -224,6 +224,37 @@ TEST_CASE("rate headers correct the limits and hold the provider until a reset",
   CHECK(a.next_free == t0 + 7660 * one_ms);
 }
 
+TEST_CASE("a 429 without any hint teaches the requests-per-minute limit", "[rate]") {
+  rate_limiter lim{limits{}};
+  std::uint64_t last = 0;
+  for (int i = 0; i < 6; ++i) {
+    last = lim.on_send(t0 + i * one_s, 100);
+    lim.on_finish(last, t0 + i * one_s + 100 * one_ms, 100);
+  }
+  // The sixth was refused: the provider accepts 5 a minute, counted from the first.
+  lim.on_refused(last, t0 + 6 * one_s, net::rate_info{});
+  CHECK(lim.effective().rpm == 5);
+  CHECK(lim.requests_last_minute(t0 + 6 * one_s) == 5);
+  const auto a = lim.check(t0 + 6 * one_s, 100, t0 + one_day);
+  CHECK_FALSE(a.allowed);
+  CHECK(a.blocked_by == limit_kind::rpm);
+  CHECK(a.next_free == t0 + one_minute);
+
+  // A hint says when to come back; it teaches no limit. Nor does a refusal under a
+  // configured one.
+  rate_limiter hinted{limits{}};
+  const auto id = hinted.on_send(t0, 100);
+  net::rate_info retry;
+  retry.retry_after_s = 2.0;
+  hinted.on_refused(id, t0, retry);
+  CHECK(hinted.effective().rpm == 0);
+  limits configured;
+  configured.rpm = 30;
+  rate_limiter known(configured);
+  known.on_refused(known.on_send(t0, 100), t0, net::rate_info{});
+  CHECK(known.effective().rpm == 30);
+}
+
 TEST_CASE("full jitter stays within [0, min(cap, base*2^n)] and grows", "[rate]") {
   std::mt19937_64 rng(7);
   const time_ns base = one_s;

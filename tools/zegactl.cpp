@@ -47,7 +47,8 @@ options:
   --token TOKEN  bearer token (default $ZEGA_API_TOKEN)
   --help         this text
 
-exit codes: 0 ok, 1 the daemon answered with an error, 2 usage error, 3 daemon unreachable
+exit codes: 0 ok, 1 the daemon answered with an error (or a probed provider failed),
+            2 usage error, 3 daemon unreachable
 )";
 
 struct client_env {
@@ -401,6 +402,28 @@ bool query_from(const std::vector<std::string>& args, const std::map<std::string
   return true;
 }
 
+// The daemon answers 200 whatever the upstream call did; a failed call must still fail the
+// command (scripts test the exit code) and say why in one line an operator can act on.
+int cmd_probe(client_env& env, const std::string& name) {
+  auto resp = call(env, "POST", "/providers/" + url_encode(name) + "/probe", "{}");
+  if (resp.status >= 400)
+    return print_response(resp);
+  std::cout << pretty(resp.body) << "\n";
+  rapidjson::Document doc;
+  doc.Parse(resp.body.c_str(), resp.body.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("ok") || !doc["ok"].IsBool()) {
+    std::cerr << "zegactl: unexpected answer: " << resp.body << "\n";
+    return 1;
+  }
+  if (doc["ok"].GetBool())
+    return 0;
+  std::cerr << "zegactl: probe " << name << " failed (" << str(doc, "class");
+  if (num(doc, "http_status") > 0)
+    std::cerr << ", HTTP " << static_cast<int>(num(doc, "http_status"));
+  std::cerr << "): " << str(doc, "message") << "\n";
+  return 1;
+}
+
 int cmd_export(client_env& env, const std::vector<std::string>& args) {
   std::string query, file;
   if (!query_from(args,
@@ -510,9 +533,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "probe") {
     auto name = one_arg("a provider name");
-    return name ? print_response(call(env, "POST", "/providers/" + url_encode(*name) + "/probe",
-                                      "{}"))
-                : 2;
+    return name ? cmd_probe(env, *name) : 2;
   }
   if (cmd == "history" || cmd == "examples" || cmd == "stats") {
     std::string query;
