@@ -93,10 +93,68 @@ int mdb_stat_status(const std::string& dir, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-std::unique_ptr<zega::store::store> open_store(const std::string& dir) {
+// The story ids of the successful examples in GET /jobs/{id}: each was acknowledged.
+std::vector<std::uint64_t> acked_in_summary(http_fixture& http, const std::string& url,
+                                            const std::string& job_id) {
+  auto resp = http.call("GET", url + "/jobs/" + job_id);
+  REQUIRE(resp.status == 200);
+  auto doc = parse(resp.body);
+  std::vector<std::uint64_t> ids;
+  for (const auto& ex : doc["examples"].GetArray())
+    if (ex["success"].GetBool())
+      ids.push_back(ex["story_id"].GetUint64());
+  CHECK(static_cast<int>(ids.size()) == doc["successful"].GetInt());
+  return ids;
+}
+
+// Polls GET /status (readiness with a deadline) until its state is `want`.
+rapidjson::Document wait_for_state(http_fixture& http, const std::string& url,
+                                   const std::string& want, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    auto resp = http.call("GET", url + "/status");
+    REQUIRE(resp.status == 200);
+    auto doc = parse(resp.body);
+    if (doc["state"].GetString() == want || std::chrono::steady_clock::now() >= deadline)
+      return doc;
+    pollfd none{-1, 0, 0};
+    poll(&none, 0, 20);
+  }
+}
+
+// Waits until GET /jobs lists nothing running or queued; returns how many still are.
+int wait_jobs_done(http_fixture& http, const std::string& url, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int running = jobs_still_running(http, url);
+  while (running > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Polling the daemon's job list with a deadline (readiness, not timing logic).
+    pollfd none{-1, 0, 0};
+    poll(&none, 0, 20);
+    running = jobs_still_running(http, url);
+  }
+  return running;
+}
+
+// Opens the archive the way a 1 MB daemon would: the default 256 MB map would be written
+// into the environment and hide whether the daemon grew it.
+void check_mdb_stat(const std::string& dir) {
+  std::string output;
+  int stat = mdb_stat_status(dir, output);
+  if (stat < 0) {
+    WARN("mdb_stat not installed: environment health not checked");
+    return;
+  }
+  INFO(output);
+  CHECK(stat == 0);
+}
+
+std::unique_ptr<zega::store::store> open_store(const std::string& dir,
+                                               std::uint64_t map_size_mb = 256) {
   std::string error;
   zega::store::store_options opts;
   opts.dir = dir;
+  opts.map_size_mb = map_size_mb;
+  opts.max_map_size_mb = map_size_mb;
   auto db = zega::store::store::open(opts, error);
   INFO(error);
   REQUIRE(db != nullptr);
@@ -121,7 +179,9 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged example and keeps the
   REQUIRE(http.call("POST", fake_url + "/_fake/config",
                     R"({"providers":{"ollama":{"max_concurrency":32}}})")
             .status == 200);
-  std::mt19937 rng(20261125);
+  // Same choices every run; `--rng-seed N` picks another sequence.
+  const std::uint32_t seed = 20261125 + Catch::rngSeed();
+  std::mt19937 rng(seed);
   std::map<std::uint64_t, std::string> acked; // story id -> the job that acknowledged it
   std::set<std::string> submitted_jobs;
   int before_any_ack = 0;
@@ -197,27 +257,12 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged example and keeps the
   {
     child_process daemon;
     std::string url = start_zegad(daemon, config, data, dir.path() + "/zegad-final.log");
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    int running = jobs_still_running(http, url);
-    while (running > 0 && std::chrono::steady_clock::now() < deadline) {
-      // Polling the daemon's job list with a deadline (readiness, not timing logic).
-      pollfd none{-1, 0, 0};
-      poll(&none, 0, 20);
-      running = jobs_still_running(http, url);
-    }
-    CHECK(running == 0);
+    CHECK(wait_jobs_done(http, url, 30s) == 0);
     daemon.signal(SIGTERM);
     CHECK(daemon.wait_exit(20s) == 0);
   }
 
-  std::string stat_output;
-  int stat = mdb_stat_status(data, stat_output);
-  if (stat < 0) {
-    WARN("mdb_stat not installed: environment health not checked");
-  } else {
-    INFO(stat_output);
-    CHECK(stat == 0);
-  }
+  check_mdb_stat(data);
 
   auto db = open_store(data);
   // Every acknowledged example is there exactly once: ids are unique keys, so "once"
@@ -266,9 +311,111 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged example and keeps the
   CHECK(per_job.size() <= jobs);
 
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - test_start);
-  std::printf("[crash] %d kills (%d before any ack), %zu acks, %zu examples, %zu jobs in %.1f s\n",
-              kills, before_any_ack, acked.size(), examples, jobs, seconds.count());
+  std::printf("[crash] seed %u: %d kills (%d before any ack), %zu acks, %zu examples, %zu jobs "
+              "in %.1f s\n",
+              seed, kills, before_any_ack, acked.size(), examples, jobs, seconds.count());
   CHECK(seconds.count() < 60.0);
+}
+
+TEST_CASE("a full 1 MB map pauses with the reason, and a larger limit grows it, losing "
+          "nothing acknowledged",
+          "[crash]") {
+  temp_dir dir;
+  child_process fake;
+  std::string fake_url = start_slow_fake(fake, dir.path(), 2);
+  std::string data = dir.path() + "/data";
+  http_fixture http;
+  REQUIRE(http.call("POST", fake_url + "/_fake/config",
+                    R"({"providers":{"ollama":{"max_concurrency":32}}})")
+            .status == 200);
+  // About 200 examples fill 1 MB; 400 need the map to grow twice.
+  constexpr int requested = 400;
+  std::string job_id;
+  std::vector<std::uint64_t> acked;
+  std::size_t acked_when_full = 0;
+  {
+    child_process daemon;
+    std::string url = start_zegad(
+      daemon,
+      write_crash_config(dir.path(), "full.json", fake_url,
+                         R"({"map_size_mb":1,"max_map_size_mb":1,"on_interrupted":"resume"})"),
+      data, dir.path() + "/zegad-full.log");
+    auto resp = http.call("POST", url + "/auto-train?async=1",
+                          R"({"num_examples":)" + std::to_string(requested) + "}");
+    REQUIRE(resp.status == 202);
+    job_id = parse(resp.body)["job_id"].GetString();
+    auto status = wait_for_state(http, url, "storage_full", 20s);
+    REQUIRE(status["state"].GetString() == std::string("storage_full"));
+    CHECK(status["paused"].GetBool());
+    CHECK_THAT(status["reason"].GetString(), Catch::Contains("max_map_size_mb (1 MB)"));
+    acked = acked_in_summary(http, url, job_id);
+    acked_when_full = acked.size();
+    CHECK_FALSE(acked.empty());
+    CHECK(static_cast<int>(acked.size()) < requested);
+    CHECK(http.call("GET", url + "/health").status == 200);
+    // Held batches are not acknowledged: the drain must not wait for them.
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait_exit(20s) == 0);
+  }
+  check_mdb_stat(data);
+  {
+    auto db = open_store(data, 1);
+    for (auto id : acked) {
+      INFO("story " << id);
+      CHECK(db->get_example(id).has_value());
+    }
+    auto job = db->get_job(job_id);
+    REQUIRE(job.has_value());
+    CHECK(job->state == "running");
+    zega::store::example_filter f;
+    f.job_id = job_id;
+    std::size_t stored = 0;
+    db->for_each_example(f, [&](const zega::store::example_record&) { return ++stored, true; });
+    CHECK(stored >= acked.size());
+    // The record travels with each example but counts only the ones committed before it.
+    CHECK(static_cast<std::size_t>(job->successful) <= stored);
+  }
+
+  // The same archive with room to grow: the job resumes and the map doubles as needed.
+  {
+    child_process daemon;
+    std::string url = start_zegad(
+      daemon,
+      write_crash_config(dir.path(), "grow.json", fake_url,
+                         R"({"map_size_mb":1,"max_map_size_mb":8,"on_interrupted":"resume"})"),
+      data, dir.path() + "/zegad-grow.log");
+    CHECK(wait_jobs_done(http, url, 30s) == 0);
+    auto status = wait_for_state(http, url, "running", 1s);
+    CHECK(status["state"].GetString() == std::string("running"));
+    auto all = acked_in_summary(http, url, job_id);
+    acked.insert(acked.end(), all.begin(), all.end());
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait_exit(20s) == 0);
+  }
+  check_mdb_stat(data);
+  auto db = open_store(data, 1);
+  CHECK(db->map_size_bytes() > 1024 * 1024);
+  for (auto id : acked) {
+    INFO("story " << id);
+    CHECK(db->get_example(id).has_value());
+  }
+  std::set<std::uint64_t> seqs;
+  int duplicates = 0;
+  zega::store::example_filter f;
+  f.job_id = job_id;
+  db->for_each_example(f, [&](const zega::store::example_record& ex) {
+    duplicates += seqs.insert(ex.task_seq).second ? 0 : 1;
+    return true;
+  });
+  CHECK(duplicates == 0);
+  auto job = db->get_job(job_id);
+  REQUIRE(job.has_value());
+  CHECK(job->state == "completed");
+  CHECK(static_cast<std::size_t>(job->successful) == seqs.size());
+  CHECK(job->successful + job->failed == requested);
+  std::printf("[crash] map full after %zu of %d examples; map now %llu KiB, %zu stored\n",
+              acked_when_full, requested,
+              static_cast<unsigned long long>(db->map_size_bytes() >> 10), seqs.size());
 }
 
 #endif
