@@ -135,8 +135,6 @@ int wait_jobs_done(http_fixture& http, const std::string& url, std::chrono::seco
   return running;
 }
 
-// Opens the archive the way a 1 MB daemon would: the default 256 MB map would be written
-// into the environment and hide whether the daemon grew it.
 void check_mdb_stat(const std::string& dir) {
   std::string output;
   int stat = mdb_stat_status(dir, output);
@@ -148,6 +146,8 @@ void check_mdb_stat(const std::string& dir) {
   CHECK(stat == 0);
 }
 
+// Opens the archive the way a 1 MB daemon would: the default 256 MB map would be written
+// into the environment and hide whether the daemon grew it.
 std::unique_ptr<zega::store::store> open_store(const std::string& dir,
                                                std::uint64_t map_size_mb = 256) {
   std::string error;
