@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <iostream>
 
 namespace zega {
@@ -142,8 +143,12 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
 void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
                std::vector<std::pair<std::string, std::string>> reasons);
 
+// Called with the archiver's answer to one batch, whatever it was.
+using commit_callback = std::function<void(const store::commit_result&)>;
+
 // Sends a batch; `tid` (0 = none) is the task whose example waits for this commit.
-void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch) {
+void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
+                commit_callback done = {}) {
   auto& st = self->state;
   ++st.pending_archive;
   self->request(st.deps.archiver, archive_timeout, archive_atom::value, batch)
@@ -159,6 +164,8 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch) {
         } else if (r.status != store::commit_status::ok) {
           std::cerr << "[scheduler] archive failed: " << r.message << "\n";
         }
+        if (done)
+          done(r);
         check_drain(self);
       },
       [=](caf::error& e) {
@@ -171,15 +178,17 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch) {
           finish_archived_example(self, tid, r);
         else
           std::cerr << "[scheduler] " << r.message << "\n";
+        if (done)
+          done(r);
         check_drain(self);
       });
 }
 
-void upsert_job(self_ptr self, const sched_job& job) {
+void upsert_job(self_ptr self, const sched_job& job, commit_callback done = {}) {
   store::write_batch b;
   b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0,
                                     ready_for_finetuning(self->state, job.info->request().user_id)));
-  send_batch(self, 0, std::move(b));
+  send_batch(self, 0, std::move(b), std::move(done));
 }
 
 // --- job lifecycle -------------------------------------------------------------------------
@@ -240,8 +249,9 @@ void set_spec(sched_task& t, const sched_job& job) {
   t.prompt = training::build_prompt(t.spec);
 }
 
+// `recorded` hears how the job's first record was archived.
 void start_job(self_ptr self, const std::string& id, const job_request& req, std::uint64_t seed,
-               const std::vector<jobs::example_result>& done) {
+               const std::vector<jobs::example_result>& done, commit_callback recorded = {}) {
   auto& st = self->state;
   ensure_user(self, req.user_id);
   auto& job = st.jobs[id];
@@ -268,7 +278,7 @@ void start_job(self_ptr self, const std::string& id, const job_request& req, std
   }
   job.info->set_state("running");
   st.job_order.push_back(id);
-  upsert_job(self, job);
+  upsert_job(self, job, std::move(recorded));
   maybe_finish_job(self, id);
 }
 
@@ -968,7 +978,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
   load_persisted(self);
   pump(self);
   return {
-    [=](submit_atom, job_request req) -> submit_result {
+    [=](submit_atom, job_request req) -> caf::result<submit_result> {
       auto& st = self->state;
       submit_result res;
       if (st.draining) {
@@ -993,9 +1003,14 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         return res;
       }
       res.job_id = make_job_id(self);
-      start_job(self, res.job_id, req, st.rng(), {});
+      // "Acknowledged" means "durable": the job id goes out once the job's record is
+      // committed, so a crash right after the answer cannot lose the job. Held while
+      // storage is full, the record is written on resume and the job waits in memory.
+      auto rp = self->make_response_promise<submit_result>();
+      start_job(self, res.job_id, req, st.rng(), {},
+                [rp, res](const store::commit_result&) mutable { rp.deliver(res); });
       pump(self);
-      return res;
+      return rp;
     },
     [=](subscribe_atom, const std::string& job_id, std::uint64_t last_event_id, job_sink_ptr sink) {
       auto& st = self->state;
