@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <iostream>
 
 namespace zega {
@@ -131,8 +132,10 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
 void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
                std::vector<std::pair<std::string, std::string>> reasons);
 
-// Sends a batch; `tid` (0 = none) is the task whose example waits for this commit.
-void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch) {
+// Sends a batch; `tid` (0 = none) is the task whose example waits for this commit;
+// `then` runs once the archiver has answered, whatever the outcome.
+void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
+                std::function<void()> then = {}) {
   auto& st = self->state;
   ++st.pending_archive;
   self->request(st.deps.archiver, archive_timeout, archive_atom::value, batch)
@@ -148,6 +151,8 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch) {
         } else if (r.status != store::commit_status::ok) {
           std::cerr << "[scheduler] archive failed: " << r.message << "\n";
         }
+        if (then)
+          then();
         check_drain(self);
       },
       [=](caf::error& e) {
@@ -160,18 +165,22 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch) {
           finish_archived_example(self, tid, r);
         else
           std::cerr << "[scheduler] " << r.message << "\n";
+        if (then)
+          then();
         check_drain(self);
       });
 }
 
-void upsert_job(self_ptr self, const sched_job& job) {
+void upsert_job(self_ptr self, const sched_job& job, std::function<void()> then = {}) {
   store::write_batch b;
   b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0,
                                     ready_for_finetuning(self->state, job.info->request().user_id)));
-  send_batch(self, 0, std::move(b));
+  send_batch(self, 0, std::move(b), std::move(then));
 }
 
 // --- job lifecycle -------------------------------------------------------------------------
+
+void publish_completion(self_ptr self, const std::string& job_id);
 
 void maybe_finish_job(self_ptr self, const std::string& job_id) {
   auto& st = self->state;
@@ -183,9 +192,20 @@ void maybe_finish_job(self_ptr self, const std::string& job_id) {
     return;
   job.info->set_state(job.cancel_requested ? "cancelled" : "completed");
   job.finished_at = now_ns(self);
-  upsert_job(self, job);
+  // The result goes out once the finished job record is committed, so a client that reads
+  // /history right after its answer sees the job as it was reported.
+  upsert_job(self, job, [self, job_id] { publish_completion(self, job_id); });
+}
+
+void publish_completion(self_ptr self, const std::string& job_id) {
+  auto& st = self->state;
+  auto it = st.jobs.find(job_id);
+  if (it == st.jobs.end())
+    return;
+  auto& job = it->second;
   emit(self, job,
        R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
+  job.completion_published = true;
   for (auto& s : job.sinks)
     s->close();
   job.sinks.clear();
@@ -997,10 +1017,11 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         return;
       }
       auto& job = it->second;
+      sink->open();
       for (const auto& [id, json] : job.info->events())
         if (id > last_event_id && !sink->push(id, json))
           return;
-      if (job.info->finished()) {
+      if (job.completion_published) {
         sink->close();
         return;
       }
