@@ -304,9 +304,16 @@ TEST_CASE("heartbeats keep an idle stream alive without moving the client's Last
     seen.push_back(*first);
     // Pausing stops new dispatch; the call in flight still lands. Then the job is idle.
     REQUIRE(s.post("/pause").status == 200);
-    REQUIRE(wait_until([&] { return s.brief(id)["in_flight"].GetInt() == 0; },
-                       10s));
-    auto done = s.brief(id)["successful"].GetInt();
+    // Idle: no call in flight and no example waiting for its commit.
+    int done = 0;
+    REQUIRE(wait_until(
+      [&] {
+        auto b = s.brief(id);
+        done = b["successful"].GetInt();
+        return b["in_flight"].GetInt() == 0
+               && done + b["failed"].GetInt() + b["queued"].GetInt() == 4;
+      },
+      10s));
     int idle_heartbeats = 0;
     while (idle_heartbeats < 3) {
       auto ev = stream.next(event_wait);
@@ -396,7 +403,8 @@ TEST_CASE("pause holds jobs, survives a restart, and resume lets them complete",
 TEST_CASE("DELETE /jobs/{id} drops queued tasks and keeps the one in flight",
           "[jobs-integration]") {
   stack s;
-  s.fake_config(R"({"latency_ms":400})");
+  // Long enough that the call seen in flight is still there when the cancel arrives.
+  s.fake_config(R"({"latency_ms":1000})");
   std::string id = s.submit(R"({"num_examples":5})");
   REQUIRE(wait_until([&] { return s.brief(id)["in_flight"].GetInt() == 1; }, 10s));
 
