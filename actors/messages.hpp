@@ -100,7 +100,11 @@ struct job_request {
 class job_sink {
 public:
   virtual ~job_sink() = default;
-  // `id` is the event id (for Last-Event-ID); returns false when the client is gone.
+  // The job exists: its events follow. A push before open() refuses the subscription
+  // (unknown job) with an "error" event.
+  virtual void open() {}
+  // `id` is the event id (for Last-Event-ID); 0 for what is not in the job's event log
+  // (heartbeats, errors). Returns false when the client is gone.
   virtual bool push(std::uint64_t id, const std::string& json) = 0;
   // The job is over (after its "complete" event); the sink may close its stream.
   virtual void close() = 0;

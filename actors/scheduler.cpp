@@ -88,7 +88,8 @@ bool needs_calls(const sched_job& job, const sched_task& t) {
   return static_cast<int>(t.candidates.size()) + t.calls < votes;
 }
 
-void upsert_job(self_ptr self, const sched_job& job);
+using commit_callback = std::function<void(const store::commit_result&)>;
+void upsert_job(self_ptr self, const sched_job& job, commit_callback done = {});
 
 void check_drain(self_ptr self) {
   auto& st = self->state;
@@ -143,10 +144,8 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
 void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
                std::vector<std::pair<std::string, std::string>> reasons);
 
-// Called with the archiver's answer to one batch, whatever it was.
-using commit_callback = std::function<void(const store::commit_result&)>;
-
-// Sends a batch; `tid` (0 = none) is the task whose example waits for this commit.
+// Sends a batch; `tid` (0 = none) is the task whose example waits for this commit; `done`
+// is called with the archiver's answer, whatever it was.
 void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
                 commit_callback done = {}) {
   auto& st = self->state;
@@ -184,7 +183,7 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
       });
 }
 
-void upsert_job(self_ptr self, const sched_job& job, commit_callback done = {}) {
+void upsert_job(self_ptr self, const sched_job& job, commit_callback done) {
   store::write_batch b;
   b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0,
                                     ready_for_finetuning(self->state, job.info->request().user_id)));
@@ -192,6 +191,8 @@ void upsert_job(self_ptr self, const sched_job& job, commit_callback done = {}) 
 }
 
 // --- job lifecycle -------------------------------------------------------------------------
+
+void publish_completion(self_ptr self, const std::string& job_id);
 
 void maybe_finish_job(self_ptr self, const std::string& job_id) {
   auto& st = self->state;
@@ -203,9 +204,21 @@ void maybe_finish_job(self_ptr self, const std::string& job_id) {
     return;
   job.info->set_state(job.cancel_requested ? "cancelled" : "completed");
   job.finished_at = now_ns(self);
-  upsert_job(self, job);
+  // The result goes out once the finished job record is committed, so a client that reads
+  // /history right after its answer sees the job as it was reported.
+  upsert_job(self, job,
+             [self, job_id](const store::commit_result&) { publish_completion(self, job_id); });
+}
+
+void publish_completion(self_ptr self, const std::string& job_id) {
+  auto& st = self->state;
+  auto it = st.jobs.find(job_id);
+  if (it == st.jobs.end())
+    return;
+  auto& job = it->second;
   emit(self, job,
        R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
+  job.completion_published = true;
   for (auto& s : job.sinks)
     s->close();
   job.sinks.clear();
@@ -1023,10 +1036,11 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         return;
       }
       auto& job = it->second;
+      sink->open();
       for (const auto& [id, json] : job.info->events())
         if (id > last_event_id && !sink->push(id, json))
           return;
-      if (job.info->finished()) {
+      if (job.completion_published) {
         sink->close();
         return;
       }

@@ -56,6 +56,7 @@ struct sched_job {
   clock_ns last_push = 0;             // for heartbeats
   std::vector<job_sink_ptr> sinks;
   bool cancel_requested = false;
+  bool completion_published = false;  // "complete" sent (after the job record's commit)
 };
 
 struct scheduler_state {

@@ -65,23 +65,42 @@ bool wants_async(const server_request& req) {
   return query_param(req.query, "async", value) && (value == "1" || value == "true");
 }
 
-// Streams a job's events as Server-Sent Events.
+void start_sse(const responder& res) {
+  res.start_stream(200, "text/event-stream",
+                   {{"cache-control", "no-cache"}, {"x-accel-buffering", "no"}});
+}
+
+// Streams a job's events as Server-Sent Events; an unknown job is a 404, not a stream.
+// Called from the scheduler only, one call at a time.
 class sse_sink : public job_sink {
 public:
   explicit sse_sink(responder res) : res_(std::move(res)) {
   }
+  void open() override {
+    opened_ = true;
+    start_sse(res_);
+  }
   bool push(std::uint64_t id, const std::string& json) override {
     if (!res_.alive())
       return false;
-    res_.write("id: " + std::to_string(id) + "\ndata: " + json + "\n\n");
+    if (!opened_) {
+      res_.respond(404, json_type, json);
+      return false;
+    }
+    // An "id:" line sets the client's Last-Event-ID, so only logged events carry one: a
+    // heartbeat with "id: 0" would make a reconnecting client replay the whole job.
+    res_.write((id != 0 ? "id: " + std::to_string(id) + "\n" : std::string{}) + "data: " + json
+               + "\n\n");
     return true;
   }
   void close() override {
-    res_.finish();
+    if (opened_)
+      res_.finish();
   }
 
 private:
   responder res_;
+  bool opened_ = false;
 };
 
 // Waits for a job's "complete" event and answers with its result (synchronous
@@ -131,11 +150,6 @@ void subscribe(const api_context& ctx, const std::string& job_id, std::uint64_t 
   caf::anon_send(ctx.scheduler, subscribe_atom::value, job_id, last_event_id, std::move(sink));
 }
 
-void start_sse(const responder& res) {
-  res.start_stream(200, "text/event-stream",
-                   {{"cache-control", "no-cache"}, {"x-accel-buffering", "no"}});
-}
-
 // POST /auto-train, /auto-train?async=1, /auto-train-stream.
 void submit_job(const api_context& ctx, const server_request& req, const responder& res,
                 bool stream) {
@@ -160,7 +174,6 @@ void submit_job(const api_context& ctx, const server_request& req, const respond
                                + sr.job_id + "\"}";
             res.respond(202, json_type, body, {{"location", "/jobs/" + sr.job_id}});
           } else if (stream) {
-            start_sse(res);
             subscribe(c, sr.job_id, 0, std::make_shared<sse_sink>(res));
           } else {
             subscribe(c, sr.job_id, 0, std::make_shared<result_sink>(res));
@@ -512,7 +525,6 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     } else if (tail == "/events") {
       if (!only({"GET"}))
         return;
-      start_sse(res);
       subscribe(ctx, id, last_event_id_of(req), std::make_shared<sse_sink>(res));
     } else {
       respond_error(res, 404, "not_found", "no route for " + p);

@@ -229,12 +229,12 @@ void draw_progress(const rapidjson::Value& ev) {
   int width = 30;
   int filled = static_cast<int>(pct / 100.0 * width + 0.5);
   std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
-            << std::setw(3) << static_cast<int>(pct) << "%  "
-            << static_cast<long>(num(ev, "current")) << "/" << static_cast<long>(num(ev, "total"))
-            << "  ok " << static_cast<long>(num(ev, "successful")) << "  failed "
-            << static_cast<long>(num(ev, "failed")) << "  last q=" << std::fixed
-            << std::setprecision(1) << num(ev, "latest_quality") << "  "
-            << str(ev, "current_genre") << "        " << std::flush;
+            << std::setw(3) << static_cast<int>(pct) << "%  " << static_cast<long>(num(ev, "current"))
+            << "/" << static_cast<long>(num(ev, "total")) << "  ok "
+            << static_cast<long>(num(ev, "successful")) << "  failed "
+            << static_cast<long>(num(ev, "failed")) << "  last q=" << std::fixed << std::setprecision(1)
+            << num(ev, "latest_quality") << "  " << str(ev, "current_genre") << "        "
+            << std::flush;
 }
 
 // GET /status as a short table; `status --json` prints the raw document.
@@ -354,29 +354,35 @@ int cmd_train(client_env& env, const std::vector<std::string>& args) {
   }
   sse_reader reader;
   int rc = 1;
+  std::string head;
   auto resp = call(env, "POST", "/auto-train-stream", body, [&](const std::string& piece) {
+    if (head.size() < 64 * 1024)
+      head += piece;
     return reader.feed(piece, [&](const std::string& data) {
       rapidjson::Document ev;
       ev.Parse(data.c_str(), data.size());
       if (ev.HasParseError() || !ev.IsObject())
         return true;
       std::string type = str(ev, "type");
-      // The daemon ends the stream after "complete" (or "error"); reading on to its end
-      // keeps the connection clean.
+      // The daemon ends the stream after "complete" or "error": hanging up first would
+      // make the transfer fail as if the daemon were unreachable.
       if (type == "complete" && ev.HasMember("result")) {
         std::cerr << "\n";
         print_summary(ev["result"]);
         rc = 0;
       } else if (type == "error") {
         std::cerr << "\nzegactl: " << data << "\n";
-      } else if (type != "heartbeat") {
+      } else if (type == "progress") {
         draw_progress(ev);
       }
       return true;
     });
   });
-  if (resp.status >= 400)
+  if (resp.status >= 400) {
+    // The error answer (a short JSON document) came through the stream callback.
+    resp.body = head;
     return print_response(resp);
+  }
   return rc;
 }
 
