@@ -239,18 +239,25 @@ void persist_quota(self_ptr self) {
   store::write_batch batch;
   const auto& today = st.limiter.today();
   batch.quota.push_back({st.cfg.name, today.day, today.requests, today.tokens});
-  const auto name = st.cfg.name;
+  // Logged once per change (failing / persisted again), not once per call: a full disk
+  // would otherwise repeat the line for every request.
+  auto report = [self](bool ok, const std::string& why) {
+    auto& st = self->state;
+    if (ok == !st.quota_persist_failing)
+      return;
+    st.quota_persist_failing = !ok;
+    if (ok)
+      std::cerr << "[provider " << st.cfg.name << "] daily counters persisted again" << std::endl;
+    else
+      std::cerr << "[provider " << st.cfg.name << "] daily counters not persisted: " << why
+                << std::endl;
+  };
   self->request(st.deps.archiver, archive_timeout, archive_atom::value, std::move(batch))
     .then(
-      [name](const store::commit_result& r) {
-        if (r.status != store::commit_status::ok)
-          std::cerr << "[provider " << name << "] daily counters not persisted: " << r.message
-                    << std::endl;
+      [report](const store::commit_result& r) {
+        report(r.status == store::commit_status::ok, r.message);
       },
-      [name](const caf::error& err) {
-        std::cerr << "[provider " << name
-                  << "] daily counters not persisted: " << caf::to_string(err) << std::endl;
-      });
+      [report](const caf::error& err) { report(false, caf::to_string(err)); });
 }
 
 net::call_result classify(const net::endpoint& ep, const net::http_result& result) {

@@ -61,6 +61,7 @@ struct provider_actor_state {
   long typical_tokens = 0;    // estimate of the last request; sizes the advertised next_free
   long calls_total = 0;
   long failures_total = 0;
+  bool quota_persist_failing = false; // the last attempt to persist daily counters failed
 };
 
 provider_actor::behavior_type

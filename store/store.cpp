@@ -188,14 +188,14 @@ struct store::impl {
     std::uint64_t cur = env.map_size();
     std::uint64_t max = opts.max_map_size_mb * mib;
     if (cur >= max) {
-      why = "storage full: the database reached store.max_map_size_mb ("
+      why = "the database reached storage.max_map_size_mb ("
             + std::to_string(opts.max_map_size_mb) + " MB); raise it or export and archive data";
       return false;
     }
     std::uint64_t next = std::min(cur * 2, max);
     std::unique_lock<std::shared_mutex> lock(resize_mutex);
     if (int rc = env.set_map_size(next); rc != 0) {
-      why = "storage full: cannot grow the database map to " + std::to_string(next / mib)
+      why = "cannot grow the database map to " + std::to_string(next / mib)
             + " MB: " + lmdb::error_text(rc);
       return false;
     }
@@ -286,7 +286,7 @@ commit_result store::commit(const write_batch& batch) {
     }
     if (disk_full(rc)) {
       res.status = commit_status::storage_full;
-      res.message = "storage full: no space left for " + i.opts.dir + " (" + lmdb::error_text(rc)
+      res.message = "no space left for " + i.opts.dir + " (" + lmdb::error_text(rc)
                     + ")";
       return res;
     }
