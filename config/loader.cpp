@@ -60,16 +60,6 @@ std::optional<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
-std::optional<net::provider_kind> kind_from_name(const std::string& s) {
-  if (s == "ollama")
-    return net::provider_kind::ollama;
-  if (s == "openai")
-    return net::provider_kind::openai;
-  if (s == "gemini")
-    return net::provider_kind::gemini;
-  return std::nullopt;
-}
-
 const std::vector<std::string> preset_names{"ollama", "groq", "gemini", "huggingface"};
 
 // ---- the validating reader ----------------------------------------------------------
@@ -358,7 +348,7 @@ std::optional<provider_config> read_provider(reader& r, const Value& v, const st
 
   const std::size_t errors_before = r.errors.size();
   auto kind = [&](const Value& kv, const std::string& kpath) {
-    const auto k = kv.IsString() ? kind_from_name(kv.GetString()) : std::nullopt;
+    const auto k = kv.IsString() ? net::provider_kind_from_string(kv.GetString()) : std::nullopt;
     if (k)
       p.kind = *k;
     else

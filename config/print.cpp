@@ -8,15 +8,6 @@ namespace zega {
 
 namespace {
 
-const char* kind_name(net::provider_kind k) {
-  switch (k) {
-    case net::provider_kind::ollama: return "ollama";
-    case net::provider_kind::openai: return "openai";
-    case net::provider_kind::gemini: return "gemini";
-  }
-  return "ollama";
-}
-
 // The input format's keys plus what loading resolved (api_key, token, disabled_reason);
 // resolved secrets are only ever shown as "***".
 template <class Writer>
@@ -65,7 +56,7 @@ public:
   void provider(const provider_config& p) {
     w_.StartObject();
     str("name", p.name);
-    str("kind", kind_name(p.kind));
+    str("kind", net::to_string(p.kind));
     str("base_url", p.base_url);
     str("model", p.model);
     w_.Key("api_key_env");
