@@ -249,13 +249,10 @@ void job::add(example_result r) {
   results_.push_back(std::move(r));
 }
 
-std::string job::best_model() const {
-  std::map<std::string, store::model_perf> perf;
-  for (const auto& r : results_)
-    if (r.success) {
-      ++perf[r.model].count;
-      perf[r.model].total_quality += r.quality;
-    }
+namespace {
+
+// The model with the best average quality (empty when nothing succeeded).
+std::string best_of(const std::map<std::string, store::model_perf>& perf) {
   std::string best;
   double best_avg = -1;
   for (const auto& [m, p] : perf) {
@@ -268,7 +265,20 @@ std::string job::best_model() const {
   return best;
 }
 
-store::job_record job::record(std::int64_t completed_ms, bool fine_tuning) const {
+} // namespace
+
+std::string job::best_model() const {
+  std::map<std::string, store::model_perf> perf;
+  for (const auto& r : results_)
+    if (r.success) {
+      ++perf[r.model].count;
+      perf[r.model].total_quality += r.quality;
+    }
+  return best_of(perf);
+}
+
+store::job_record job::record(std::int64_t completed_ms, bool fine_tuning,
+                              const example_result* pending) const {
   store::job_record j;
   j.id = id_;
   j.user = req_.user_id;
@@ -277,11 +287,16 @@ store::job_record job::record(std::int64_t completed_ms, bool fine_tuning) const
   j.successful = successful_;
   j.failed = failed_;
   j.duplicates = duplicates_;
+  j.stories_saved = saved_;
+  if (pending != nullptr) {
+    (pending->success ? j.successful : j.failed) += 1;
+    j.stories_saved += pending->success && pending->in_library ? 1 : 0;
+  }
   bool first = true;
   double total = 0;
-  for (const auto& r : results_) {
+  auto count = [&](const example_result& r) {
     if (!r.success)
-      continue;
+      return;
     total += r.quality;
     j.min_quality = first ? r.quality : std::min(j.min_quality, r.quality);
     j.max_quality = first ? r.quality : std::max(j.max_quality, r.quality);
@@ -291,12 +306,15 @@ store::job_record job::record(std::int64_t completed_ms, bool fine_tuning) const
     p.total_quality += r.quality;
     ++j.genre_distribution[r.genre];
     ++j.element_distribution[r.element];
-  }
-  j.avg_quality = successful_ > 0 ? total / successful_ : 0;
-  j.best_model = best_model();
-  j.stories_saved = saved_;
+  };
+  for (const auto& r : results_)
+    count(r);
+  if (pending != nullptr)
+    count(*pending);
+  j.avg_quality = j.successful > 0 ? total / j.successful : 0;
+  j.best_model = best_of(j.model_performance);
   j.examples_before = examples_before_;
-  j.examples_after = examples_before_ + successful_;
+  j.examples_after = examples_before_ + j.successful;
   j.fine_tuning_triggered = fine_tuning;
   j.started_ms = started_ms_;
   j.completed_ms = completed_ms;

@@ -78,7 +78,10 @@ public:
   int examples_before() const { return examples_before_; }
 
   // Store record in ZEGA's training-history shape; completed_ms 0 while running.
-  store::job_record record(std::int64_t completed_ms, bool fine_tuning) const;
+  // `pending`: a result being committed in the same transaction as this record, counted
+  // as if added.
+  store::job_record record(std::int64_t completed_ms, bool fine_tuning,
+                           const example_result* pending = nullptr) const;
   // ZEGA /auto-train response plus job_id, state, duplicates_rejected.
   std::string summary_json(double total_time_s, bool ready_for_finetuning) const;
   // {"type":"progress","job_id",current,total,percentage,latest_quality,current_genre,

@@ -324,6 +324,21 @@ void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
   remove_task(self, tid);
 }
 
+// The task's winning candidate as a job result (its story id is known after the commit).
+jobs::example_result success_result(const sched_task& t) {
+  const auto& best = t.candidates.front();
+  auto res = result_base(t);
+  res.success = true;
+  res.output = best.output;
+  res.quality = best.quality;
+  res.in_memory = best.in_memory;
+  res.in_library = best.in_library;
+  res.provider = best.provider;
+  res.model = best.model;
+  res.candidates = best.candidates;
+  return res;
+}
+
 void finish_archived_example(self_ptr self, std::uint64_t tid, const store::commit_result& r) {
   auto& st = self->state;
   auto it = st.tasks.find(tid);
@@ -336,17 +351,8 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
     return;
   }
   auto& job = st.jobs.at(t.job_id);
-  const auto& best = t.candidates.front();
-  auto res = result_base(t);
-  res.success = true;
-  res.output = best.output;
-  res.quality = best.quality;
-  res.in_memory = best.in_memory;
-  res.in_library = best.in_library;
+  auto res = success_result(t);
   res.story_id = r.example_ids.empty() ? 0 : r.example_ids.front();
-  res.provider = best.provider;
-  res.model = best.model;
-  res.candidates = best.candidates;
   job.info->add(std::move(res));
   ++st.dataset_size[job.info->request().user_id];
   emit(self, job, job.info->progress_json());
@@ -372,7 +378,10 @@ void finalize_success(self_ptr self, sched_task& t) {
   store::write_batch b;
   b.examples.push_back(ex);
   b.attempts = t.attempts;
-  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, req.user_id)));
+  // The job record committed with the example already counts it, so the archive agrees
+  // with itself after every transaction (a crash right after it loses nothing).
+  auto pending = success_result(t);
+  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, req.user_id), &pending));
   send_batch(self, t.id, std::move(b));
 }
 
