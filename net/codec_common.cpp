@@ -458,11 +458,9 @@ bool probe_ok(const endpoint& ep, const http_response& resp) {
   return false;
 }
 
-call_result parse_generate(const endpoint& ep, const http_response& resp) {
-  return parse_generate(ep, resp, now_seconds());
-}
+namespace {
 
-call_result parse_generate(const endpoint& ep, const http_response& resp, double now_unix) {
+call_result parse_unchecked(const endpoint& ep, const http_response& resp, double now_unix) {
   try {
     call_result r = start_result(resp, now_unix);
     if (resp.status >= 200 && resp.status <= 299) {
@@ -492,6 +490,22 @@ call_result parse_generate(const endpoint& ep, const http_response& resp, double
     return guarded(ep, resp.status, nullptr);
   }
 }
+
+} // namespace
+
+call_result parse_generate(const endpoint& ep, const http_response& resp) {
+  return parse_generate(ep, resp, now_seconds());
+}
+
+call_result parse_generate(const endpoint& ep, const http_response& resp, double now_unix) {
+  // What a provider sends need not be UTF-8; everything downstream (scores, archive, API
+  // answers) gets valid text.
+  call_result r = parse_unchecked(ep, resp, now_unix);
+  r.text = valid_utf8(r.text);
+  r.message = valid_utf8(r.message);
+  return r;
+}
+
 
 call_result classify_transport(const endpoint& ep, const transport_error& err) {
   call_result r;

@@ -5,8 +5,67 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 namespace zega::net {
+
+namespace {
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";
+
+// Length of the well-formed UTF-8 sequence starting at s[i], 0 when ill-formed.
+std::size_t sequence_length(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char b0 = byte(i);
+  if (b0 < 0x80)
+    return 1;
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0)
+      lo = 0xA0;  // overlong
+    else if (b0 == 0xED)
+      hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0)
+      lo = 0x90;  // overlong
+    else if (b0 == 0xF4)
+      hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size())
+    return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi)
+    return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
+      return 0;
+  return len;
+}
+
+} // namespace
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = sequence_length(s, i);
+    if (len == 0) {
+      out.append(replacement);
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
 
 const std::string* find_header(const header_list& headers, const std::string& name) {
   for (const auto& [key, value] : headers)
@@ -40,10 +99,15 @@ std::string error_json(const std::string& code, const std::string& message) {
   w.StartObject();
   w.Key("error");
   w.StartObject();
+  // Either may echo what a client or a provider sent, which need not be UTF-8.
+  auto text = [&w](const std::string& s) {
+    std::string clean = valid_utf8(s);
+    w.String(clean.c_str(), static_cast<rapidjson::SizeType>(clean.size()));
+  };
   w.Key("code");
-  w.String(code.c_str(), static_cast<rapidjson::SizeType>(code.size()));
+  text(code);
   w.Key("message");
-  w.String(message.c_str(), static_cast<rapidjson::SizeType>(message.size()));
+  text(message);
   w.EndObject();
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -48,6 +49,10 @@ enum class transport_error_kind : std::uint8_t {
 };
 
 const char* to_string(transport_error_kind kind);
+
+// Replaces every ill-formed UTF-8 sequence with U+FFFD: whatever a model or a client sent,
+// what we store and answer is valid UTF-8.
+std::string valid_utf8(std::string_view s);
 
 // The daemon's error body: {"error":{"code":…,"message":…}} (any text, JSON-escaped).
 std::string error_json(const std::string& code, const std::string& message);

@@ -10,43 +10,9 @@ namespace zega::store {
 
 namespace {
 
-constexpr std::string_view replacement = "\xEF\xBF\xBD";
 
 // Length of the well-formed UTF-8 sequence starting at s[i], or 0 if ill-formed
 // (Unicode table 3-7).
-std::size_t sequence_length(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char b0 = byte(i);
-  if (b0 < 0x80)
-    return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0)
-      lo = 0xA0;  // overlong
-    else if (b0 == 0xED)
-      hi = 0x9F;  // surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0)
-      lo = 0x90;  // overlong
-    else if (b0 == 0xF4)
-      hi = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + len > s.size())
-    return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi)
-    return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-      return 0;
-  return len;
-}
 
 using value = rapidjson::Value;
 
@@ -115,21 +81,6 @@ std::string finish(rapidjson::StringBuffer& buf) {
 
 } // namespace
 
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    std::size_t len = sequence_length(s, i);
-    if (len == 0) {
-      out.append(replacement);
-      ++i;
-    } else {
-      out.append(s.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
-}
 
 void write_string(json_writer& w, std::string_view s) {
   std::string clean = valid_utf8(s);

@@ -9,6 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "net/http_types.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -16,9 +18,9 @@ namespace zega::store {
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// Replaces every ill-formed UTF-8 sequence (stray continuation bytes, overlong forms,
-// surrogates, code points above U+10FFFF, truncated sequences) with U+FFFD.
-std::string valid_utf8(std::string_view s);
+// Ill-formed UTF-8 (stray continuation bytes, overlong forms, surrogates, code points
+// above U+10FFFF, truncated sequences) becomes U+FFFD in everything the store writes.
+using net::valid_utf8;
 
 // Writers shared by the codecs, history and export so every JSON string goes through
 // valid_utf8 and every number is finite.
