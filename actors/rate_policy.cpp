@@ -69,7 +69,10 @@ std::int64_t pacific_offset_ms(std::int64_t wall_ms) {
 }
 
 time_ns seconds(double s) {
-  return static_cast<time_ns>(std::llround(std::max(0.0, s) * 1e9));
+  // A hostile or broken hint (retry-after: 99999999999, a far-future date) must not
+  // overflow into the past; 10 years is beyond every cap applied later.
+  constexpr double max_s = 10.0 * 365 * 24 * 3600;
+  return static_cast<time_ns>(std::llround(std::clamp(s, 0.0, max_s) * 1e9));
 }
 
 std::string format_seconds(double s) {

@@ -10,6 +10,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <functional>
 #include <iostream>
@@ -687,9 +688,17 @@ void pump(self_ptr self) {
     if (!dispatched)
       break;
   }
-  for (auto& [tid, d] : failures)
-    if (st.tasks.count(tid) != 0)
+  for (auto& [tid, d] : failures) {
+    auto it = st.tasks.find(tid);
+    if (it == st.tasks.end())
+      continue;
+    // An ensemble that cannot reach min_votes keeps the votes it has: a good example is
+    // not thrown away because a second provider is down.
+    if (!it->second.candidates.empty() && it->second.calls == 0 && !it->second.archiving)
+      finalize_success(self, it->second);
+    else
       fail_task(self, tid, d.error, d.reasons);
+  }
 }
 
 // --- operator views ------------------------------------------------------------------------
@@ -923,7 +932,10 @@ void load_persisted(self_ptr self) {
   for (auto& rec : db->unfinished_jobs()) {
     job_request req;
     std::uint64_t seed = 0;
-    if (st.cfg.storage.on_interrupted == "resume" && jobs::request_from_json(rec.request_json, req, seed)) {
+    // A stored request is validated again: a genre renamed by an upgrade must mark the job
+    // interrupted, not crash every start.
+    if (st.cfg.storage.on_interrupted == "resume" && jobs::request_from_json(rec.request_json, req, seed)
+        && jobs::validate(req, std::numeric_limits<int>::max()).ok()) {
       std::vector<jobs::example_result> done;
       store::example_filter f;
       f.job_id = rec.id;
@@ -1122,6 +1134,9 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       st.storage_full = false;
       st.paused_since_ms = 0;
       st.pause_reason.clear();
+      // Time spent paused does not count against a task's deadline.
+      for (auto& [_, t] : st.tasks)
+        t.route.deadline = 0;
       auto held = std::move(st.held_batches);
       st.held_batches.clear();
       for (auto& [tid, batch] : held)
