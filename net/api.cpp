@@ -19,6 +19,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -246,9 +247,27 @@ bool authorised(const api_context& ctx, const server_request& req) {
   return auth && *auth == "Bearer " + token;
 }
 
+// Every POST must say it is JSON, even with an empty body: a plain HTML form on another
+// site cannot set that type, so it cannot pause the daemon or start a probe.
 bool is_json_content(const server_request& req) {
   const std::string* ct = find_header(req.headers, "content-type");
-  return !ct || ct->find("json") != std::string::npos || req.body.empty();
+  return ct && ct->find("application/json") != std::string::npos;
+}
+
+// Without a token zegad listens on loopback only; a Host naming anything else is a page
+// elsewhere reaching it through DNS rebinding.
+bool host_allowed(const api_context& ctx, const server_request& req) {
+  if (!ctx.cfg->server.token.empty())
+    return true;
+  const std::string* host = find_header(req.headers, "host");
+  if (!host)
+    return true;
+  std::string name = *host;
+  if (!name.empty() && name.front() == '[')
+    name = name.substr(0, name.find(']') + 1);
+  else
+    name = name.substr(0, name.rfind(':'));
+  return name == "localhost" || name == "[::1]" || name.rfind("127.", 0) == 0;
 }
 
 std::uint64_t last_event_id_of(const server_request& req) {
@@ -265,10 +284,25 @@ std::uint64_t last_event_id_of(const server_request& req) {
 }
 
 // Store reads that may scan many records run on their own thread (a detached actor, so
-// the actor system waits for it at shutdown) instead of the io thread.
+// the actor system waits for it at shutdown) instead of the io thread; at most
+// `max_store_readers` at once, beyond that the client is told to come back (503).
+constexpr int max_store_readers = 4;
+std::atomic<int> store_readers{0};
+
 template <class F>
-void off_io(const api_context& ctx, F fn) {
-  ctx.system->spawn<caf::detached>([fn](caf::blocking_actor*) { fn(); });
+void off_io(const api_context& ctx, const responder& res, F fn) {
+  if (store_readers.fetch_add(1) >= max_store_readers) {
+    store_readers.fetch_sub(1);
+    res.respond(503, json_type,
+                error_json("busy", std::to_string(max_store_readers)
+                                     + " history/export reads are running; retry shortly"),
+                {{"retry-after", "1"}});
+    return;
+  }
+  ctx.system->spawn<caf::detached>([fn](caf::blocking_actor*) {
+    fn();
+    store_readers.fetch_sub(1);
+  });
 }
 
 // Reads the common example filters from the query; false (and `error`) on a bad value.
@@ -407,9 +441,9 @@ void get_export(const api_context& ctx, const server_request& req, const respond
     opts.split = *split;
   }
   const store::store* db = ctx.db;
-  res.start_stream(200, "application/x-ndjson",
-                   {{"content-disposition", "attachment; filename=\"zega-dataset.jsonl\""}});
-  off_io(ctx, [db, opts, res] {
+  off_io(ctx, res, [db, opts, res] {
+    res.start_stream(200, "application/x-ndjson",
+                     {{"content-disposition", "attachment; filename=\"zega-dataset.jsonl\""}});
     std::string chunk;
     auto flush = [&] {
       res.write(std::move(chunk));
@@ -468,6 +502,12 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
   bool changes_state = m != "GET" && m != "HEAD";
   if (changes_state && !authorised(ctx, req)) {
     respond_error(res, 401, "unauthorized", "missing or wrong bearer token");
+    return;
+  }
+  if (!host_allowed(ctx, req)) {
+    respond_error(res, 403, "forbidden",
+                  "Host \"" + *find_header(req.headers, "host")
+                    + "\" is not this machine; set a token to serve other names");
     return;
   }
   if (m == "POST" && !is_json_content(req)) {
@@ -534,15 +574,15 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       get_metrics(ctx, res);
   } else if (p == "/history") {
     if (only({"GET"}))
-      get_history(ctx, req, res);
+      off_io(ctx, res, [ctx, req, res] { get_history(ctx, req, res); });
   } else if (p == "/history/stats") {
     if (only({"GET"})) {
       const store::store* db = ctx.db;
-      off_io(ctx, [db, res] { res.respond(200, json_type, store::stats_json(*db)); });
+      off_io(ctx, res, [db, res] { res.respond(200, json_type, store::stats_json(*db)); });
     }
   } else if (p == "/examples") {
     if (only({"GET"}))
-      get_examples(ctx, req, res);
+      off_io(ctx, res, [ctx, req, res] { get_examples(ctx, req, res); });
   } else if (p == "/export") {
     if (only({"GET"}))
       get_export(ctx, req, res);

@@ -17,7 +17,8 @@ button,input,select{font:inherit;padding:.2rem .5rem}
 </style></head><body>
 <h1>zegad <span id="state" class="muted"></span></h1>
 <div><button id="pause">Pause</button> <button id="resume">Resume</button>
-<span id="dataset" class="muted"></span></div>
+<span id="dataset" class="muted"></span>
+<input id="token" type="password" placeholder="API token (if set)" style="float:right"></div>
 <h2>Providers</h2>
 <table><thead><tr><th>provider</th><th>model</th><th>state</th><th>in flight</th><th>today</th><th>reason</th></tr></thead>
 <tbody id="providers"></tbody></table>
@@ -32,6 +33,19 @@ genre <select id="genre"><option value="">any</option></select> <button>Start</b
 const $ = id => document.getElementById(id);
 const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 async function getJson(path, opts) { const r = await fetch(path, opts); return r.json(); }
+// State-changing calls are JSON (the daemon refuses anything else) and carry the token.
+$('token').value = sessionStorage.getItem('zega-token') || '';
+$('token').onchange = () => sessionStorage.setItem('zega-token', $('token').value);
+function post(path, body) {
+  const headers = {'content-type': 'application/json'};
+  if ($('token').value) headers.authorization = 'Bearer ' + $('token').value;
+  return fetch(path, {method: 'POST', headers, body: JSON.stringify(body || {})});
+}
+async function control(path) {
+  const r = await post(path);
+  if (!r.ok) $('state').textContent = (await r.json()).error.message;
+  else refresh();
+}
 async function refresh() {
   try {
     const st = await getJson('/status');
@@ -50,13 +64,13 @@ async function loadGenres() {
   const g = await getJson('/training/genres');
   $('genre').innerHTML += g.genres.map(n => '<option>' + esc(n) + '</option>').join('');
 }
-$('pause').onclick = () => fetch('/pause', {method: 'POST'}).then(refresh);
-$('resume').onclick = () => fetch('/resume', {method: 'POST'}).then(refresh);
+$('pause').onclick = () => control('/pause');
+$('resume').onclick = () => control('/resume');
 $('train').onsubmit = async ev => {
   ev.preventDefault();
   const body = {num_examples: Number($('n').value)};
   if ($('genre').value) body.genres = [$('genre').value];
-  const r = await fetch('/auto-train?async=1', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+  const r = await post('/auto-train?async=1', body);
   const j = await r.json();
   if (!r.ok) { $('progress').textContent = j.error.message; return; }
   const es = new EventSource('/jobs/' + j.job_id + '/events');

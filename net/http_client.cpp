@@ -271,7 +271,8 @@ private:
       wire_.set(name, value);
     bool default_port = url_.port == (url_.tls ? "443" : "80");
     std::string host = v6 ? "[" + url_.host + "]" : url_.host;
-    wire_.set(http::field::host, default_port ? host : host + ":" + url_.port);
+    if (wire_.find(http::field::host) == wire_.end()) // a caller may name another (vhosts)
+      wire_.set(http::field::host, default_port ? host : host + ":" + url_.port);
     if (wire_.find(http::field::user_agent) == wire_.end())
       wire_.set(http::field::user_agent, "zegad");
     wire_.keep_alive(true);

@@ -43,6 +43,7 @@ std::string metrics_from_status(const std::string& status_json, std::size_t exam
   if (st.HasParseError() || !st.IsObject())
     return {};
   std::ostringstream out;
+  out.precision(15); // counters in the millions print whole, not as 1.23457e+06
   family(out, "zega_paused", "gauge", "1 while dispatch is paused (by an operator or storage full)");
   out << "zega_paused " << (st.HasMember("paused") && st["paused"].IsBool() && st["paused"].GetBool())
       << '\n';

@@ -44,7 +44,7 @@ struct http_fixture {
     req.method = method;
     req.url = url;
     req.body = body;
-    if (!body.empty())
+    if (!body.empty() || method == "POST")
       req.headers.emplace_back("content-type", "application/json");
     zega::net::client_limits limits;
     limits.first_byte_ms = 60000;

@@ -108,6 +108,22 @@ TEST_CASE("bad requests get JSON errors with the right status and write nothing"
   CHECK(wrong.status == 405);
   CHECK(parse(wrong.body)["error"]["code"].GetString() == std::string("method_not_allowed"));
   CHECK(http.call("DELETE", url + "/jobs/j-unknown").status == 404);
+  // Requests a page on another site could send: no JSON type, a foreign Host.
+  {
+    zega::net::http_request form;
+    form.method = "POST";
+    form.url = url + "/pause";
+    form.headers = {{"content-type", "application/x-www-form-urlencoded"}};
+    auto r = zega::net::blocking_request(*http.client, form);
+    REQUIRE(std::holds_alternative<zega::net::http_response>(r));
+    CHECK(std::get<zega::net::http_response>(r).status == 415);
+    zega::net::http_request rebound;
+    rebound.url = url + "/status";
+    rebound.headers = {{"host", "evil.example:8002"}};
+    r = zega::net::blocking_request(*http.client, rebound);
+    REQUIRE(std::holds_alternative<zega::net::http_response>(r));
+    CHECK(std::get<zega::net::http_response>(r).status == 403);
+  }
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit(20s) == 0);
   CHECK(stored_examples(data) == 0);
