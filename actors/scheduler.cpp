@@ -971,15 +971,18 @@ void load_persisted(self_ptr self) {
   }
 }
 
+// "j-<start ms>-<counter>", both fixed-width base 36, so ids (the archive's job keys)
+// sort by start time and GET /history can list the newest first.
 std::string make_job_id(self_ptr self) {
-  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  auto t = static_cast<std::uint64_t>(std::max<std::int64_t>(0, wall_ms(self)));
-  std::string stamp;
-  do {
-    stamp.insert(stamp.begin(), digits[t % 36]);
-    t /= 36;
-  } while (t != 0);
-  return "j-" + std::to_string(++self->state.job_counter) + "-" + stamp;
+  auto base36 = [](std::uint64_t v, std::size_t width) {
+    static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::string out(width, '0');
+    for (std::size_t i = width; i-- > 0 && v != 0; v /= 36)
+      out[i] = digits[v % 36];
+    return out;
+  };
+  auto ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, wall_ms(self)));
+  return "j-" + base36(ms, 9) + "-" + base36(++self->state.job_counter % (36 * 36 * 36 * 36), 4);
 }
 
 } // namespace

@@ -373,6 +373,13 @@ void get_history(const api_context& ctx, const server_request& req, const respon
   jf.user = ef.user;
   jf.from_ms = ef.from_ms;
   jf.to_ms = ef.to_ms;
+  std::string order;
+  if (query_param(req.query, "order", order) && order != "newest" && order != "oldest") {
+    respond_error(res, 400, "bad_request",
+                  "order: expected newest or oldest, got \"" + order + "\"");
+    return;
+  }
+  jf.newest_first = order != "oldest";
   std::string cursor;
   query_param(req.query, "cursor", cursor);
   auto page = ctx.db->list_jobs(jf, cursor, limit);

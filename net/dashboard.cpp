@@ -55,7 +55,7 @@ async function refresh() {
       '</td><td class="state-' + esc(p.state) + '">' + esc(p.state) + '</td><td>' + p.in_flight + '/' + p.max_in_flight +
       '</td><td>' + p.requests_today + '</td><td>' + esc(p.broken_message || p.cooldown_reason || p.reason) + '</td></tr>').join('');
     const h = await getJson('/history?limit=20');
-    $('history').innerHTML = h.history.slice().reverse().map(j => '<tr><td>' + esc(j.session_id) + '</td><td>' + esc(j.state) +
+    $('history').innerHTML = h.history.map(j => '<tr><td>' + esc(j.session_id) + '</td><td>' + esc(j.state) +
       '</td><td>' + j.successful + ' / ' + j.total_requested + '</td><td>' + (j.average_quality ?? '') + '</td><td>' +
       esc(j.best_model) + '</td><td>' + esc(j.started_at) + '</td></tr>').join('');
   } catch (e) { $('state').textContent = 'unreachable'; }

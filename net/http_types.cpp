@@ -145,7 +145,8 @@ bool parse_url(const std::string& url, url_parts& out) {
   }
   if (out.port.empty())
     out.port = out.tls ? "443" : "80";
-  if (out.host.empty()
+  // user:password@host is refused: credentials would end up in messages and /status.
+  if (out.host.empty() || out.host.find('@') != std::string::npos
       || !std::all_of(out.port.begin(), out.port.end(),
                       [](unsigned char c) { return std::isdigit(c) != 0; })
       || out.port.size() > 5 || std::stoi(out.port) > 65535)

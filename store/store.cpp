@@ -465,7 +465,14 @@ page<job_record> store::list_jobs(const job_filter& f, const std::string& cursor
   if (!r.ok || c.open(r.txn, i.h.jobs) != 0)
     return out;
   std::size_t scanned = 0;
-  for (int rc = start.empty() ? c.first() : c.seek(start); rc == 0; rc = c.next()) {
+  // A cursor is the key to continue from; backwards it is an existing key, so seek lands
+  // on it exactly.
+  auto begin = [&] {
+    if (start.empty())
+      return f.newest_first ? c.last() : c.first();
+    return c.seek(start);
+  };
+  for (int rc = begin(); rc == 0; rc = f.newest_first ? c.prev() : c.next()) {
     if (++scanned > scan_budget) {
       out.next_cursor = schema::to_hex(c.key());
       break;

@@ -34,6 +34,7 @@ struct job_filter {
   std::optional<std::int64_t> from_ms;  // started_ms >= from
   std::optional<std::int64_t> to_ms;
   std::optional<std::string> state;
+  bool newest_first = false; // job ids sort by start time (see the scheduler's make_job_id)
 };
 
 // A page may hold fewer than `limit` items (even none) and still have a next_cursor when

@@ -403,6 +403,32 @@ TEST_CASE("cursor pagination edges", "[store]") {
   }
 }
 
+TEST_CASE("jobs page newest first or oldest first", "[store]") {
+  temp_dir dir;
+  auto db = open_store(dir.path);
+  write_batch b;
+  for (const char* id : {"j-a", "j-b", "j-c"}) {
+    job_record j;
+    j.id = id;
+    b.jobs.push_back(j);
+  }
+  REQUIRE(db->commit(b).status == commit_status::ok);
+  job_filter newest;
+  newest.newest_first = true;
+  auto first = db->list_jobs(newest, "", 2);
+  REQUIRE(first.items.size() == 2);
+  CHECK(first.items[0].id == "j-c");
+  CHECK(first.items[1].id == "j-b");
+  REQUIRE_FALSE(first.next_cursor.empty());
+  auto rest = db->list_jobs(newest, first.next_cursor, 2);
+  REQUIRE(rest.items.size() == 1);
+  CHECK(rest.items[0].id == "j-a");
+  CHECK(rest.next_cursor.empty());
+  auto oldest = db->list_jobs({}, "", 5);
+  REQUIRE(oldest.items.size() == 3);
+  CHECK(oldest.items[0].id == "j-a");
+}
+
 TEST_CASE("example filters", "[store]") {
   temp_dir dir;
   auto db = open_store(dir.path);

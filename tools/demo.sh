@@ -53,6 +53,7 @@ echo "==> zegactl status"
 echo
 echo "==> the archive: $demo_dir/lmdb (LMDB; records are JSON)"
 mdb_stat -a "$demo_dir/lmdb" | grep -E '^Status of|Entries' | paste - - || true
-echo "    inspect:  mdb_dump -p -s examples $demo_dir/lmdb | head"
-echo "    export:   $bin/zegactl --url $url export -o dataset.jsonl"
+echo "==> exporting the dataset for fine-tuning: zegactl export -o $demo_dir/dataset.jsonl"
+"$bin/zegactl" --url "$url" export -o "$demo_dir/dataset.jsonl"
+echo "    inspect the archive: mdb_dump -p -s examples $demo_dir/lmdb | head"
 echo "==> stopping zegad and the fake server"

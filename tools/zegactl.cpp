@@ -167,12 +167,12 @@ void print_summary(const rapidjson::Value& r) {
       bool ok = ex.HasMember("success") && ex["success"].IsBool() && ex["success"].GetBool();
       if (ok) {
         std::cout << std::setw(3) << i << ". " << std::left << std::setw(10) << str(ex, "element")
-                  << std::setw(18) << str(ex, "genre") << std::setw(13) << str(ex, "provider")
+                  << std::setw(19) << str(ex, "genre") << std::setw(13) << str(ex, "provider")
                   << std::right << std::fixed << std::setprecision(1) << "q=" << num(ex, "quality_score")
                   << "  " << first_line(str(ex, "output")) << "\n";
       } else {
         std::cout << std::setw(3) << i << ". " << std::left << std::setw(10) << str(ex, "element")
-                  << std::setw(18) << str(ex, "genre") << std::right << "FAILED: "
+                  << std::setw(19) << str(ex, "genre") << std::right << "FAILED: "
                   << str(ex, "error") << "\n";
       }
     }
