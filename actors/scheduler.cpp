@@ -971,6 +971,23 @@ void load_persisted(self_ptr self) {
   }
 }
 
+// Drops a job's queued tasks (in-flight calls finish and are kept); returns how many.
+int cancel_job(self_ptr self, sched_job& job) {
+  auto& st = self->state;
+  if (job.info->finished())
+    return 0;
+  job.cancel_requested = true;
+  std::vector<std::uint64_t> drop;
+  for (auto tid : job.pending) {
+    const auto& t = st.tasks.at(tid);
+    if (t.calls == 0 && !t.archiving)
+      drop.push_back(tid);
+  }
+  for (auto tid : drop)
+    remove_task(self, tid);
+  return static_cast<int>(drop.size());
+}
+
 // "j-<start ms>-<counter>", both fixed-width base 36, so ids (the archive's job keys)
 // sort by start time and GET /history can list the newest first.
 std::string make_job_id(self_ptr self) {
@@ -1039,13 +1056,29 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
                             + std::to_string(st.cfg.routing.queue_limit) + ")";
         return res;
       }
+      if (st.storage_full) {
+        res.http_status = 503;
+        res.error_code = "storage_full";
+        res.error_message = st.pause_reason + " (no job was created)";
+        return res;
+      }
       res.job_id = make_job_id(self);
       // "Acknowledged" means "durable": the job id goes out once the job's record is
-      // committed, so a crash right after the answer cannot lose the job. Held while
-      // storage is full, the record is written on resume and the job waits in memory.
+      // committed, so a crash right after the answer cannot lose the job. A record that
+      // could not be written withdraws the job and the client hears why.
       auto rp = self->make_response_promise<submit_result>();
       start_job(self, res.job_id, req, st.rng(), {},
-                [rp, res](const store::commit_result&) mutable { rp.deliver(res); });
+                [self, rp, res](const store::commit_result& r) mutable {
+                  if (r.status != store::commit_status::ok) {
+                    auto it = self->state.jobs.find(res.job_id);
+                    if (it != self->state.jobs.end())
+                      cancel_job(self, it->second);
+                    res.http_status = 503;
+                    res.error_code = "storage";
+                    res.error_message = "the job could not be saved: " + r.message;
+                  }
+                  rp.deliver(res);
+                });
       pump(self);
       return rp;
     },
@@ -1077,19 +1110,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       if (it == st.jobs.end())
         return {404, net::error_json("not_found", "unknown job \"" + job_id + "\"")};
       auto& job = it->second;
-      int dropped = 0;
-      if (!job.info->finished()) {
-        job.cancel_requested = true;
-        std::vector<std::uint64_t> drop;
-        for (auto tid : job.pending) {
-          const auto& t = st.tasks.at(tid);
-          if (t.calls == 0 && !t.archiving)
-            drop.push_back(tid);
-        }
-        dropped = static_cast<int>(drop.size());
-        for (auto tid : drop)
-          remove_task(self, tid);
-      }
+      int dropped = cancel_job(self, job);
       auto calls = job_counts(st, job).second;
       return {200, R"({"job_id":")" + job_id + R"(","state":")"
                      + (job.info->finished() ? job.info->state() : std::string{"cancelling"})

@@ -721,13 +721,22 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   fixture f;
   auto p1 = f.add_provider("groq", 1);
   f.start();
-  f.archive->status = store::commit_status::storage_full;
   auto res = f.submit(request(2));
+  REQUIRE(res.http_status == 202);
+  f.archive->status = store::commit_status::storage_full;
   f.run_for(300ms);
   auto status = f.ask<json_reply>(status_atom::value);
   CHECK(status.body.find(R"("state":"storage_full")") != std::string::npos);
   CHECK(status.body.find("storage full: disk full") != std::string::npos);
-  CHECK(p1->generate_calls == 1);
+  // Dispatch stops at the first refused commit: no call beyond the job's two tasks.
+  auto calls_when_full = p1->generate_calls;
+  CHECK(calls_when_full <= 2);
+  f.run_for(2s);
+  CHECK(p1->generate_calls == calls_when_full);
+  // No new job is acknowledged while nothing can be stored.
+  auto refused = f.submit(request(1));
+  CHECK(refused.http_status == 503);
+  CHECK(refused.error_code == "storage_full");
   f.archive->status = store::commit_status::ok;
   f.ask<json_reply>(resume_atom::value);
   f.run_for(300ms);
