@@ -1025,7 +1025,23 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
     if (pc.enabled)
       st.fixed_order.push_back(i);
     self->send(st.deps.providers[i].second, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
+    self->monitor(st.deps.providers[i].second);
   }
+  // A provider actor that died (a bug, never a provider failure) must not keep its last
+  // "available" view: it is taken out of routing with one operator message.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (std::size_t i = 0; i < st.deps.providers.size(); ++i) {
+      if (st.deps.providers[i].second.address() != dm.source)
+        continue;
+      auto& v = st.views[i];
+      v.state = provider_state::disabled;
+      v.in_flight = 0;
+      v.reason = "provider actor stopped: " + self->system().render(dm.reason);
+      std::cerr << "[scheduler] " << v.name << ": " << v.reason << "; restart zegad\n";
+      pump(self);
+    }
+  });
   std::stable_sort(st.fixed_order.begin(), st.fixed_order.end(), [&](std::size_t a, std::size_t b) {
     return st.deps.providers[a].first.priority < st.deps.providers[b].first.priority;
   });

@@ -717,6 +717,23 @@ TEST_CASE("scheduler probe and drain", "[scheduler]") {
   CHECK(p1->generate_calls == 2); // probe + the one task in flight when draining began
 }
 
+TEST_CASE("a provider actor that dies is taken out of routing", "[scheduler]") {
+  fixture f;
+  auto p1 = f.add_provider("ollama", 1);
+  auto p2 = f.add_provider("groq", 2);
+  f.start();
+  caf::anon_send_exit(f.providers[0], caf::exit_reason::kill);
+  f.sched.run();
+  auto res = f.submit(request(2));
+  REQUIRE(res.http_status == 202);
+  f.run_for(300ms);
+  CHECK(p1->generate_calls == 0);
+  CHECK(p2->generate_calls == 2);
+  CHECK(f.job_json(res.job_id)["successful"].GetInt() == 2);
+  auto status = f.ask<json_reply>(status_atom::value);
+  CHECK(status.body.find("provider actor stopped") != std::string::npos);
+}
+
 TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[scheduler]") {
   fixture f;
   auto p1 = f.add_provider("groq", 1);
