@@ -128,17 +128,13 @@ TEST_CASE("server answers 100-continue and HEAD without a body", "[server]") {
 TEST_CASE("server answers from another thread and streams chunks", "[server]") {
   server_fixture f([](server_request req, responder res) {
     if (req.path == "/late") {
-      std::thread([res] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        res.respond(201, "text/plain", "late");
-      }).detach();
+      std::thread([res] { res.respond(201, "text/plain", "late"); }).detach();
       return;
     }
     res.start_stream(200, "application/x-ndjson");
     std::thread([res] {
       for (int i = 0; i < 3; ++i) {
         res.write("{\"n\":" + std::to_string(i) + "}\n");
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       res.write(""); // must not end the body early
       res.finish();
@@ -223,9 +219,13 @@ TEST_CASE("stop_accepting refuses new connections", "[server]") {
   auto port = f.server->port();
   CHECK(http_call(port, "GET", "/x").status == 200);
   f.server->stop_accepting();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  raw_conn c(port, 500);
-  bool refused = !c.connected() || !c.request("GET", "/x") || !c.read_response().ok;
+  // stop_accepting is posted to the io thread: poll, with a deadline, until it took effect.
+  bool refused = false;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!refused && std::chrono::steady_clock::now() < until) {
+    raw_conn c(port, 500);
+    refused = !c.connected() || !c.request("GET", "/x") || !c.read_response().ok;
+  }
   CHECK(refused);
 }
 
