@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <mutex>
 #include <optional>
 
@@ -461,6 +462,13 @@ void get_export(const api_context& ctx, const server_request& req, const respond
       chunk.append(line.data(), line.size());
       return chunk.size() < 64 * 1024 || flush();
     });
+    if (!result.error.empty()) {
+      // Ending the chunked body normally would pass a partial file off as complete; a
+      // reset makes the client (zegactl export) fail instead.
+      std::cerr << "[api] export cut short: " << result.error << std::endl;
+      res.abort();
+      return;
+    }
     if (!result.stopped && !chunk.empty())
       flush();
     res.finish();

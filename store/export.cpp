@@ -78,7 +78,7 @@ std::string export_line(const example_record& ex, export_format format) {
 export_result export_jsonl(const store& db, const export_options& opts,
                            const std::function<bool(std::string_view line)>& sink) {
   export_result res;
-  db.for_each_example(opts.filter, [&](const example_record& ex) {
+  res.error = db.for_each_example(opts.filter, [&](const example_record& ex) {
     if (opts.split != export_split::all) {
       bool validation = in_validation(ex.id, opts.validation_fraction);
       if (validation != (opts.split == export_split::validation))

@@ -41,6 +41,7 @@ std::string export_line(const example_record& ex, export_format format);
 struct export_result {
   std::size_t lines = 0;
   bool stopped = false; // the sink returned false (client gone)
+  std::string error;    // the archive could not be read to the end: the export is partial
 };
 
 // Calls `sink` with each line ('\n'-terminated) in id order; the sink returns false to stop.

@@ -354,11 +354,11 @@ page<example_record> store::list_examples(const example_filter& f, const std::st
   }
   const auto& i = *impl_;
   impl::reader r(i);
-  if (!r.ok)
-    return out;
   lmdb::cursor c;
-  if (c.open(r.txn, f.user ? i.h.by_user : i.h.examples) != 0)
+  if (!r.ok || c.open(r.txn, f.user ? i.h.by_user : i.h.examples) != 0) {
+    out.error = "cannot read the archive";
     return out;
+  }
   const std::string prefix = f.user ? schema::by_user_prefix(*f.user) : std::string();
   if (start.empty())
     start = prefix;
@@ -392,16 +392,19 @@ page<example_record> store::list_examples(const example_filter& f, const std::st
   return out;
 }
 
-void store::for_each_example(const example_filter& f,
-                             const std::function<bool(const example_record&)>& fn) const {
+std::string store::for_each_example(const example_filter& f,
+                                    const std::function<bool(const example_record&)>& fn) const {
   std::string cursor;
   do {
     auto p = list_examples(f, cursor, scan_page);
+    if (!p.error.empty())
+      return p.error;
     for (const auto& ex : p.items)
       if (!fn(ex))
-        return;
+        return {};
     cursor = std::move(p.next_cursor);
   } while (!cursor.empty());
+  return {};
 }
 
 std::size_t store::count_examples(const std::string& user) const {

@@ -73,8 +73,9 @@ public:
                                      std::size_t limit) const;
   // Streams matching examples in id order without holding all of them in memory; the
   // callback returns false to stop. Uses short read transactions (pages internally).
-  void for_each_example(const example_filter& f,
-                        const std::function<bool(const example_record&)>& fn) const;
+  // Returns "" when every page was read, else why the walk stopped early.
+  std::string for_each_example(const example_filter& f,
+                               const std::function<bool(const example_record&)>& fn) const;
   std::size_t count_examples(const std::string& user) const; // "" = every user
   std::vector<std::uint64_t> fingerprints(const std::string& user) const;
 
