@@ -564,6 +564,18 @@ void write_message(json_writer& w, const char* role, const std::string& content)
   w.EndObject();
 }
 
+void write_chat_start(json_writer& w, const endpoint& ep, const generation_params& p) {
+  w.StartObject();
+  w.Key("model");
+  w.String(ep.model.c_str(), static_cast<rapidjson::SizeType>(ep.model.size()));
+  w.Key("messages");
+  w.StartArray();
+  if (!p.system.empty())
+    write_message(w, "system", p.system);
+  write_message(w, "user", p.prompt);
+  w.EndArray();
+}
+
 bool parse_json(const std::string& text, rapidjson::Document& doc) {
   // Iterative parsing: a deeply nested garbage body must not exhaust the stack.
   doc.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());

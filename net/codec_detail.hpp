@@ -18,6 +18,9 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // {"role": role, "content": content} — a chat message as Ollama and OpenAI-style servers take it.
 void write_message(json_writer& w, const char* role, const std::string& content);
+// "model" and "messages" (system when set, then user): how Ollama's /api/chat and
+// OpenAI-style /chat/completions bodies begin. Leaves the object open.
+void write_chat_start(json_writer& w, const endpoint& ep, const generation_params& p);
 
 // Defensive JSON access: every accessor tolerates a missing member or a wrong type,
 // because RapidJSON asserts (aborts) on a type mismatch.

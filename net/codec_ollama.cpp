@@ -10,15 +10,7 @@ namespace zega::net::detail {
 http_request ollama_build_generate(const endpoint& ep, const generation_params& p) {
   rapidjson::StringBuffer buf;
   json_writer w(buf);
-  w.StartObject();
-  w.Key("model");
-  w.String(ep.model.c_str(), static_cast<rapidjson::SizeType>(ep.model.size()));
-  w.Key("messages");
-  w.StartArray();
-  if (!p.system.empty())
-    write_message(w, "system", p.system);
-  write_message(w, "user", p.prompt);
-  w.EndArray();
+  write_chat_start(w, ep, p);
   w.Key("stream");
   w.Bool(false);
   w.Key("options");

@@ -7,16 +7,14 @@
 #include "tools/fake_llm/prose.hpp"
 
 #include "loopback_http.hpp"
+#include "tools/child_process.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
 #include <csignal>
-#include <poll.h>
 #include <set>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace zega::fake;
 using namespace std::chrono_literals;
@@ -223,67 +221,27 @@ TEST_CASE("prose is deterministic per seed and varied across requests", "[fake]"
 
 namespace {
 
-// The built server in a child process; SIGTERM on destruction.
+// The built server in a child process (tools/child_process.hpp); killed on destruction.
 class fake_process {
 public:
   explicit fake_process(std::vector<std::string> args) {
-    int out[2];
-    REQUIRE(pipe(out) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::vector<char*> argv{const_cast<char*>(ZEGA_FAKE_LLM_BIN)};
-      for (auto& a : args)
-        argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(ZEGA_FAKE_LLM_BIN, argv.data());
-      _exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    pollfd p{out[0], POLLIN, 0};
-    while (line.find('\n') == std::string::npos && poll(&p, 1, 5000) > 0) {
-      char buf[256];
-      auto n = read(out[0], buf, sizeof buf);
-      if (n <= 0)
-        break;
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(out[0]);
-    first_line = line;
-    auto colon = line.rfind(':');
-    if (line.rfind("zega-fake-llm listening on 127.0.0.1:", 0) == 0 && colon != std::string::npos)
-      port = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+    args.insert(args.begin(), {ZEGA_FAKE_LLM_BIN});
+    REQUIRE(proc_.start(args));
+    auto p = proc_.wait_for_line("^zega-fake-llm listening on 127\\.0\\.0\\.1:([0-9]+)$",
+                                 std::chrono::seconds(5));
+    if (!p.empty())
+      port = static_cast<std::uint16_t>(std::stoi(p));
   }
-  ~fake_process() {
-    if (pid_ > 0 && !stopped_)
-      stop();
-  }
+  // SIGTERM; the exit status (-1 when it did not exit in time).
   int stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 500; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        stopped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      usleep(10000);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    stopped_ = true;
-    return -1;
+    proc_.signal(SIGTERM);
+    return proc_.wait_exit(std::chrono::seconds(5));
   }
 
-  std::string first_line;
   std::uint16_t port = 0;
 
 private:
-  pid_t pid_ = -1;
-  bool stopped_ = false;
+  zega::tools::child_process proc_;
 };
 
 rapidjson::Document parse(const std::string& body) {
