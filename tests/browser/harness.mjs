@@ -165,7 +165,12 @@ export async function call(base, method, p, body) {
 
 // Headless Chromium with a fresh profile, nothing fetched from outside.
 export async function launchBrowser(viewport) {
-  const { chromium } = require('playwright-core');
+  let chromium;
+  try {
+    ({ chromium } = require('playwright-core'));
+  } catch (e) {
+    throw new Error('playwright-core is not installed: run tools/test.sh (npm ci in tests/browser)');
+  }
   const profile = tempDir('zega-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
