@@ -96,10 +96,12 @@ function startProgram(argv, pattern, logFile, timeoutMs) {
       const m = seen.match(pattern);
       if (m) finish(null, { child, port: Number(m[1]) });
     });
-    child.stderr.on('data', (chunk) => out.write(chunk));
+    let errText = '';
+    child.stderr.on('data', (chunk) => { out.write(chunk); errText = (errText + chunk).slice(-800); });
     child.on('exit', (code, signal) => {
       children.delete(child);
-      finish(new Error(`${path.basename(argv[0])} exited (${code ?? signal}) before listening; see ${logFile}`));
+      // The log's folder is removed at the end, so the reason goes into the message.
+      finish(new Error(`${path.basename(argv[0])} exited (${code ?? signal}) before listening: ${errText.trim()}`));
     });
     child.on('error', (e) => finish(e));
   });
