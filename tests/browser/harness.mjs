@@ -165,7 +165,8 @@ export async function call(base, method, p, body) {
   return { status: res.status, text, json };
 }
 
-// Headless Chromium with a fresh profile, nothing fetched from outside.
+// Headless Chromium with a fresh profile (a persistent context is how playwright passes
+// --user-data-dir), and nothing fetched from outside.
 export async function launchBrowser(viewport) {
   let chromium;
   try {

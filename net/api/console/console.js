@@ -14,6 +14,8 @@
     jobs: new Map(),        // job_id -> running job view
     followed: new Set(),    // job ids with their own /jobs/{id}/events stream (polling mode)
     stats: null,
+    statsAt: 0,             // when /history/stats was last asked for
+    statsSize: undefined,   // the dataset size it was asked for at
     exampleCursor: null,
     examples: new Map(),    // id -> example record shown in the table
     openExample: null,
@@ -273,6 +275,10 @@
       renderProviders();
       renderDataset();
       fillProviderSelect();
+      // The charts come from /history/stats; re-read it when the dataset grew (at most
+      // every 10 s) rather than on every status read.
+      const size = s.dataset ? s.dataset.examples : undefined;
+      if (size !== state.statsSize && Date.now() - state.statsAt > 10000) refreshStats();
     } catch (e) {
       $('daemon-state').textContent = 'not answering';
       $('daemon-state').className = 'pill bad';
@@ -349,8 +355,8 @@
       el('div', { class: 'label' },
         el('span', { text: label }),
         el('span', { class: 'gauge-value', text: text + (reset ? ' · resets ' + clock(reset) : '') })),
-      el('div', { class: 'bar' + (frac >= 1 ? ' full' : '') },
-        el('div', { style: 'width:' + (frac * 100).toFixed(1) + '%' })));
+      has ? el('div', { class: 'bar' + (frac >= 1 ? ' full' : '') },
+        el('div', { style: 'width:' + (frac * 100).toFixed(1) + '%' })) : null);
   }
 
   function windowOf(p, name) {
@@ -514,6 +520,8 @@
   // ---- dataset
   async function refreshStats() {
     try {
+      state.statsAt = Date.now();
+      state.statsSize = state.status && state.status.dataset ? state.status.dataset.examples : undefined;
       state.stats = await api('/history/stats');
       renderDataset();
       renderProviders();
