@@ -13,6 +13,7 @@
     providers: new Map(),   // name -> provider status
     jobs: new Map(),        // job_id -> running job view
     followed: new Set(),    // job ids with their own /jobs/{id}/events stream (polling mode)
+    pauseEvent: null,       // the last paused/resumed event: {at, paused}
     stats: null,
     statsAt: 0,             // when /history/stats was last asked for
     statsSize: undefined,   // the dataset size it was asked for at
@@ -250,7 +251,8 @@
         break;
       case 'paused':
       case 'resumed':
-        if (state.status) state.status.paused = ev.type === 'paused';
+        state.pauseEvent = { at: Date.now(), paused: ev.type === 'paused' };
+        if (state.status) state.status.paused = state.pauseEvent.paused;
         renderPause();
         break;
       default:
@@ -267,7 +269,10 @@
 
   async function refreshStatus() {
     try {
+      const askedAt = Date.now();
       const s = await api('/status');
+      // A pause or resume event that came while this was on its way is newer than it.
+      if (state.pauseEvent && state.pauseEvent.at >= askedAt) s.paused = state.pauseEvent.paused;
       state.status = s;
       for (const p of s.providers || []) mergeProvider(p);
       renderDaemonState();
@@ -429,6 +434,7 @@
       job.current = current;
       job.last_at = now;
     }
+    job.updated_at = now;
     for (const k of ['successful', 'failed', 'latest_quality', 'current_genre', 'best_model', 'state', 'user_id'])
       if (ev[k] !== undefined && ev[k] !== null && ev[k] !== '') job[k] = ev[k];
     state.jobs.set(id, job);
@@ -446,6 +452,7 @@
 
   async function refreshJobs() {
     try {
+      const askedAt = Date.now();
       const body = await api('/jobs');
       const seen = new Set();
       for (const j of body.jobs || []) {
@@ -454,7 +461,9 @@
         updateJob(j);
         if (state.liveMode === 'polling') followJob(j.job_id);
       }
-      for (const id of [...state.jobs.keys()]) if (!seen.has(id)) finishJob(id, 'completed');
+      // A job missing from the list has ended, unless the stream told of it after the
+      // list was asked for.
+      for (const [id, job] of [...state.jobs]) if (!seen.has(id) && job.updated_at < askedAt) finishJob(id, 'completed');
     } catch (e) { /* the status pill already says when zegad is away */ }
   }
 
@@ -643,7 +652,7 @@
     const next = toDate(s.next_task_at);
     const strip = (s.days || []).slice(-30).map((d) =>
       el('span', { class: d.status || '', title: d.date + ': ' + num(d.done) + ' of ' + num(d.target) + ' (' + (d.status || 'no target') + ')' }));
-    $('schedule-body').replaceChildren(
+    $('schedule-body').replaceChildren(...[
       s.enabled === false ? el('p', { class: 'muted', text: 'No schedule is configured; only jobs sent over HTTP run.' }) : null,
       el('div', { class: 'facts' },
         el('div', { class: 'fact' }, el('b', { text: num(t.done) + ' of ' + num(t.target) }), el('span', { text: "today's examples" })),
@@ -654,7 +663,8 @@
         el('div', { class: 'fact' }, el('b', { text: (s.phase && (s.phase.description || s.phase.name)) || '–' }), el('span', { text: 'phase' }))),
       el('div', { class: 'strip', 'aria-label': 'last 30 days' }, strip),
       el('div', { class: 'legend' }, 'Last 30 days:', el('i', { class: 'met', style: 'background:var(--ok)' }), 'met',
-        el('i', { style: 'background:#e2a93b' }), 'partly', el('i', { style: 'background:var(--bad)' }), 'missed'));
+        el('i', { style: 'background:#e2a93b' }), 'partly', el('i', { style: 'background:var(--bad)' }), 'missed'),
+    ].filter(Boolean));
   }
 
   // ---- examples browser
