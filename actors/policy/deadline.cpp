@@ -24,7 +24,8 @@ bool eligible(const provider_now& p, work kind) {
 time_ns expected_finish(const provider_now& p, time_ns now) {
   // Tasks already waiting go first, max_in_flight at a time.
   const int lanes = std::max(1, p.max_in_flight);
-  const time_ns start = std::max(now, p.next_free) + (p.queued / lanes) * p.latency;
+  const time_ns per_task = std::max(p.latency / lanes, p.interval);
+  const time_ns start = std::max(now, p.next_free) + p.queued * per_task;
   return start + p.latency;
 }
 
