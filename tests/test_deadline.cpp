@@ -75,6 +75,16 @@ TEST_CASE("deadline rule: scheduled tasks stay on Ollama when it can carry the d
     CHECK(c.what == choice::kind::wait);
     CHECK(c.index == 0);
   }
+  // A queue for a rate-limited provider drains at its rate, not at its latency: 10 tasks
+  // queued behind Groq at 30 RPM (one per 2 s) cannot all finish within 15 s.
+  v[0].in_service = false;
+  v[1].queued = 10;
+  v[1].interval = 2 * one_s;
+  CHECK(expected_finish(v[1], t0) == t0 + 21 * one_s);
+  CHECK(choose(v, t0, t0 + 15 * one_s, work::scheduled).index == 2);
+  v[0].in_service = true;
+  v[1].queued = 0;
+  v[1].interval = 0;
   // When Ollama cannot (the queue would end after the window), the cloud steps in.
   v[0].queued = 7200;
   CHECK(choose(v, t0, window_end, work::scheduled).index == 1);

@@ -28,10 +28,10 @@ struct provider_now {
   time_ns latency = one_s;  // observed mean latency
   int max_in_flight = 1;
   int queued = 0;           // tasks already committed to wait for it
-  time_ns interval = 0;     // spacing its rate limits impose between starts (60 s / rpm,
-                            // scaled; min_interval): how fast a queue for it drains
   long day_left = -1;       // requests left in its day (-1: no daily limit known)
   long reserve = 0;         // providers[].limits.reserve_per_day
+  time_ns interval = 0;     // spacing its rate limits impose between starts (60 s / rpm,
+                            // scaled; min_interval): how fast a queue for it drains
 };
 
 // Whether `p` may serve work of this kind at all: its day is not spent, and scheduled work

@@ -128,7 +128,26 @@ std::vector<truth> issue_mix(double scale) {
 
 // --- 1. interactive batches -------------------------------------------------------------
 
-void interactive(long n, bool configured, double scale, double slack) {
+// The rule before issue 9, for comparison: wait for a busy higher group whenever one of its
+// members frees up within `max_wait` (routing.max_wait_for_higher_ms), whatever the batch.
+deadline::choice fixed_wait(const std::vector<deadline::provider_now>& views, time_ns now,
+                            time_ns max_wait) {
+  std::vector<int> groups;
+  for (const auto& v : views) groups.push_back(v.priority);
+  std::sort(groups.begin(), groups.end());
+  for (int g : groups) {
+    std::size_t soonest = views.size();
+    for (std::size_t i = 0; i < views.size(); ++i)
+      if (views[i].priority == g && (soonest == views.size() || views[i].next_free < views[soonest].next_free))
+        soonest = i;
+    if (views[soonest].next_free <= now) return {deadline::choice::kind::dispatch, soonest, now};
+    if (views[soonest].next_free - now <= max_wait)
+      return {deadline::choice::kind::wait, soonest, views[soonest].next_free};
+  }
+  return {};
+}
+
+void interactive(long n, bool configured, double scale, double slack, bool old_rule = false) {
   const auto mix = issue_mix(scale);
   std::vector<sim_provider> ps;
   std::vector<deadline::provider_limits> true_limits, believed_limits;
@@ -145,28 +164,34 @@ void interactive(long n, bool configured, double scale, double slack) {
   const time_ns due =
     deadline::interactive_deadline(0, deadline::best_completion(believed_limits, n, 0).best, slack);
 
-  long pending = n, done = 0;
+  // Each pending task remembers since when it waits (the old rule's wait is per task).
+  std::vector<time_ns> pending(static_cast<std::size_t>(n), -1);
+  long done = 0;
+  const time_ns max_wait = static_cast<time_ns>(3.0 * one_s / scale);
   std::vector<call> flight;
   time_ns now = 0;
   while (done < n) {
     std::vector<deadline::provider_now> views;
     for (std::size_t i = 0; i < ps.size(); ++i) views.push_back(view_of(ps[i], i, now, true, -1, 0));
     time_ns wake = never;
-    long still = 0;
-    for (long k = 0; k < pending; ++k) {
-      const auto c = deadline::choose(views, now, due, deadline::work::interactive);
+    std::vector<time_ns> still;
+    for (time_ns since : pending) {
+      const time_ns waited = since < 0 ? 0 : now - since;
+      const auto c = old_rule ? fixed_wait(views, now, std::max<time_ns>(0, max_wait - waited))
+                              : deadline::choose(views, now, due, deadline::work::interactive);
       if (c.what == deadline::choice::kind::dispatch) {
         flight.push_back(send(ps[c.index], c.index, now, -1, ps[c.index].t.lim.latency));
         views[c.index] = view_of(ps[c.index], c.index, now, true, -1, 0);
       } else {
-        ++still;
+        still.push_back(since < 0 ? now : since);
         if (c.what == deadline::choice::kind::wait) {
           ++views[c.index].queued;
           if (c.until > now) wake = std::min(wake, c.until);
+          if (old_rule) wake = std::min(wake, still.back() + max_wait);
         }
       }
     }
-    pending = still;
+    pending = std::move(still);
     time_ns next = wake;
     for (const auto& f : flight) next = std::min(next, f.at);
     if (next == never) break;
@@ -179,7 +204,7 @@ void interactive(long n, bool configured, double scale, double slack) {
       auto& p = ps[it->provider];
       finish(p, *it);
       if (it->refused) {
-        ++pending;
+        pending.push_back(-1);
       } else {
         ++done;
         p.latency_sum += p.t.lim.latency;
@@ -195,9 +220,9 @@ void interactive(long n, bool configured, double scale, double slack) {
     per += " " + p.t.lim.name + "=" + std::to_string(p.calls - p.refused);
     if (p.refused) per += "(+" + std::to_string(p.refused) + " 429)";
   }
-  std::printf("  %5ld examples  %-10s scale %-4g  wall %7.2fs  best %7.2fs  ratio %.3f  "
+  std::printf("  %s%5ld examples  %-10s scale %-4g  wall %7.2fs  best %7.2fs  ratio %.3f  "
               "wasted %ld |%s\n",
-              n, configured ? "configured" : "learned", scale, static_cast<double>(now) / one_s,
+              old_rule ? "[old 3 s wait] " : "", n, configured ? "configured" : "learned", scale, static_cast<double>(now) / one_s,
               static_cast<double>(best) / one_s, static_cast<double>(now) / static_cast<double>(best),
               wasted, per.c_str());
 }
@@ -372,6 +397,7 @@ int main() {
   for (bool configured : {true, false})
     for (double scale : {1.0, 60.0})
       for (long n : {60L, 300L, 1000L}) interactive(n, configured, scale, 0.1);
+  for (long n : {60L, 300L}) interactive(n, true, 1.0, 0.1, true);
   std::printf("30 simulated days of ZEGA's schedule, Europe/Berlin 01:00-07:00, small daily "
               "quotas (Groq 8/day, 2 reserved; Gemini 5/day Pacific, 1 reserved; HF 3/day); "
               "Ollama down on 3 days, slow on 1\n");
