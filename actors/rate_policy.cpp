@@ -307,8 +307,8 @@ std::optional<cooldown> cooldown_for(const net::call_result& r, const instant& t
                  format_seconds(*hint);
     } else {
       c.until = to_monotonic(t, t.day.next_start(t.wall_ms));
-      c.reason = "daily quota exhausted" + quota_tag() + "; resets at the next day (" +
-                 t.day.tz().name() + ", " + cal::rfc3339(t.day.next_start(t.wall_ms)) + ")";
+      c.reason = "daily quota exhausted" + quota_tag() + "; resets when the provider's day ends (" +
+                 t.day.tz().name() + ")";
     }
     c.until = std::min(c.until, t.now + max_quota_wait);
     return c;

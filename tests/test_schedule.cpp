@@ -261,3 +261,31 @@ TEST_CASE("schedule: 60 days of ZEGA's schedule in Berlin with SIGKILLs", "[unit
   CHECK(static_cast<long>(acked.size()) == total_target);
   CHECK(core->state().missed_days.empty());
 }
+
+TEST_CASE("schedule: time_scale days and windows", "[unit][schedule]") {
+  // 1440: a scaled day lasts a real minute, the 01:00-07:00 window 15 real seconds.
+  const auto c = berlin(1440);
+  const auto s = zega_spec();
+  planner_core core(s, cal::schedule_windows(c, early));
+  unix_ms now = cal::scale_epoch_ms;
+  std::map<day_number, int> done;
+  long total = 0;
+  while (now < cal::scale_epoch_ms + 10 * minute) {
+    const auto r = core.step(now, total);
+    for (const auto& t : r.issue) {
+      const auto w = cal::window_on(c, early, t.day);
+      CHECK(w.end - w.start == 15'000);
+      CHECK(w.contains(now));
+      core.acknowledge(t, true);
+      ++total;
+    }
+    for (const auto& e : r.events)
+      if (e.what == day_event::kind::end) done[e.day] = e.done;
+    REQUIRE(r.wake_at);
+    now = std::max(*r.wake_at, now + 1);
+  }
+  REQUIRE(done.size() == 10);
+  CHECK(done.begin()->first == day("2026-01-01"));
+  CHECK(done[day("2026-01-01")] == 5);
+  CHECK(done[day("2026-01-03")] == 10);
+}

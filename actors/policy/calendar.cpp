@@ -39,19 +39,6 @@ std::optional<day_number> parse_day(const std::string& s) {
   return date::sys_days{ymd}.time_since_epoch().count();
 }
 
-std::string rfc3339(unix_ms t) {
-  const date::sys_time<ms> tp{ms{t}};
-  const auto day = date::floor<date::days>(tp);
-  const date::year_month_day ymd{day};
-  const date::hh_mm_ss<ms> hms{tp - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
 std::optional<int> parse_clock(const std::string& s) {
   unsigned h = 0, m = 0;
   char tail = 0;

@@ -36,8 +36,6 @@ using day_number = std::int64_t;
 // "YYYY-MM-DD" of a day number; the inverse (nullopt when malformed).
 std::string format_day(day_number d);
 std::optional<day_number> parse_day(const std::string& s);
-// RFC 3339 UTC text of a real instant ("2026-11-25T10:20:00Z").
-std::string rfc3339(unix_ms t);
 
 // "HH:MM" as minutes of the day (0..1439); nullopt when malformed.
 std::optional<int> parse_clock(const std::string& s);
