@@ -8,6 +8,8 @@ build_dir=${1:-build}
 packages=(g++ cmake ninja-build pkg-config ccache libcaf-dev libboost-dev libssl-dev
           rapidjson-dev liblmdb-dev lmdb-utils catch2 openssl ca-certificates python3)
 missing=()
+# The calendar (actors/policy/calendar): Howard Hinnant's date/tz on the system tzdata.
+packages+=(libhowardhinnant-date-dev tzdata)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
