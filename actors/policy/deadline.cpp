@@ -93,9 +93,9 @@ time_ns provider_model::earliest_start(time_ns t, work kind) const {
   return start;
 }
 
-time_ns provider_model::commit(time_ns start) {
+time_ns provider_model::commit(time_ns start, time_ns latency) {
   sends_.insert(std::upper_bound(sends_.begin(), sends_.end(), start), start);
-  const time_ns finish = start + l_.latency;
+  const time_ns finish = start + (latency < 0 ? l_.latency : latency);
   finishes_.push_back(finish);
   // Only the last max_in_flight ends can still hold a slot for later starts.
   const auto keep = static_cast<std::size_t>(std::max(1, l_.max_in_flight));

@@ -74,8 +74,9 @@ public:
   const provider_limits& limits() const { return l_; }
   // Earliest start >= t that every limit allows; -1 when the day's budget is spent.
   time_ns earliest_start(time_ns t, work kind) const;
-  // Records a call started at `start`; returns when it finishes.
-  time_ns commit(time_ns start);
+  // Records a call started at `start` that takes `latency` (< 0: the planned latency);
+  // returns when it finishes.
+  time_ns commit(time_ns start, time_ns latency = -1);
   long calls() const { return calls_; }
 
 private:

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,7 @@ struct sim_provider {
 };
 
 struct call {
+  time_ns sent;
   time_ns at;
   std::size_t provider;
   std::uint64_t id;
@@ -102,11 +104,11 @@ call send(sim_provider& p, std::size_t index, time_ns now, long task, time_ns la
   if (start < 0 || start > now) {
     ++p.refused;
     const auto scale = p.t.lim.time_scale;
-    return {now + static_cast<time_ns>(0.1 * one_s / scale), index, id, true, task};
+    return {now, now + static_cast<time_ns>(0.1 * one_s / scale), index, id, true, task};
   }
-  p.actual.commit(now);
+  p.actual.commit(now, latency);
   ++p.day_used;
-  return {now + latency, index, id, false, task};
+  return {now, now + latency, index, id, false, task};
 }
 
 void finish(sim_provider& p, const call& c) {
@@ -147,7 +149,11 @@ deadline::choice fixed_wait(const std::vector<deadline::provider_now>& views, ti
   return {};
 }
 
-void interactive(long n, bool configured, double scale, double slack, bool old_rule = false) {
+// jitter: each call's latency is drawn uniformly within +-jitter of the mean.
+void interactive(long n, bool configured, double scale, double slack, bool old_rule = false,
+                 double jitter = 0) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> spread(1.0 - jitter, 1.0 + jitter);
   const auto mix = issue_mix(scale);
   std::vector<sim_provider> ps;
   std::vector<deadline::provider_limits> true_limits, believed_limits;
@@ -180,7 +186,8 @@ void interactive(long n, bool configured, double scale, double slack, bool old_r
       const auto c = old_rule ? fixed_wait(views, now, std::max<time_ns>(0, max_wait - waited))
                               : deadline::choose(views, now, due, deadline::work::interactive);
       if (c.what == deadline::choice::kind::dispatch) {
-        flight.push_back(send(ps[c.index], c.index, now, -1, ps[c.index].t.lim.latency));
+        const auto mean = static_cast<double>(ps[c.index].t.lim.latency);
+        flight.push_back(send(ps[c.index], c.index, now, -1, static_cast<time_ns>(mean * spread(rng))));
         views[c.index] = view_of(ps[c.index], c.index, now, true, -1, 0);
       } else {
         still.push_back(since < 0 ? now : since);
@@ -207,7 +214,7 @@ void interactive(long n, bool configured, double scale, double slack, bool old_r
         pending.push_back(-1);
       } else {
         ++done;
-        p.latency_sum += p.t.lim.latency;
+        p.latency_sum += it->at - it->sent;
         ++p.latency_n;
       }
       it = flight.erase(it);
@@ -220,9 +227,9 @@ void interactive(long n, bool configured, double scale, double slack, bool old_r
     per += " " + p.t.lim.name + "=" + std::to_string(p.calls - p.refused);
     if (p.refused) per += "(+" + std::to_string(p.refused) + " 429)";
   }
-  std::printf("  %s%5ld examples  %-10s scale %-4g  wall %7.2fs  best %7.2fs  ratio %.3f  "
+  std::printf("  %s%s%5ld examples  %-10s scale %-4g  wall %7.2fs  best %7.2fs  ratio %.3f  "
               "wasted %ld |%s\n",
-              old_rule ? "[old 3 s wait] " : "", n, configured ? "configured" : "learned", scale, static_cast<double>(now) / one_s,
+              old_rule ? "[old 3 s wait] " : "", jitter > 0 ? "[latency +-30%] " : "", n, configured ? "configured" : "learned", scale, static_cast<double>(now) / one_s,
               static_cast<double>(best) / one_s, static_cast<double>(now) / static_cast<double>(best),
               wasted, per.c_str());
 }
@@ -398,6 +405,8 @@ int main() {
     for (double scale : {1.0, 60.0})
       for (long n : {60L, 300L, 1000L}) interactive(n, configured, scale, 0.1);
   for (long n : {60L, 300L}) interactive(n, true, 1.0, 0.1, true);
+  for (bool configured : {true, false})
+    for (long n : {60L, 300L, 1000L}) interactive(n, configured, 1.0, 0.1, false, 0.3);
   std::printf("30 simulated days of ZEGA's schedule, Europe/Berlin 01:00-07:00, small daily "
               "quotas (Groq 8/day, 2 reserved; Gemini 5/day Pacific, 1 reserved; HF 3/day); "
               "Ollama down on 3 days, slow on 1\n");
