@@ -11,6 +11,8 @@ packages=(g++ cmake ninja-build pkg-config ccache libcaf-dev libboost-dev libssl
 # The browser tests' npm (tools/test.sh): some nodejs builds bundle it, Debian ships it apart.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
+# The calendar (actors/policy/calendar): Howard Hinnant's date/tz on the system tzdata.
+packages+=(libhowardhinnant-date-dev tzdata)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
