@@ -5,7 +5,11 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -121,8 +125,16 @@ void set_level(level l) { global().min_level = static_cast<int>(l); }
 bool enabled(level l) { return static_cast<int>(l) >= global().min_level.load(); }
 
 bool under_journald() {
+  // JOURNAL_STREAM is "<device>:<inode>" of the journal stream; a child that inherited the
+  // variable but writes elsewhere (a shell started from a service) must not get prefixes.
   const char* v = std::getenv("JOURNAL_STREAM");
-  return v != nullptr && *v != '\0';
+  if (v == nullptr || *v == '\0') return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(v, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st{};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev
+         && static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
 void add_secret(const std::string& value) {

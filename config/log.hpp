@@ -21,7 +21,7 @@ int journald_priority(level l);
 
 struct options {
   level min_level = level::info;
-  // Prefix lines with <N> and omit the timestamp; default: JOURNAL_STREAM is set.
+  // Prefix lines with <N> and omit the timestamp; default: under_journald().
   std::optional<bool> journald;
   // Where lines go; nullptr = stderr. Tests pass a stringstream (which must outlive logging).
   std::ostream* out = nullptr;
@@ -31,7 +31,7 @@ struct options {
 void init(const options& opts);
 void set_level(level l);
 bool enabled(level l);
-// JOURNAL_STREAM is set: stderr is connected to journald.
+// stderr is the journal stream systemd named in JOURNAL_STREAM.
 bool under_journald();
 
 // Registers a value that must never appear in a line (API keys, the server token): every

@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <regex>
 #include <sstream>
 
@@ -87,4 +91,17 @@ TEST_CASE("log levels parse from logging.level", "[unit][log]") {
   CHECK(log::parse_level("error") == log::level::error);
   CHECK_FALSE(log::parse_level("loud"));
   CHECK(log::journald_priority(log::level::warning) == 4);
+}
+
+TEST_CASE("journald is detected only when stderr is the stream JOURNAL_STREAM names",
+          "[unit][log]") {
+  struct stat st{};
+  REQUIRE(::fstat(STDERR_FILENO, &st) == 0);
+  const auto own = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  ::setenv("JOURNAL_STREAM", own.c_str(), 1);
+  CHECK(log::under_journald());
+  ::setenv("JOURNAL_STREAM", "1:2", 1);
+  CHECK_FALSE(log::under_journald());
+  ::unsetenv("JOURNAL_STREAM");
+  CHECK_FALSE(log::under_journald());
 }

@@ -140,9 +140,15 @@ std::string local_from_iso(const std::string& iso) {
   return local_time(timegm(&tm));
 }
 
-// Epoch milliseconds (after 2001) in a key ending in "_ms" are times, not durations.
+bool ends_with(const std::string& s, const char* tail) {
+  const std::string t = tail;
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+// Epoch milliseconds (2001 to 2286) under a time-like key are times, not durations.
 bool is_epoch_ms(const std::string& key, double v) {
-  return key.size() > 3 && key.compare(key.size() - 3, 3, "_ms") == 0 && v > 1e12;
+  return v > 1e12 && v < 1e13
+         && (ends_with(key, "_ms") || ends_with(key, "since") || ends_with(key, "until"));
 }
 
 std::string rounded(double v) {
@@ -164,6 +170,8 @@ std::string cell(const std::string& key, const json& v) {
     const double d = v.GetDouble();
     if (is_epoch_ms(key, d))
       return local_time(static_cast<std::time_t>(d / 1000));
+    if (key == "success_rate")
+      return rounded(100 * d) + "%";
     return rounded(d);
   }
   if (v.IsString()) {
@@ -756,10 +764,7 @@ int cmd_score(const std::string& element_name, bool truncated, const std::string
 // A bad --url is a usage error: caught before anything is sent.
 bool valid_url(const std::string& url) {
   net::url_parts parts;
-  return (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0)
-         && net::parse_url(url, parts) && !parts.host.empty() && !parts.port.empty()
-         && parts.port.find_first_not_of("0123456789") == std::string::npos
-         && parts.port.size() <= 5 && std::stol(parts.port) <= 65535;
+  return net::parse_url(url, parts);
 }
 
 } // namespace
