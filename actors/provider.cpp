@@ -236,9 +236,11 @@ provider_view publish(self_ptr self) {
       if (av.next_free > 0) line += " (until " + wall_time_of(self, av.next_free) + ")";
       log_line(self, level_of(v.state), line);
     } else {
+      // A half-open circuit is not recovered yet: its trial call decides.
+      const char* what = v.state == provider_state::half_open ? "" : "recovered: ";
       log_line(self, log::level::info,
-               std::string("recovered: ") + to_string(v.state) + " (was "
-                 + to_string(st.logged_state) + ")");
+               what + std::string(to_string(v.state)) + " (was " + to_string(st.logged_state)
+                 + ")");
     }
   }
   st.logged_state = v.state;

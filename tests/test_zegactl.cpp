@@ -128,7 +128,7 @@ TEST_CASE("zegactl --json output parses; tables show no raw JSON", "[integration
   }
   REQUIRE(zegactl({"--url", s.url, "history"}, s.err("history"), &out) == 0);
   REQUIRE(out.size() >= 2);
-  CHECK(out[1].find("done") != std::string::npos);
+  CHECK(out[1].find("completed") != std::string::npos);
 }
 
 TEST_CASE("zegactl train exits 1 and says how many failed when examples fail",
