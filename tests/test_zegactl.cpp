@@ -106,7 +106,7 @@ TEST_CASE("zegactl score prints the rubric's report for a file or stdin", "[inte
   CHECK(zegactl({"score", "--element", "poem", text}, dir.path() + "/err") == 2);
 }
 
-TEST_CASE("zegactl --json output parses; tables show no raw JSON", "[integration][zegactl]") {
+TEST_CASE("zegactl --json output parses and tables show no raw JSON", "[integration][zegactl]") {
   daemon_stack s;
   std::vector<std::string> out;
   REQUIRE(zegactl({"--url", s.url, "--json", "train", "-n", "2"}, s.err("train"), &out) == 0);
