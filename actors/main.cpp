@@ -256,7 +256,10 @@ int main(int argc, char** argv) {
     }
   }
   zega::log::init({});
-  if (config_optional && opts.config_file && !std::filesystem::exists(*opts.config_file)) {
+  std::error_code absent;
+  // Only a file that does not exist means defaults; an unreadable one stays an error.
+  if (config_optional && opts.config_file
+      && !std::filesystem::exists(*opts.config_file, absent) && !absent) {
     zega::log::info("zegad", "no config at " + *opts.config_file + "; using built-in defaults");
     opts.config_file.reset();
   }
