@@ -171,7 +171,18 @@ TEST_CASE("zegad names the missing key and starts without its optional config",
                        dir.path() + "/zegad.log"));
   const auto port = daemon.wait_for_line("listening on http://127\\.0\\.0\\.1:([0-9]+)", 30s);
   REQUIRE_FALSE(port.empty());
-  const auto log = read_text(dir.path() + "/zegad.log");
+  const auto log_file = dir.path() + "/zegad.log";
+  // Provider actors log their state when they first run, which may follow the listen line.
+  CHECK(wait_until(
+    [&] {
+      const auto text = read_text(log_file);
+      for (const char* p : {"[provider groq]", "[provider gemini]", "[provider huggingface]"})
+        if (text.find(p) == std::string::npos)
+          return false;
+      return true;
+    },
+    20s));
+  const auto log = read_text(log_file);
   CHECK_THAT(log, Catch::Contains("info [zegad] no config at " + dir.path()
                                   + "/absent.json; using built-in defaults"));
   CHECK_THAT(log, Catch::Contains("info [provider groq] disabled: no API key: set GROQ_API_KEY"));
