@@ -1,9 +1,10 @@
 #include "actors/archiver.hpp"
 
+#include "config/log.hpp"
+
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <iostream>
 
 namespace zega {
 
@@ -29,8 +30,8 @@ void maybe_trim(archiver_ptr self) {
                    .count();
   auto cutoff = wall_ms - std::int64_t{st.attempts_retention_days} * 86'400'000;
   if (auto n = st.db->trim_attempts(cutoff); n > 0)
-    std::clog << "[archiver] trimmed " << n << " attempts older than "
-              << st.attempts_retention_days << " days\n";
+    log::info("archiver", "trimmed " + std::to_string(n) + " attempts older than "
+                            + std::to_string(st.attempts_retention_days) + " days");
 }
 
 // Writes everything pending in one transaction and answers every request with its share.
@@ -51,13 +52,13 @@ bool commit_pending(archiver_ptr self) {
   auto merged = st.db->commit(parts.size() == 1 ? batches.front().batch : merge_batches(parts));
   if (merged.status == store::commit_status::storage_full) {
     if (!st.storage_full)
-      std::clog << "[archiver] " << merged.message << '\n';
+      log::error("archiver", "storage full: " + merged.message);
     st.storage_full = true;
   } else if (merged.status == store::commit_status::failed) {
-    std::clog << "[archiver] " << merged.message << '\n';
+    log::error("archiver", "commit failed: " + merged.message);
   } else {
     if (st.storage_full)
-      std::clog << "[archiver] storage available again\n";
+      log::info("archiver", "storage available again");
     st.storage_full = false;
   }
   auto results = split_result(merged, counts);

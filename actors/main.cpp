@@ -5,7 +5,9 @@
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
+#include "actors/service_notify.hpp"
 #include "config/config.hpp"
+#include "config/log.hpp"
 #include "net/api.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -20,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -31,6 +34,8 @@ Generates creative-writing training examples through LLM providers in priority o
 
 options:
   --config FILE      JSON configuration (built-in defaults when omitted)
+  --config-optional  a missing --config FILE means built-in defaults, not an error
+                     (the systemd unit: no config must not become a restart loop)
   --data-dir DIR     where the LMDB archive lives (overrides storage.data_dir)
   --listen HOST:PORT HTTP address (default 127.0.0.1:8002; port 0 = any free port)
   --env-file FILE    read API keys from this file (default ./.env when present)
@@ -74,13 +79,12 @@ int run(const zega::config& cfg) {
   std::string host;
   std::uint16_t port = 0;
   if (!split_listen(cfg.server.listen, host, port)) {
-    std::cerr << "zegad: server.listen: expected HOST:PORT, got \"" << cfg.server.listen
-              << "\"\n";
+    log::error("zegad", "server.listen: expected HOST:PORT, got \"" + cfg.server.listen + "\"");
     return 2;
   }
   if (!is_loopback(host) && cfg.server.token.empty()) {
-    std::cerr << "zegad: refusing to listen on " << cfg.server.listen << " without a token: set "
-              << cfg.server.token_env << " or listen on 127.0.0.1\n";
+    log::error("zegad", "refusing to listen on " + cfg.server.listen + " without a token: set "
+                          + cfg.server.token_env + " or listen on 127.0.0.1");
     return 2;
   }
 
@@ -94,10 +98,13 @@ int run(const zega::config& cfg) {
   sopts.max_map_size_mb = cfg.storage.max_map_size_mb;
   auto db = store::store::open(sopts, error);
   if (!db) {
-    std::cerr << "zegad: cannot open the archive in " << cfg.storage.data_dir << ": " << error
-              << "\n";
+    log::error("store", "cannot open the archive in " + cfg.storage.data_dir + ": " + error);
     return 1;
   }
+
+  log::info("store", "archive open in " + db->path() + " (schema v"
+                       + std::to_string(db->schema_version()) + ", "
+                       + std::to_string(db->count_examples("")) + " examples)");
 
   caf::actor_system_config sys_cfg;
   tune_scheduler(sys_cfg);
@@ -146,7 +153,7 @@ int run(const zega::config& cfg) {
                             net::handle_api_request(ctx, std::move(req), std::move(res));
                           }};
   if (auto err = server.start(); !err.empty()) {
-    std::cerr << "zegad: cannot listen on " << cfg.server.listen << ": " << err << "\n";
+    log::error("zegad", "cannot listen on " + cfg.server.listen + ": " + err);
     anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
     for (auto& entry : sdeps.providers)
       anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
@@ -157,11 +164,16 @@ int run(const zega::config& cfg) {
   std::cout << "zegad " << ZEGA_VERSION << " listening on http://"
             << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":"
             << server.port() << " (data: " << db->path() << ")" << std::endl;
+  notify_ready("listening on " + host + ":" + std::to_string(server.port()));
+  caf::actor dog;
+  if (auto every = watchdog_tick_from_env(); every.count() > 0)
+    dog = sys.spawn(watchdog, every, [] { notify_watchdog(); });
 
   int sig = stop.wait();
-  std::cerr << "[zegad] " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
-            << ": stopping; in-flight calls may finish for up to "
-            << cfg.server.shutdown_grace_ms << " ms" << std::endl;
+  notify_stopping();
+  log::info("zegad", std::string(sig == SIGINT ? "SIGINT" : "SIGTERM")
+                       + ": stopping; in-flight calls may finish for up to "
+                       + std::to_string(cfg.server.shutdown_grace_ms) + " ms");
   shutting_down = true;
   server.stop_accepting();
   {
@@ -170,15 +182,16 @@ int run(const zega::config& cfg) {
     self->request(scheduler, grace, drain_atom::value)
       .receive([](bool) {},
                [](const caf::error&) {
-                 std::cerr << "[zegad] grace period over; unfinished calls are dropped"
-                           << std::endl;
+                 log::warn("zegad", "grace period over; unfinished calls are dropped");
                });
     self->request(archiver, std::chrono::seconds(30), flush_atom::value)
       .receive([](bool) {},
                [&](const caf::error& err) {
-                 std::cerr << "[zegad] final flush failed: " << sys.render(err) << std::endl;
+                 log::error("archiver", "final flush failed: " + sys.render(err));
                });
   }
+  if (dog)
+    anon_send_exit(dog, caf::exit_reason::user_shutdown);
   anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
   for (auto& entry : sdeps.providers)
     anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
@@ -188,7 +201,7 @@ int run(const zega::config& cfg) {
   // Finished requests keep their timeout entries (and the requesters) alive until they
   // would fire; drop them so the actor system can shut down now.
   sys.clock().cancel_all();
-  std::cerr << "[zegad] stopped" << std::endl;
+  log::info("zegad", "stopped");
   return 0;
 }
 
@@ -197,6 +210,7 @@ int run(const zega::config& cfg) {
 int main(int argc, char** argv) {
   zega::load_options opts;
   bool check_only = false;
+  bool config_optional = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* name) -> std::optional<std::string> {
@@ -214,6 +228,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--check-config") {
       check_only = true;
+    } else if (arg == "--config-optional") {
+      config_optional = true;
     } else if (arg == "--config") {
       if (!(opts.config_file = value("--config")))
         return 2;
@@ -231,6 +247,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  zega::log::init({});
+  std::error_code absent;
+  // Only a file that does not exist means defaults; an unreadable one stays an error.
+  if (config_optional && opts.config_file
+      && !std::filesystem::exists(*opts.config_file, absent) && !absent) {
+    zega::log::info("zegad", "no config at " + *opts.config_file + "; using built-in defaults");
+    opts.config_file.reset();
+  }
   auto loaded = zega::load_config(opts);
   if (!loaded.cfg) {
     std::cerr << "zegad: invalid configuration";
@@ -245,10 +269,10 @@ int main(int argc, char** argv) {
     std::cout << zega::to_json(*loaded.cfg) << "\n";
     return 0;
   }
+  // Each provider actor logs its state at spawn, a disabled one with the loader's reason
+  // ("no API key: set GROQ_API_KEY"), which `enabled == false` alone would hide.
+  zega::log::add_secret(loaded.cfg->server.token);
   for (const auto& p : loaded.cfg->providers)
-    if (!p.enabled)
-      std::cerr << "[zegad] provider " << p.name << " is disabled in the config\n";
-    else if (!p.disabled_reason.empty())
-      std::cerr << "[zegad] provider " << p.name << " is disabled: " << p.disabled_reason << "\n";
+    zega::log::add_secret(p.api_key);
   return run(*loaded.cfg);
 }

@@ -1,10 +1,12 @@
 #include "actors/provider.hpp"
 
+#include "config/log.hpp"
+#include "store/codec.hpp"
+
 #include <caf/all.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 #include <type_traits>
 #include <variant>
 
@@ -27,8 +29,14 @@ rate::instant instant_of(self_ptr self) {
   return {now_ns(self), self->state.deps.wall_clock(), self->state.day};
 }
 
-void log(self_ptr self, const std::string& line) {
-  std::cerr << "[provider " << self->state.cfg.name << "] " << line << std::endl;
+void log_line(self_ptr self, log::level l, const std::string& line) {
+  log::write(l, "provider " + self->state.cfg.name, line);
+}
+
+// The wall-clock time of a monotonic instant, for "cooldown until ..." lines.
+std::string wall_time_of(self_ptr self, rate::time_ns at) {
+  const auto t = instant_of(self);
+  return store::iso8601_utc(t.wall_ms + (at - t.now) / rate::one_ms);
 }
 
 // Starts a new quota day when the provider's day changed since the last call.
@@ -181,6 +189,14 @@ bool same_view(const provider_view& a, const provider_view& b) {
          a.reason == b.reason && a.max_in_flight == b.max_in_flight;
 }
 
+log::level level_of(provider_state s) {
+  switch (s) {
+    case provider_state::broken: return log::level::error;
+    case provider_state::disabled: return log::level::info;
+    default: return log::level::warning;
+  }
+}
+
 bool worth_logging(provider_state s) {
   switch (s) {
     case provider_state::cooldown:
@@ -215,10 +231,17 @@ provider_view publish(self_ptr self) {
     st.last_view = v;
   }
   if (v.state != st.logged_state && (worth_logging(v.state) || worth_logging(st.logged_state))) {
-    if (worth_logging(v.state))
-      log(self, std::string(to_string(v.state)) + ": " + v.reason);
-    else
-      log(self, std::string(to_string(v.state)) + " (was " + to_string(st.logged_state) + ")");
+    if (worth_logging(v.state)) {
+      auto line = std::string(to_string(v.state)) + ": " + v.reason;
+      if (av.next_free > 0) line += " (until " + wall_time_of(self, av.next_free) + ")";
+      log_line(self, level_of(v.state), line);
+    } else {
+      // A half-open circuit is not recovered yet: its trial call decides.
+      const char* what = v.state == provider_state::half_open ? "" : "recovered: ";
+      log_line(self, log::level::info,
+               what + std::string(to_string(v.state)) + " (was " + to_string(st.logged_state)
+                 + ")");
+    }
   }
   st.logged_state = v.state;
   if (av.timed_until > 0) schedule_tick(self, av.timed_until);
@@ -247,10 +270,9 @@ void persist_quota(self_ptr self) {
       return;
     st.quota_persist_failing = !ok;
     if (ok)
-      std::cerr << "[provider " << st.cfg.name << "] daily counters persisted again" << std::endl;
+      log::info("provider " + st.cfg.name, "daily counters persisted again");
     else
-      std::cerr << "[provider " << st.cfg.name << "] daily counters not persisted: " << why
-                << std::endl;
+      log::warn("provider " + st.cfg.name, "daily counters not persisted: " + why);
   };
   self->request(st.deps.archiver, archive_timeout, archive_atom::value, std::move(batch))
     .then(
@@ -345,7 +367,10 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
     st.limiter.start_day({day, st.deps.today.requests, st.deps.today.tokens});
   else
     st.limiter.start_day({day, 0, 0});
-  publish(self);
+  if (!worth_logging(publish(self).state))
+    log_line(self, log::level::info,
+             "available: " + st.cfg.model + " at " + st.cfg.base_url + ", priority "
+               + std::to_string(st.cfg.priority));
 
   return {
     [=](generate_atom, const gen_task& task) -> caf::result<gen_outcome> {
@@ -418,6 +443,9 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       ++st.calls_total;
       if (r.cls != net::outcome_class::ok) ++st.failures_total;
       if (r.cls == net::outcome_class::unreachable) schedule_probe(self);
+      if (r.cls == net::outcome_class::transient || r.cls == net::outcome_class::throttled)
+        log_line(self, log::level::warning,
+                 std::string(net::to_string(r.cls)) + " upstream error: " + r.message);
       persist_quota(self);
       gen_outcome out;
       out.task_id = call.task_id;

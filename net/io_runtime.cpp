@@ -1,11 +1,13 @@
 #include "net/io_runtime.hpp"
 
+#include "config/log.hpp"
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include <cstdio>
 #include <exception>
+#include <string>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -27,9 +29,9 @@ struct io_runtime::impl {
         ctx.run();
         return;
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "[io] handler threw: %s\n", e.what());
+        log::error("io", std::string("handler threw: ") + e.what());
       } catch (...) {
-        std::fprintf(stderr, "[io] handler threw a non-standard exception\n");
+        log::error("io", "handler threw a non-standard exception");
       }
     }
   }

@@ -608,4 +608,11 @@ std::string store::path() const {
   return impl_->opts.dir;
 }
 
+std::string store::copy_compacted(const std::string& dir) const {
+  // Shared like any reader: the copy's read transaction must not see the map resized.
+  std::shared_lock<std::shared_mutex> lock(impl_->resize_mutex);
+  const int rc = mdb_env_copy2(impl_->env.get(), dir.c_str(), MDB_CP_COMPACT);
+  return rc == 0 ? std::string() : std::string(mdb_strerror(rc));
+}
+
 } // namespace zega::store

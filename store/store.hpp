@@ -96,6 +96,11 @@ public:
   quota_record get_quota(const std::string& provider, const std::string& day) const;
   std::optional<std::string> get_meta(const std::string& name) const;
 
+  // Writes a compacted copy of the environment into the existing, empty `dir` while the
+  // writer goes on: LMDB copies one read snapshot (mdb_env_copy2 with MDB_CP_COMPACT). A map
+  // resize waits for the copy. Returns "" or why it failed. Callers: store/backup.
+  std::string copy_compacted(const std::string& dir) const;
+
   int schema_version() const;
   std::uint64_t map_size_bytes() const;
   std::string path() const; // the environment directory

@@ -277,8 +277,8 @@ TEST_CASE("zegactl probe prints a provider's text, or its classified error and f
     child_process ctl;
     REQUIRE(ctl.start({ZEGACTL_BIN, "--url", s.url, "probe", "ollama"},
                       s.dir.path() + "/probe-ollama.err"));
-    CHECK(ctl.wait_for_line(R"re("ok": (true|false))re", 20s) == "true");
-    std::string text = ctl.wait_for_line(R"re("text": "(.*)")re", 20s);
+    CHECK(ctl.wait_for_line(R"re(^ok: (yes|no)$)re", 20s) == "yes");
+    std::string text = ctl.wait_for_line(R"re(^text: (.*)$)re", 20s);
     CHECK(text.size() > 20);
     CHECK(ctl.wait_exit(20s) == 0);
   }
@@ -286,7 +286,7 @@ TEST_CASE("zegactl probe prints a provider's text, or its classified error and f
     child_process ctl;
     std::string err = s.dir.path() + "/probe-groq.err";
     REQUIRE(ctl.start({ZEGACTL_BIN, "--url", s.url, "probe", "groq"}, err));
-    CHECK(ctl.wait_for_line(R"re("ok": (true|false))re", 20s) == "false");
+    CHECK(ctl.wait_for_line(R"re(^ok: (yes|no)$)re", 20s) == "no");
     CHECK(ctl.wait_exit(20s) == 1);
     std::string message = read_text(err);
     CHECK_THAT(message, Catch::Contains("probe groq failed"));

@@ -7,12 +7,16 @@ build_dir=${1:-build}
 
 packages=(g++ cmake ninja-build pkg-config ccache libcaf-dev libboost-dev libssl-dev
           rapidjson-dev liblmdb-dev lmdb-utils catch2 openssl ca-certificates python3
-          chromium nodejs)
-# The browser tests' npm (tools/test.sh): some nodejs builds bundle it, Debian ships it apart.
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+          libspdlog-dev libsystemd-dev libcli11-dev libhowardhinnant-date-dev tzdata)
+# What only the tests use (tools/test.sh sets ZEGA_TEST_TOOLS=1): Chromium and Node for the
+# browser tests, systemd-analyze for the unit check, an independent Prometheus text parser.
+if [ "${ZEGA_TEST_TOOLS:-0}" = 1 ]; then
+  packages+=(chromium systemd python3-prometheus-client)
+  # A machine may carry its own Node.js build (with npm bundled); Debian's is the fallback.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
 missing=()
-# The calendar (actors/policy/calendar): Howard Hinnant's date/tz on the system tzdata.
-packages+=(libhowardhinnant-date-dev tzdata)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

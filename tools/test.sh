@@ -3,7 +3,7 @@
 # headless-browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/build.sh build
+ZEGA_TEST_TOOLS=1 tools/build.sh build
 # playwright-core for the browser tests (label "browser"), as pinned by the lock file; it
 # drives Debian's chromium and downloads no browser of its own.
 if [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then

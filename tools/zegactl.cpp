@@ -1,62 +1,53 @@
-// zegactl: command-line client of zegad's HTTP API.
+// zegactl: command-line client of zegad's HTTP API (and the local quality rubric).
+// Exit codes: 0 ok, 1 the daemon answered with an error or some work failed, 2 usage error,
+// 3 daemon unreachable, 4 the daemon is paused and --no-wait was given.
 
 #include "net/http_client.hpp"
 #include "net/io_runtime.hpp"
+#include "training/element.hpp"
+#include "training/quality.hpp"
 
+#include <CLI/CLI.hpp>
 #include <rapidjson/document.h>
-#include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
-#include <iterator>
 #include <iomanip>
 #include <iostream>
-#include <map>
+#include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
 
-constexpr const char* usage = R"(usage: zegactl [--url URL] [--token TOKEN] COMMAND [args]
+namespace net = zega::net;
+using json = rapidjson::Value;
 
-commands:
-  status [--json]             daemon, providers, queue and dataset state
-  pause | resume              stop / restart dispatching new work (persisted)
-  train -n N [--genre G]... [--element E]... [--user U] [--min-votes K] [--follow]
-                              generate N examples and print them (--follow: live progress)
-  jobs                        list jobs
-  job ID                      one job's summary
-  cancel ID                   cancel a job (queued tasks dropped, in-flight kept)
-  probe PROVIDER              one real call on a provider: its text or classified error
-  history [--user U] [--limit N] [--cursor C]
-                              past batches
-  stats                       totals: success rate and quality by provider, genre, element, day
-  examples [--user U] [--genre G] [--element E] [--min-quality Q] [--limit N] [--cursor C]
-  export -o FILE [--format openai|zega] [--user U] [--genre G] [--element E]
-                 [--min-quality Q] [--split train|validation] [--validation-fraction F]
-                              the dataset as JSONL for fine-tuning
-  genres                      genres, topics and elements
-  health                      liveness
+enum exit_code : int { ok = 0, failed = 1, usage = 2, unreachable = 3, paused = 4 };
 
-options:
-  --url URL      daemon address (default $ZEGA_URL or http://127.0.0.1:8002)
-  --token TOKEN  bearer token (default $ZEGA_API_TOKEN)
-  --help         this text
-
-exit codes: 0 ok, 1 the daemon answered with an error (or a probed provider failed),
-            2 usage error, 3 daemon unreachable
-)";
+// Thrown to leave from deep inside a command with an exit code (unreachable daemon).
+struct exit_now {
+  int code;
+};
 
 struct client_env {
-  zega::net::io_runtime io;
-  std::unique_ptr<zega::net::http_client> http;
+  net::io_runtime io;
+  std::unique_ptr<net::http_client> http;
   std::string url;
   std::string token;
+  bool json_out = false;
 };
+
+// --- HTTP -----------------------------------------------------------------------------
 
 std::string url_encode(const std::string& s) {
   std::ostringstream out;
@@ -70,9 +61,17 @@ std::string url_encode(const std::string& s) {
   return out.str();
 }
 
-zega::net::http_request make_request(const client_env& env, const std::string& method,
-                                     const std::string& path, const std::string& body = {}) {
-  zega::net::http_request req;
+net::client_limits long_limits() {
+  net::client_limits limits;
+  limits.first_byte_ms = 24 * 3600 * 1000;
+  limits.total_ms = 24 * 3600 * 1000;
+  limits.max_body_bytes = std::size_t{1} << 32;
+  return limits;
+}
+
+net::http_response call(client_env& env, const std::string& method, const std::string& path,
+                        const std::string& body = {}, net::chunk_callback on_chunk = {}) {
+  net::http_request req;
   req.method = method;
   req.url = env.url + path;
   if (!body.empty()) {
@@ -81,70 +80,377 @@ zega::net::http_request make_request(const client_env& env, const std::string& m
   }
   if (!env.token.empty())
     req.headers.emplace_back("authorization", "Bearer " + env.token);
-  return req;
-}
-
-zega::net::client_limits long_limits() {
-  zega::net::client_limits limits;
-  limits.first_byte_ms = 24 * 3600 * 1000;
-  limits.total_ms = 24 * 3600 * 1000;
-  limits.max_body_bytes = std::size_t{1} << 32;
-  return limits;
-}
-
-// Returns the response, or exits with 3 when the daemon cannot be reached.
-zega::net::http_response call(client_env& env, const std::string& method, const std::string& path,
-                              const std::string& body = {},
-                              zega::net::chunk_callback on_chunk = {}) {
-  auto result = zega::net::blocking_request(*env.http, make_request(env, method, path, body),
-                                            long_limits(), std::move(on_chunk));
-  if (auto* err = std::get_if<zega::net::transport_error>(&result)) {
+  auto result = net::blocking_request(*env.http, req, long_limits(), std::move(on_chunk));
+  if (auto* err = std::get_if<net::transport_error>(&result)) {
     std::cerr << "zegactl: cannot reach zegad at " << env.url << ": " << err->message << "\n";
-    std::exit(3);
+    throw exit_now{unreachable};
   }
-  return std::get<zega::net::http_response>(result);
+  return std::get<net::http_response>(result);
 }
 
-std::string pretty(const std::string& body) {
+// --- JSON helpers ---------------------------------------------------------------------
+
+std::optional<rapidjson::Document> parse(const std::string& text) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
+  doc.Parse(text.c_str(), text.size());
   if (doc.HasParseError())
-    return body;
-  rapidjson::StringBuffer buf;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-  w.SetIndent(' ', 2);
-  doc.Accept(w);
-  return std::string(buf.GetString(), buf.GetSize());
+    return std::nullopt;
+  return doc;
 }
 
-// Prints the body; returns the exit code for the status.
-int print_response(const zega::net::http_response& resp) {
-  if (resp.status >= 400) {
-    rapidjson::Document doc;
-    doc.Parse(resp.body.c_str(), resp.body.size());
-    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("error")
-        && doc["error"].IsObject() && doc["error"].HasMember("message")
-        && doc["error"]["message"].IsString())
-      std::cerr << "zegactl: " << resp.status << ": " << doc["error"]["message"].GetString()
-                << "\n";
-    else
-      std::cerr << "zegactl: " << resp.status << ": " << resp.body << "\n";
-    return 1;
-  }
-  std::cout << pretty(resp.body) << "\n";
-  return 0;
-}
-
-std::string str(const rapidjson::Value& obj, const char* key) {
+std::string str(const json& obj, const char* key) {
   if (obj.IsObject() && obj.HasMember(key) && obj[key].IsString())
     return obj[key].GetString();
   return {};
 }
 
-double num(const rapidjson::Value& obj, const char* key) {
+double num(const json& obj, const char* key) {
   if (obj.IsObject() && obj.HasMember(key) && obj[key].IsNumber())
     return obj[key].GetDouble();
   return 0;
+}
+
+bool flag(const json& obj, const char* key) {
+  return obj.IsObject() && obj.HasMember(key) && obj[key].IsBool() && obj[key].GetBool();
+}
+
+std::string json_string(const std::string& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  return {buf.GetString(), buf.GetSize()};
+}
+
+// --- human rendering ------------------------------------------------------------------
+
+std::string local_time(std::time_t secs) {
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+// "2026-12-01T14:32:05.123Z" -> local "2026-12-01 15:32"; anything else unchanged.
+std::string local_from_iso(const std::string& iso) {
+  std::tm tm{};
+  const char* rest = strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr)
+    return iso;
+  return local_time(timegm(&tm));
+}
+
+bool ends_with(const std::string& s, const char* tail) {
+  const std::string t = tail;
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+// Epoch milliseconds (2001 to 2286) under a time-like key are times, not durations.
+bool is_epoch_ms(const std::string& key, double v) {
+  return v > 1e12 && v < 1e13
+         && (ends_with(key, "_ms") || ends_with(key, "since") || ends_with(key, "until"));
+}
+
+std::string rounded(double v) {
+  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15)
+    return std::to_string(static_cast<long long>(std::llround(v)));
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(std::fabs(v) < 1 ? 2 : 1) << v;
+  return out.str();
+}
+
+// One cell of a table or a "key: value" line: local times, rounded numbers, nested JSON
+// shown as text only when it is short.
+std::string cell(const std::string& key, const json& v) {
+  if (v.IsNull())
+    return "-";
+  if (v.IsBool())
+    return v.GetBool() ? "yes" : "no";
+  if (v.IsNumber()) {
+    const double d = v.GetDouble();
+    if (is_epoch_ms(key, d))
+      return local_time(static_cast<std::time_t>(d / 1000));
+    if (key == "success_rate")
+      return rounded(100 * d) + "%";
+    return rounded(d);
+  }
+  if (v.IsString()) {
+    std::string s = v.GetString();
+    if (s.size() >= 20 && s[4] == '-' && s[10] == 'T')
+      return local_from_iso(s);
+    auto nl = s.find('\n');
+    if (nl != std::string::npos)
+      s = s.substr(0, nl) + " ...";
+    return s;
+  }
+  if (v.IsArray()) {
+    std::string out;
+    for (const auto& x : v.GetArray())
+      out += (out.empty() ? "" : ", ") + cell(key, x);
+    return out;
+  }
+  std::string out;
+  for (const auto& m : v.GetObject())
+    out += (out.empty() ? "" : ", ") + std::string(m.name.GetString()) + " "
+           + cell(m.name.GetString(), m.value);
+  return out;
+}
+
+// Keys whose values are JSON text or long bodies: never shown as strings inside tables.
+bool hidden_key(const std::string& key) {
+  return key == "quality_json" || key == "system" || key == "prompt" || key == "candidates"
+         || key == "fingerprint";
+}
+
+// Any answer as indented "key: value" lines (for commands without a table of their own).
+void print_tree(const json& v, int indent = 0) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      const std::string key = m.name.GetString();
+      if (hidden_key(key))
+        continue;
+      const bool nested = (m.value.IsObject() && m.value.MemberCount() > 0)
+                          || (m.value.IsArray() && !m.value.Empty() && m.value[0].IsObject());
+      if (nested) {
+        std::cout << pad << key << ":\n";
+        print_tree(m.value, indent + 2);
+      } else {
+        std::cout << pad << key << ": " << cell(key, m.value) << "\n";
+      }
+    }
+  } else if (v.IsArray()) {
+    int i = 0;
+    for (const auto& x : v.GetArray()) {
+      std::cout << pad << "- " << ++i << "\n";
+      print_tree(x, indent + 2);
+    }
+  } else {
+    std::cout << pad << cell("", v) << "\n";
+  }
+}
+
+struct column {
+  const char* key;
+  const char* header;
+  std::size_t max_width = 40;
+};
+
+void print_table(const std::vector<std::vector<std::string>>& rows,
+                 const std::vector<column>& cols) {
+  std::vector<std::size_t> width(cols.size());
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    width[c] = std::string(cols[c].header).size();
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < cols.size(); ++c)
+      width[c] = std::max(width[c], std::min(r[c].size(), cols[c].max_width));
+  auto line = [&](const std::vector<std::string>& r) {
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      std::string v = r[c];
+      if (v.size() > cols[c].max_width)
+        v = v.substr(0, cols[c].max_width - 3) + "...";
+      std::cout << std::left << std::setw(static_cast<int>(width[c])) << v
+                << (c + 1 < cols.size() ? "  " : "");
+    }
+    std::cout << std::right << "\n";
+  };
+  std::vector<std::string> head;
+  for (const auto& c : cols)
+    head.push_back(c.header);
+  line(head);
+  for (const auto& r : rows)
+    line(r);
+}
+
+// A table of the objects in `array`, one column per key (dotted keys reach one level down).
+void print_objects(const json& array, const std::vector<column>& cols) {
+  std::vector<std::vector<std::string>> rows;
+  if (array.IsArray())
+    for (const auto& obj : array.GetArray()) {
+      std::vector<std::string> r;
+      for (const auto& c : cols) {
+        std::string key = c.key;
+        const json* v = &obj;
+        for (auto dot = key.find('.'); dot != std::string::npos; dot = key.find('.')) {
+          const std::string outer = key.substr(0, dot);
+          v = v->IsObject() && v->HasMember(outer.c_str()) ? &(*v)[outer.c_str()] : nullptr;
+          key = key.substr(dot + 1);
+          if (!v)
+            break;
+        }
+        r.push_back(v && v->IsObject() && v->HasMember(key.c_str())
+                      ? cell(key, (*v)[key.c_str()])
+                      : "-");
+      }
+      rows.push_back(std::move(r));
+    }
+  print_table(rows, cols);
+}
+
+// {"groq": {...}, "ollama": {...}} as a table whose first column is the name.
+void print_named(const char* title, const json& obj, const std::vector<column>& cols) {
+  if (!obj.IsObject() || obj.MemberCount() == 0)
+    return;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : obj.GetObject()) {
+    std::vector<std::string> r{m.name.GetString()};
+    for (std::size_t c = 1; c < cols.size(); ++c)
+      r.push_back(m.value.IsObject() && m.value.HasMember(cols[c].key)
+                    ? cell(cols[c].key, m.value[cols[c].key])
+                    : "-");
+    rows.push_back(std::move(r));
+  }
+  std::cout << "\n";
+  auto named = cols;
+  named[0].header = title;
+  print_table(rows, named);
+}
+
+void print_cursor(const json& doc) {
+  if (!str(doc, "next_cursor").empty())
+    std::cout << "more: --cursor " << str(doc, "next_cursor") << "\n";
+}
+
+// --- command plumbing -----------------------------------------------------------------
+
+// Prints an error answer; returns the exit code for the response (0 for 2xx).
+int check_error(const net::http_response& resp) {
+  if (resp.status < 400)
+    return ok;
+  auto doc = parse(resp.body);
+  if (doc && doc->IsObject() && doc->HasMember("error") && (*doc)["error"].IsObject()
+      && !str((*doc)["error"], "message").empty())
+    std::cerr << "zegactl: " << resp.status << ": " << str((*doc)["error"], "message") << "\n";
+  else
+    std::cerr << "zegactl: " << resp.status << ": " << resp.body << "\n";
+  return failed;
+}
+
+// The common shape of a command: call, then --json prints the body as it came, otherwise
+// `human` renders the parsed document.
+template <class Human>
+int show(client_env& env, const net::http_response& resp, Human human) {
+  if (int rc = check_error(resp))
+    return rc;
+  if (env.json_out) {
+    std::cout << resp.body << "\n";
+    return ok;
+  }
+  auto doc = parse(resp.body);
+  if (!doc) {
+    std::cout << resp.body << "\n";
+    return ok;
+  }
+  return human(*doc);
+}
+
+int show_tree(client_env& env, const net::http_response& resp) {
+  return show(env, resp, [](const json& doc) {
+    print_tree(doc);
+    return static_cast<int>(ok);
+  });
+}
+
+std::string query_of(const std::vector<std::pair<const char*, std::string>>& params) {
+  std::string q;
+  for (const auto& [key, value] : params)
+    if (!value.empty())
+      q += (q.empty() ? "?" : "&") + std::string(key) + "=" + url_encode(value);
+  return q;
+}
+
+// --- status and train -----------------------------------------------------------------
+
+int print_status(const json& st) {
+  std::cout << "zegad: " << str(st, "state");
+  if (!str(st, "reason").empty())
+    std::cout << " (" << str(st, "reason") << ")";
+  std::cout << ", pacing " << str(st, "pacing") << ", queue " << rounded(num(st, "queue_depth"))
+            << ", in flight " << rounded(num(st, "in_flight")) << "\n";
+  if (st.HasMember("dataset") && st["dataset"].IsObject()) {
+    const auto& d = st["dataset"];
+    std::cout << "dataset: " << rounded(num(d, "examples")) << " examples (fine-tuning threshold "
+              << rounded(num(d, "fine_tune_threshold")) << ")\n";
+  }
+  std::cout << "\n";
+  std::vector<std::vector<std::string>> rows;
+  if (st.HasMember("providers") && st["providers"].IsArray())
+    for (const auto& p : st["providers"].GetArray()) {
+      std::string why = str(p, "broken_message");
+      if (why.empty())
+        why = str(p, "cooldown_reason");
+      if (why.empty())
+        why = str(p, "reason");
+      rows.push_back({str(p, "name"), str(p, "model"), str(p, "state"),
+                      rounded(num(p, "requests_today")), why});
+    }
+  print_table(rows, {{"name", "provider"}, {"model", "model"}, {"state", "state"},
+                     {"today", "today"}, {"reason", "reason", 80}});
+  return ok;
+}
+
+// Why the daemon is not dispatching, or nullopt when it is.
+std::optional<std::string> paused_reason(client_env& env) {
+  auto resp = call(env, "GET", "/status");
+  auto doc = parse(resp.body);
+  if (resp.status >= 400 || !doc || !flag(*doc, "paused"))
+    return std::nullopt;
+  std::string why = str(*doc, "reason");
+  return why.empty() ? std::string("paused") : why;
+}
+
+// Says at once that the daemon is paused; then either gives up (exit 4) or waits, keeping
+// a line on stderr that shows how long it has waited.
+int wait_while_paused(client_env& env, bool no_wait) {
+  auto why = paused_reason(env);
+  if (!why)
+    return ok;
+  std::cerr << "zegactl: zegad is paused (" << *why << "); `zegactl resume` starts it again\n";
+  if (no_wait)
+    return paused;
+  const auto start = std::chrono::steady_clock::now();
+  while (why) {
+    const auto waited = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    std::cerr << "\rwaiting for resume... " << waited << " s " << std::flush;
+    // An operator-facing poll, not test timing: /status is cheap and 2 s is responsive.
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    why = paused_reason(env);
+  }
+  std::cerr << "\rresumed; submitting                \n";
+  return ok;
+}
+
+std::string duration_text(double secs) {
+  const long s = static_cast<long>(secs + 0.5);
+  std::ostringstream out;
+  if (s >= 3600)
+    out << s / 3600 << "h" << std::setw(2) << std::setfill('0') << s % 3600 / 60 << "m";
+  else if (s >= 60)
+    out << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
+  else
+    out << s << "s";
+  return out.str();
+}
+
+void draw_progress(const json& ev, std::chrono::steady_clock::time_point start) {
+  const double elapsed =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double current = num(ev, "current");
+  const double total = num(ev, "total");
+  const double pct = total > 0 ? 100.0 * current / total : num(ev, "percentage");
+  const int width = 30;
+  const int filled = std::min(width, static_cast<int>(pct / 100.0 * width + 0.5));
+  std::string eta = "--";
+  if (current > 0 && total >= current)
+    eta = duration_text(elapsed / current * (total - current));
+  std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+            << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << std::setw(3)
+            << static_cast<int>(pct) << "%  " << rounded(current) << "/" << rounded(total)
+            << "  ok " << rounded(num(ev, "successful")) << "  failed "
+            << rounded(num(ev, "failed")) << "  elapsed " << duration_text(elapsed) << "  eta "
+            << eta << "    " << std::flush;
 }
 
 std::string first_line(const std::string& text) {
@@ -153,54 +459,89 @@ std::string first_line(const std::string& text) {
     return {};
   auto end = text.find('\n', start);
   std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (line.size() > 100)
-    line = line.substr(0, 97) + "...";
-  return line;
+  return line.size() > 100 ? line.substr(0, 97) + "..." : line;
 }
 
-// Prints a batch summary in ZEGA's shape as a readable list.
-void print_summary(const rapidjson::Value& r) {
-  if (r.HasMember("examples") && r["examples"].IsArray()) {
-    int i = 0;
-    for (const auto& ex : r["examples"].GetArray()) {
-      ++i;
-      bool ok = ex.HasMember("success") && ex["success"].IsBool() && ex["success"].GetBool();
-      if (ok) {
-        std::cout << std::setw(3) << i << ". " << std::left << std::setw(10) << str(ex, "element")
-                  << std::setw(19) << str(ex, "genre") << std::setw(13) << str(ex, "provider")
-                  << std::right << std::fixed << std::setprecision(1) << "q=" << num(ex, "quality_score")
-                  << "  " << first_line(str(ex, "output")) << "\n";
-      } else {
-        std::cout << std::setw(3) << i << ". " << std::left << std::setw(10) << str(ex, "element")
-                  << std::setw(19) << str(ex, "genre") << std::right << "FAILED: "
-                  << str(ex, "error") << "\n";
+// Prints a batch result; returns 1 when any example failed.
+int report_batch(const client_env& env, const json& r, const std::string& raw) {
+  const long failures = static_cast<long>(num(r, "failed"));
+  const long requested = static_cast<long>(num(r, "total_requested"));
+  if (env.json_out) {
+    std::cout << raw << "\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    if (r.HasMember("examples") && r["examples"].IsArray()) {
+      int i = 0;
+      for (const auto& ex : r["examples"].GetArray()) {
+        const bool good = flag(ex, "success");
+        rows.push_back({std::to_string(++i), str(ex, "element"), str(ex, "genre"),
+                        good ? str(ex, "provider") : "-",
+                        good ? rounded(num(ex, "quality_score")) : "-",
+                        good ? first_line(str(ex, "output")) : "FAILED: " + str(ex, "error")});
       }
     }
+    print_table(rows, {{"", "#"}, {"", "element"}, {"", "genre"}, {"", "provider"},
+                       {"", "quality"}, {"", "text", 80}});
+    std::cout << "\nrequested " << requested << ", successful "
+              << rounded(num(r, "successful")) << ", failed " << failures << ", average quality "
+              << rounded(num(r, "average_quality")) << ", stories saved "
+              << rounded(num(r, "stories_saved")) << ", time "
+              << duration_text(num(r, "total_time")) << "\n";
+    if (flag(r, "ready_for_finetuning"))
+      std::cout << "the dataset is large enough for fine-tuning: zegactl export -o dataset.jsonl\n";
+    if (!str(r, "job_id").empty())
+      std::cout << "job " << str(r, "job_id") << "\n";
   }
-  auto count = [&](const char* key) { return static_cast<long>(num(r, key)); };
-  std::cout << std::fixed << std::setprecision(2) << "\nrequested " << count("total_requested")
-            << ", successful " << count("successful") << ", failed " << count("failed")
-            << ", average quality " << num(r, "average_quality") << " (min "
-            << num(r, "min_quality") << ", max " << num(r, "max_quality") << ")"
-            << ", stories saved " << count("stories_saved") << ", time "
-            << num(r, "total_time") << " s\n";
-  if (r.HasMember("ready_for_finetuning") && r["ready_for_finetuning"].IsBool()
-      && r["ready_for_finetuning"].GetBool())
-    std::cout << "the dataset is large enough for fine-tuning: zegactl export -o dataset.jsonl\n";
-  if (!str(r, "job_id").empty())
-    std::cout << "job " << str(r, "job_id") << "\n";
+  if (failures > 0) {
+    std::cerr << "zegactl: " << failures << " of " << requested << " examples failed\n";
+    return failed;
+  }
+  return ok;
+}
+
+struct train_args {
+  int n = 0;
+  int votes = 0;
+  bool follow = false;
+  bool no_wait = false;
+  std::string user;
+  std::vector<std::string> genres, elements;
+};
+
+std::string train_body(const train_args& a) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("num_examples");
+  w.Int(a.n);
+  if (!a.user.empty()) {
+    w.Key("user_id");
+    w.String(a.user.c_str());
+  }
+  if (a.votes > 0) {
+    w.Key("min_votes");
+    w.Int(a.votes);
+  }
+  for (const auto* list : {&a.genres, &a.elements}) {
+    if (list->empty())
+      continue;
+    w.Key(list == &a.genres ? "genres" : "elements");
+    w.StartArray();
+    for (const auto& s : *list)
+      w.String(s.c_str());
+    w.EndArray();
+  }
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
 }
 
 // Reads an SSE stream, calling `on_event` with each data payload.
 class sse_reader {
 public:
   template <class F>
-  bool feed(const std::string& piece, F&& on_event) {
+  void feed(const std::string& piece, F&& on_event) {
     buffer_ += piece;
-    for (;;) {
-      auto end = buffer_.find("\n\n");
-      if (end == std::string::npos)
-        return true;
+    for (auto end = buffer_.find("\n\n"); end != std::string::npos; end = buffer_.find("\n\n")) {
       std::string event = buffer_.substr(0, end);
       buffer_.erase(0, end + 2);
       std::string data;
@@ -215,8 +556,8 @@ public:
           data += data.empty() ? payload : "\n" + payload;
         }
       }
-      if (!data.empty() && !on_event(data))
-        return false;
+      if (!data.empty())
+        on_event(data);
     }
   }
 
@@ -224,233 +565,99 @@ private:
   std::string buffer_;
 };
 
-void draw_progress(const rapidjson::Value& ev) {
-  double pct = num(ev, "percentage");
-  int width = 30;
-  int filled = static_cast<int>(pct / 100.0 * width + 0.5);
-  std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
-            << std::setw(3) << static_cast<int>(pct) << "%  " << static_cast<long>(num(ev, "current"))
-            << "/" << static_cast<long>(num(ev, "total")) << "  ok "
-            << static_cast<long>(num(ev, "successful")) << "  failed "
-            << static_cast<long>(num(ev, "failed")) << "  last q=" << std::fixed << std::setprecision(1)
-            << num(ev, "latest_quality") << "  " << str(ev, "current_genre") << "        "
-            << std::flush;
-}
-
-// GET /status as a short table; `status --json` prints the raw document.
-int print_status(const std::string& body) {
-  rapidjson::Document st;
-  st.Parse(body.c_str(), body.size());
-  if (st.HasParseError() || !st.IsObject()) {
-    std::cout << body << "\n";
-    return 0;
-  }
-  std::cout << "zegad: " << str(st, "state");
-  if (!str(st, "reason").empty())
-    std::cout << " (" << str(st, "reason") << ")";
-  std::cout << ", pacing " << str(st, "pacing") << ", queue " << num(st, "queue_depth")
-            << ", in flight " << num(st, "in_flight") << "\n";
-  if (st.HasMember("dataset") && st["dataset"].IsObject()) {
-    const auto& d = st["dataset"];
-    std::cout << "dataset: " << num(d, "examples") << " examples (fine-tuning threshold "
-              << num(d, "fine_tune_threshold") << ")\n";
-  }
-  std::cout << "\n" << std::left << std::setw(13) << "provider" << std::setw(34) << "model"
-            << std::setw(13) << "state" << std::setw(8) << "today" << "reason\n";
-  if (st.HasMember("providers") && st["providers"].IsArray())
-    for (const auto& p : st["providers"].GetArray()) {
-      std::string why = str(p, "broken_message");
-      if (why.empty())
-        why = str(p, "cooldown_reason");
-      if (why.empty())
-        why = str(p, "reason");
-      std::cout << std::setw(13) << str(p, "name") << std::setw(34) << str(p, "model")
-                << std::setw(13) << str(p, "state") << std::setw(8)
-                << static_cast<long>(num(p, "requests_today")) << why << "\n";
-    }
-  std::cout << std::right;
-  return 0;
-}
-
-int cmd_train(client_env& env, const std::vector<std::string>& args) {
-  int n = 0;
-  int votes = 0;
-  bool follow = false;
-  std::string user;
-  std::vector<std::string> genres, elements;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    auto need = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) {
-        std::cerr << "zegactl: " << args[i] << " needs a value\n";
-        std::exit(2);
-      }
-      return args[++i];
-    };
-    if (args[i] == "-n" || args[i] == "--num") {
-      try {
-        n = std::stoi(need());
-      } catch (const std::exception&) {
-        std::cerr << "zegactl: -n expects a number\n";
-        return 2;
-      }
-    } else if (args[i] == "--genre") {
-      genres.push_back(need());
-    } else if (args[i] == "--element") {
-      elements.push_back(need());
-    } else if (args[i] == "--user") {
-      user = need();
-    } else if (args[i] == "--min-votes") {
-      votes = std::atoi(need().c_str());
-    } else if (args[i] == "--follow" || args[i] == "-f") {
-      follow = true;
-    } else {
-      std::cerr << "zegactl: train: unknown argument " << args[i] << "\n";
-      return 2;
-    }
-  }
-  if (n <= 0) {
-    std::cerr << "zegactl: train needs -n N (1 to 1000)\n";
-    return 2;
-  }
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("num_examples");
-  w.Int(n);
-  if (!user.empty()) {
-    w.Key("user_id");
-    w.String(user.c_str());
-  }
-  if (votes > 0) {
-    w.Key("min_votes");
-    w.Int(votes);
-  }
-  auto list = [&](const char* key, const std::vector<std::string>& v) {
-    if (v.empty())
-      return;
-    w.Key(key);
-    w.StartArray();
-    for (const auto& s : v)
-      w.String(s.c_str());
-    w.EndArray();
-  };
-  list("genres", genres);
-  list("elements", elements);
-  w.EndObject();
-  std::string body(buf.GetString(), buf.GetSize());
-
-  if (!follow) {
+int cmd_train(client_env& env, const train_args& a) {
+  if (int rc = wait_while_paused(env, a.no_wait))
+    return rc;
+  const auto body = train_body(a);
+  if (!a.follow) {
     auto resp = call(env, "POST", "/auto-train", body);
-    if (resp.status >= 400)
-      return print_response(resp);
-    rapidjson::Document doc;
-    doc.Parse(resp.body.c_str(), resp.body.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (int rc = check_error(resp))
+      return rc;
+    auto doc = parse(resp.body);
+    if (!doc || !doc->IsObject()) {
       std::cerr << "zegactl: unexpected answer: " << resp.body << "\n";
-      return 1;
+      return failed;
     }
-    print_summary(doc);
-    return 0;
+    return report_batch(env, *doc, resp.body);
   }
   sse_reader reader;
-  int rc = 1;
+  int rc = failed;
   std::string head;
+  const auto start = std::chrono::steady_clock::now();
   auto resp = call(env, "POST", "/auto-train-stream", body, [&](const std::string& piece) {
     if (head.size() < 64 * 1024)
       head += piece;
-    return reader.feed(piece, [&](const std::string& data) {
-      rapidjson::Document ev;
-      ev.Parse(data.c_str(), data.size());
-      if (ev.HasParseError() || !ev.IsObject())
-        return true;
-      std::string type = str(ev, "type");
-      // The daemon ends the stream after "complete" or "error": hanging up first would
-      // make the transfer fail as if the daemon were unreachable.
-      if (type == "complete" && ev.HasMember("result")) {
-        std::cerr << "\n";
-        print_summary(ev["result"]);
-        rc = 0;
+    // The daemon ends the stream after "complete" or "error": hanging up first would make
+    // the transfer fail as if the daemon were unreachable.
+    reader.feed(piece, [&](const std::string& data) {
+      auto ev = parse(data);
+      if (!ev || !ev->IsObject())
+        return;
+      const auto type = str(*ev, "type");
+      if (type == "complete" && ev->HasMember("result")) {
+        if (!env.json_out)
+          std::cerr << "\n";
+        rapidjson::StringBuffer buf;
+        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+        (*ev)["result"].Accept(w);
+        rc = report_batch(env, (*ev)["result"], std::string(buf.GetString(), buf.GetSize()));
       } else if (type == "error") {
-        std::cerr << "\nzegactl: " << data << "\n";
-      } else if (type == "progress") {
-        draw_progress(ev);
+        std::cerr << "\nzegactl: " << str(*ev, "message") << "\n";
+      } else if (type == "progress" && !env.json_out) {
+        draw_progress(*ev, start);
       }
-      return true;
     });
+    return true;
   });
   if (resp.status >= 400) {
-    // The error answer (a short JSON document) came through the stream callback.
-    resp.body = head;
-    return print_response(resp);
+    resp.body = head; // the error answer came through the stream callback
+    return check_error(resp);
   }
   return rc;
 }
 
-// Collects "--key value" pairs into a query string.
-bool query_from(const std::vector<std::string>& args, const std::map<std::string, std::string>& keys,
-                std::string& query, std::string* out_file = nullptr) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (i + 1 >= args.size()) {
-      std::cerr << "zegactl: " << args[i] << " needs a value\n";
-      return false;
-    }
-    if (out_file && (args[i] == "-o" || args[i] == "--output")) {
-      *out_file = args[++i];
-      continue;
-    }
-    auto it = keys.find(args[i]);
-    if (it == keys.end()) {
-      std::cerr << "zegactl: unknown argument " << args[i] << "\n";
-      return false;
-    }
-    query += (query.empty() ? "?" : "&") + it->second + "=" + url_encode(args[++i]);
-  }
-  return true;
-}
+// --- the other commands ---------------------------------------------------------------
 
-// The daemon answers 200 whatever the upstream call did; a failed call must still fail the
-// command (scripts test the exit code) and say why in one line an operator can act on.
 int cmd_probe(client_env& env, const std::string& name) {
   auto resp = call(env, "POST", "/providers/" + url_encode(name) + "/probe", "{}");
-  if (resp.status >= 400)
-    return print_response(resp);
-  std::cout << pretty(resp.body) << "\n";
-  rapidjson::Document doc;
-  doc.Parse(resp.body.c_str(), resp.body.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("ok") || !doc["ok"].IsBool()) {
+  if (int rc = check_error(resp))
+    return rc;
+  auto doc = parse(resp.body);
+  if (!doc || !doc->IsObject() || !doc->HasMember("ok") || !(*doc)["ok"].IsBool()) {
     std::cerr << "zegactl: unexpected answer: " << resp.body << "\n";
-    return 1;
+    return failed;
   }
-  if (doc["ok"].GetBool())
-    return 0;
-  std::cerr << "zegactl: probe " << name << " failed (" << str(doc, "class");
-  if (num(doc, "http_status") > 0)
-    std::cerr << ", HTTP " << static_cast<int>(num(doc, "http_status"));
-  std::cerr << "): " << str(doc, "message") << "\n";
-  return 1;
+  if (env.json_out)
+    std::cout << resp.body << "\n";
+  else
+    print_tree(*doc);
+  // The daemon answers 200 whatever the upstream call did; a failed call fails the command.
+  if (flag(*doc, "ok"))
+    return ok;
+  std::cerr << "zegactl: probe " << name << " failed (" << str(*doc, "class");
+  if (num(*doc, "http_status") > 0)
+    std::cerr << ", HTTP " << static_cast<int>(num(*doc, "http_status"));
+  std::cerr << "): " << str(*doc, "message") << "\n";
+  return failed;
 }
 
-int cmd_export(client_env& env, const std::vector<std::string>& args) {
-  std::string query, file;
-  if (!query_from(args,
-                  {{"--format", "format"},
-                   {"--user", "user_id"},
-                   {"--genre", "genre"},
-                   {"--element", "element"},
-                   {"--min-quality", "min_quality"},
-                   {"--split", "split"},
-                   {"--validation-fraction", "validation_fraction"}},
-                  query, &file))
-    return 2;
-  if (file.empty()) {
-    std::cerr << "zegactl: export needs -o FILE\n";
-    return 2;
-  }
-  std::string tmp = file + ".part";
+struct export_args {
+  std::string file, format, user, genre, element, min_quality, split, fraction;
+};
+
+int cmd_export(client_env& env, const export_args& a) {
+  const auto query = query_of({{"format", a.format},
+                               {"user_id", a.user},
+                               {"genre", a.genre},
+                               {"element", a.element},
+                               {"min_quality", a.min_quality},
+                               {"split", a.split},
+                               {"validation_fraction", a.fraction}});
+  const std::string tmp = a.file + ".part";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) {
     std::cerr << "zegactl: cannot write " << tmp << "\n";
-    return 1;
+    return failed;
   }
   std::size_t lines = 0;
   auto resp = call(env, "GET", "/export" + query, {}, [&](const std::string& piece) {
@@ -461,105 +668,294 @@ int cmd_export(client_env& env, const std::vector<std::string>& args) {
   });
   out.close();
   if (resp.status >= 400) {
-    // The error body was streamed into the file like any other body.
-    std::ifstream in(tmp, std::ios::binary);
+    std::ifstream in(tmp, std::ios::binary); // the error body was streamed into the file
     resp.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     std::remove(tmp.c_str());
-    return print_response(resp);
+    return check_error(resp);
   }
-  if (std::rename(tmp.c_str(), file.c_str()) != 0) {
-    std::cerr << "zegactl: cannot rename " << tmp << " to " << file << "\n";
-    return 1;
+  if (std::rename(tmp.c_str(), a.file.c_str()) != 0) {
+    std::cerr << "zegactl: cannot rename " << tmp << " to " << a.file << "\n";
+    return failed;
   }
-  std::cout << "wrote " << lines << " examples to " << file << "\n";
-  return 0;
+  if (env.json_out)
+    std::cout << R"({"file":)" << json_string(a.file) << R"(,"examples":)" << lines << "}\n";
+  else
+    std::cout << "wrote " << lines << " examples to " << a.file << "\n";
+  return ok;
+}
+
+int print_jobs(const json& doc) {
+  print_objects(doc.HasMember("jobs") ? doc["jobs"] : doc,
+                {{"job_id", "job"}, {"user_id", "user"}, {"state", "state"},
+                 {"total_requested", "requested"}, {"successful", "ok"}, {"failed", "failed"},
+                 {"queued", "queued"}, {"in_flight", "in flight"}, {"started_ms", "started"}});
+  return ok;
+}
+
+int print_history(const json& doc) {
+  print_objects(doc.HasMember("history") ? doc["history"] : doc,
+                {{"session_id", "job"}, {"user_id", "user"}, {"state", "state"},
+                 {"total_requested", "requested"}, {"successful", "ok"}, {"failed", "failed"},
+                 {"average_quality", "quality"}, {"best_model", "best model", 30},
+                 {"started_at", "started"}, {"total_time", "seconds"}});
+  print_cursor(doc);
+  return ok;
+}
+
+int print_stats(const json& doc) {
+  std::cout << "jobs " << rounded(num(doc, "total_sessions")) << ", examples "
+            << rounded(num(doc, "total_examples_generated")) << ", stories saved "
+            << rounded(num(doc, "total_stories_saved")) << ", average quality "
+            << rounded(num(doc, "average_quality")) << ", attempts "
+            << rounded(num(doc, "total_attempts")) << ", success rate "
+            << rounded(100 * num(doc, "success_rate")) << "%, training time "
+            << duration_text(num(doc, "total_training_time")) << "\n";
+  const std::vector<column> cols{{"", ""},
+                                 {"examples", "examples"},
+                                 {"average_quality", "quality"},
+                                 {"attempts", "attempts"},
+                                 {"success_rate", "success rate"}};
+  for (const char* key : {"by_provider", "by_genre", "by_element", "by_day"})
+    if (doc.HasMember(key))
+      print_named(key + 3, doc[key], cols);
+  return ok;
+}
+
+int print_examples(const json& doc) {
+  print_objects(doc.HasMember("examples") ? doc["examples"] : doc,
+                {{"id", "id"}, {"user", "user"}, {"element", "element"}, {"genre", "genre"},
+                 {"provider", "provider"}, {"quality", "quality"}, {"created_ms", "created"},
+                 {"output", "text", 60}});
+  print_cursor(doc);
+  return ok;
+}
+
+int print_schedule(const json& doc) {
+  print_objects(doc.HasMember("schedules") ? doc["schedules"] : doc,
+                {{"name", "name"}, {"user_id", "user"}, {"phase", "phase"}, {"day", "day"},
+                 {"today.target", "target"}, {"today.done", "done"}, {"today.failed", "failed"},
+                 {"window", "window"}, {"next_task_at", "next task"},
+                 {"missed_days", "missed days"}});
+  return ok;
+}
+
+int cmd_score(const std::string& element_name, bool truncated, const std::string& file) {
+  auto e = zega::training::element_from_string(element_name);
+  if (!e) {
+    std::cerr << "zegactl: score: unknown element \"" << element_name << "\"\n";
+    return usage;
+  }
+  std::string text;
+  if (file.empty() || file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << "zegactl: cannot read " << file << "\n";
+      return failed;
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  // The rubric's own report is the output, in every mode: it is what the daemon stores.
+  std::cout << zega::training::score(*e, text, truncated).to_json() << "\n";
+  return ok;
+}
+
+// A bad --url is a usage error: caught before anything is sent.
+bool valid_url(const std::string& url) {
+  net::url_parts parts;
+  return net::parse_url(url, parts);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"zegactl: control zegad, the creative-writing training example daemon.\n"
+               "exit codes: 0 ok, 1 error answer or failed work, 2 usage error, "
+               "3 daemon unreachable, 4 paused (train --no-wait)",
+               "zegactl"};
+  app.set_version_flag("--version", std::string("zegactl ") + ZEGA_VERSION);
+  app.require_subcommand(1);
+  // Global options also work after the command (`zegactl jobs --json`).
+  app.fallthrough();
+
   client_env env;
-  const char* url = std::getenv("ZEGA_URL");
-  env.url = url && *url ? url : "http://127.0.0.1:8002";
+  const char* url_env = std::getenv("ZEGA_URL");
+  env.url = url_env && *url_env ? url_env : "http://127.0.0.1:8002";
   if (const char* tok = std::getenv("ZEGA_API_TOKEN"))
     env.token = tok;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << usage;
-      return 0;
-    }
-    if ((a == "--url" || a == "--token") && i + 1 < argc) {
-      (a == "--url" ? env.url : env.token) = argv[++i];
-      continue;
-    }
-    args.push_back(a);
+  app.add_option("--url", env.url, "daemon address ($ZEGA_URL, default http://127.0.0.1:8002)");
+  app.add_option("--token", env.token, "bearer token ($ZEGA_API_TOKEN)");
+  app.add_flag("--json", env.json_out, "machine-readable output (the daemon's JSON)");
+
+  std::function<int()> run;
+  auto simple = [&](const char* name, const char* help, const char* method, std::string path) {
+    auto* sub = app.add_subcommand(name, help);
+    sub->callback([&run, &env, method, path] {
+      run = [&env, method, path] {
+        const std::string body = std::string(method) == "POST" ? "{}" : "";
+        return show_tree(env, call(env, method, path, body));
+      };
+    });
+  };
+
+  auto* status = app.add_subcommand("status", "daemon, providers, queue and dataset state");
+  status->callback([&] {
+    run = [&] { return show(env, call(env, "GET", "/status"), print_status); };
+  });
+  simple("health", "liveness", "GET", "/health");
+  simple("genres", "genres, topics and elements", "GET", "/training/genres");
+  simple("pause", "stop dispatching new work (persisted)", "POST", "/pause");
+  simple("resume", "dispatch again", "POST", "/resume");
+  simple("reload", "re-read the config and .env; prints what changed", "POST", "/reload");
+  simple("rescore", "score every stored example again with the current rubric", "POST",
+         "/rescore");
+
+  train_args ta;
+  auto* train = app.add_subcommand("train", "generate N examples and print them");
+  train->add_option("-n,--num", ta.n, "how many examples (1 to 1000)")
+    ->required()
+    ->check(CLI::Range(1, 1000));
+  train->add_option("--genre", ta.genres, "restrict to these genres (repeatable)");
+  train->add_option("--element", ta.elements, "restrict to these elements (repeatable)");
+  train->add_option("--user", ta.user, "the user the examples belong to");
+  train->add_option("--min-votes", ta.votes, "judge votes an example needs")
+    ->check(CLI::NonNegativeNumber);
+  train->add_flag("-f,--follow", ta.follow, "live progress with elapsed time and ETA");
+  train->add_flag("--no-wait", ta.no_wait, "exit 4 at once when zegad is paused");
+  train->callback([&] { run = [&] { return cmd_train(env, ta); }; });
+
+  auto* jobs = app.add_subcommand("jobs", "list jobs");
+  jobs->callback([&] { run = [&] { return show(env, call(env, "GET", "/jobs"), print_jobs); }; });
+
+  std::string id;
+  auto* job = app.add_subcommand("job", "one job's summary");
+  job->add_option("ID", id, "job id")->required();
+  job->callback([&] { run = [&] { return show_tree(env, call(env, "GET", "/jobs/" + url_encode(id))); }; });
+  auto* cancel = app.add_subcommand("cancel", "cancel a job (queued tasks dropped, in-flight kept)");
+  cancel->add_option("ID", id, "job id")->required();
+  cancel->callback([&] {
+    run = [&] { return show_tree(env, call(env, "DELETE", "/jobs/" + url_encode(id))); };
+  });
+
+  std::string name;
+  auto* probe = app.add_subcommand("probe", "one real call on a provider");
+  probe->add_option("PROVIDER", name, "provider name")->required();
+  probe->callback([&] { run = [&] { return cmd_probe(env, name); }; });
+  auto* reset = app.add_subcommand("reset", "clear a provider's broken, unreachable or cooldown state");
+  reset->add_option("NAME", name, "provider name")->required();
+  reset->callback([&] {
+    run = [&] {
+      return show_tree(env, call(env, "POST", "/providers/" + url_encode(name) + "/reset", "{}"));
+    };
+  });
+  auto* finetune = app.add_subcommand("finetune", "trigger fine-tuning for a user");
+  finetune->add_option("USER", name, "user id")->required();
+  finetune->callback([&] {
+    run = [&] {
+      return show_tree(env, call(env, "POST", "/user/" + url_encode(name) + "/trigger-finetuning"));
+    };
+  });
+
+  std::string backup_path;
+  auto* backup = app.add_subcommand("backup", "hot backup of the archive (path on the daemon's host)");
+  backup->add_option("-o,--output", backup_path, "an empty or new directory")->required();
+  backup->callback([&] {
+    run = [&] {
+      return show_tree(env, call(env, "POST", "/backup", R"({"path":)" + json_string(backup_path) + "}"));
+    };
+  });
+
+  std::string user, cursor, limit, from, to, genre, element, min_quality;
+  auto* history = app.add_subcommand("history", "past batches");
+  auto* stats = app.add_subcommand("stats", "totals by provider, genre, element and day");
+  auto* examples = app.add_subcommand("examples", "stored examples; `examples accept|reject ID`");
+  for (auto* sub : {history, stats, examples}) {
+    sub->add_option("--user", user, "user id");
+    sub->add_option("--from", from, "from this time (ISO 8601)");
+    sub->add_option("--to", to, "up to this time (ISO 8601)");
+  }
+  for (auto* sub : {history, examples}) {
+    sub->add_option("--limit", limit, "page size")->check(CLI::PositiveNumber);
+    sub->add_option("--cursor", cursor, "continue from a previous page");
+  }
+  examples->add_option("--genre", genre, "genre");
+  examples->add_option("--element", element, "element");
+  examples->add_option("--min-quality", min_quality, "lowest quality")->check(CLI::Number);
+  auto filters = [&] {
+    return query_of({{"user_id", user}, {"limit", limit}, {"cursor", cursor}, {"from", from},
+                     {"to", to}, {"genre", genre}, {"element", element},
+                     {"min_quality", min_quality}});
+  };
+  history->callback([&] {
+    run = [&] { return show(env, call(env, "GET", "/history" + filters()), print_history); };
+  });
+  stats->callback([&] {
+    run = [&] { return show(env, call(env, "GET", "/history/stats" + filters()), print_stats); };
+  });
+  examples->require_subcommand(0, 1);
+  for (const char* verdict : {"accept", "reject"}) {
+    auto* sub = examples->add_subcommand(verdict, std::string(verdict) + " an example by id");
+    sub->add_option("ID", id, "example id")->required()->check(CLI::PositiveNumber);
+    const std::string status_value = std::string(verdict) == "accept" ? "accepted" : "rejected";
+    sub->callback([&, status_value] {
+      run = [&, status_value] {
+        return show_tree(env, call(env, "PATCH", "/examples/" + url_encode(id),
+                                   R"({"status":")" + status_value + "\"}"));
+      };
+    });
+  }
+  examples->callback([&] {
+    if (!run)
+      run = [&] { return show(env, call(env, "GET", "/examples" + filters()), print_examples); };
+  });
+
+  auto* schedule = app.add_subcommand("schedule", "schedules: phase, today's target and progress");
+  schedule->callback([&] {
+    run = [&] { return show(env, call(env, "GET", "/schedule"), print_schedule); };
+  });
+
+  export_args ea;
+  auto* exp = app.add_subcommand("export", "the dataset as JSONL for fine-tuning");
+  exp->add_option("-o,--output", ea.file, "file to write")->required();
+  exp->add_option("--format", ea.format, "openai or zega");
+  exp->add_option("--user", ea.user, "user id");
+  exp->add_option("--genre", ea.genre, "genre");
+  exp->add_option("--element", ea.element, "element");
+  exp->add_option("--min-quality", ea.min_quality, "lowest quality")->check(CLI::Number);
+  exp->add_option("--split", ea.split, "train or validation");
+  exp->add_option("--validation-fraction", ea.fraction, "share held out")->check(CLI::Number);
+  exp->callback([&] { run = [&] { return cmd_export(env, ea); }; });
+
+  std::string score_element, score_file;
+  bool score_truncated = false;
+  auto* score = app.add_subcommand("score", "score a text locally with the quality rubric");
+  score->add_option("--element", score_element, "scene, dialogue, ...")->required();
+  score->add_flag("--truncated", score_truncated, "the provider stopped at its token limit");
+  score->add_option("FILE", score_file, "text file, or - for stdin (default)");
+  score->callback([&] {
+    run = [&] { return cmd_score(score_element, score_truncated, score_file); };
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0; everything else is a usage error.
+    const int rc = app.exit(e);
+    return rc == 0 ? ok : usage;
   }
   while (!env.url.empty() && env.url.back() == '/')
     env.url.pop_back();
-  if (args.empty()) {
-    std::cerr << usage;
-    return 2;
+  if (!valid_url(env.url + "/")) {
+    std::cerr << "zegactl: --url: expected http://HOST[:PORT] or https://HOST[:PORT], got \""
+              << env.url << "\"\n";
+    return usage;
   }
   env.io.start();
-  env.http = std::make_unique<zega::net::http_client>(env.io);
-  std::string cmd = args.front();
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  auto one_arg = [&](const char* what) -> const std::string* {
-    if (rest.size() != 1) {
-      std::cerr << "zegactl: " << cmd << " needs " << what << "\n";
-      return nullptr;
-    }
-    return &rest.front();
-  };
-  if (cmd == "status") {
-    auto resp = call(env, "GET", "/status");
-    if (resp.status >= 400 || (rest.size() == 1 && rest.front() == "--json"))
-      return print_response(resp);
-    return print_status(resp.body);
+  env.http = std::make_unique<net::http_client>(env.io);
+  try {
+    return run ? run() : usage;
+  } catch (const exit_now& e) {
+    return e.code;
   }
-  if (cmd == "health")
-    return print_response(call(env, "GET", "/health"));
-  if (cmd == "genres")
-    return print_response(call(env, "GET", "/training/genres"));
-  if (cmd == "pause" || cmd == "resume")
-    return print_response(call(env, "POST", "/" + cmd, "{}"));
-  if (cmd == "train")
-    return cmd_train(env, rest);
-  if (cmd == "jobs")
-    return print_response(call(env, "GET", "/jobs"));
-  if (cmd == "job") {
-    auto id = one_arg("a job id");
-    return id ? print_response(call(env, "GET", "/jobs/" + url_encode(*id))) : 2;
-  }
-  if (cmd == "cancel") {
-    auto id = one_arg("a job id");
-    return id ? print_response(call(env, "DELETE", "/jobs/" + url_encode(*id))) : 2;
-  }
-  if (cmd == "probe") {
-    auto name = one_arg("a provider name");
-    return name ? cmd_probe(env, *name) : 2;
-  }
-  if (cmd == "history" || cmd == "examples" || cmd == "stats") {
-    std::string query;
-    std::map<std::string, std::string> keys{{"--user", "user_id"},
-                                            {"--limit", "limit"},
-                                            {"--cursor", "cursor"},
-                                            {"--from", "from"},
-                                            {"--to", "to"}};
-    if (cmd == "examples") {
-      keys["--genre"] = "genre";
-      keys["--element"] = "element";
-      keys["--min-quality"] = "min_quality";
-    }
-    if (!query_from(rest, keys, query))
-      return 2;
-    std::string path = cmd == "stats" ? "/history/stats" : "/" + cmd;
-    return print_response(call(env, "GET", path + query));
-  }
-  if (cmd == "export")
-    return cmd_export(env, rest);
-  std::cerr << "zegactl: unknown command " << cmd << " (see --help)\n";
-  return 2;
 }
