@@ -26,4 +26,19 @@ std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_
 
 int count_words(const std::string& text);
 
+// A whole reply as a model gives it. Most are clean prose; a share `flaws` (0..1), chosen by
+// (seed, index), gets one realistic flaw: a chatty wrapper, a cut at the token limit, an
+// overlong text, a note about itself, a too-short text, or a polite refusal.
+struct reply_text {
+  std::string text;
+  bool truncated = false; // finish reason "length"
+  std::string flaw;       // "" when clean: "chatty", "cut", "overlong", "meta", "short", "refusal"
+};
+reply_text write_reply(const prose_spec& spec, std::uint64_t seed, std::uint64_t index,
+                       double flaws);
+
+// The JSON verdict for an LLM-judge prompt (training/judge.hpp): the candidate's rubric
+// score, nudged by (seed, index) as a real judge disagrees a little, with a reason.
+std::string judge_reply(const std::string& prompt, std::uint64_t seed, std::uint64_t index);
+
 } // namespace zega::fake
