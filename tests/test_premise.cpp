@@ -73,8 +73,7 @@ TEST_CASE("premises: over 100,000, varied over 10,000 draws, with correct articl
     CHECK(p.user.find(" a adventure") == std::string::npos);
     CHECK(p.user.find(" a urban") == std::string::npos);
     CHECK(p.user.find(" a epic") == std::string::npos);
-    CHECK(p.user.find(std::string("for an ") + g) != std::string::npos
-          || p.user.find(std::string("for a ") + g) != std::string::npos);
+    CHECK(p.user.find("for " + with_article(g) + " story") != std::string::npos);
   }
   CHECK(build_prompt({element::scene, "short story", "x", "y", "", ""}).user.find("for a short story about")
         != std::string::npos);

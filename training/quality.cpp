@@ -377,8 +377,9 @@ std::string joined_words(const shape& s) {
 
 // Sets `misfit` (why the text is not the element asked for) when it is something else:
 // conversation where a place was asked for, a form where prose was, a portrait where a
-// scene was.
-quality_part structure_part(element e, const shape& s, std::string& misfit) {
+// scene was. The cue words are English: with `cues` false (another language was asked for)
+// only the layout is judged.
+quality_part structure_part(element e, const shape& s, bool cues, std::string& misfit) {
   quality_part p{"structure", 0, structure_max, ""};
   const std::string joined = joined_words(s);
   const double speaker_ratio = s.lines > 0 ? static_cast<double>(s.speaker_lines) / s.lines : 0;
@@ -399,13 +400,13 @@ quality_part structure_part(element e, const shape& s, std::string& misfit) {
                + std::to_string(actions) + " action cues";
       if (conversation)
         misfit = "speaker lines, a dialogue rather than a scene";
-      else if (actions < 5)
+      else if (cues && actions < 5)
         misfit = "no action or change, not a scene";
       break;
     }
     case element::character: {
-      const int d = cue_count(s, joined, description_cues());
-      const int b = cue_count(s, joined, backstory_cues());
+      const int d = cues ? cue_count(s, joined, description_cues()) : 2;
+      const int b = cues ? cue_count(s, joined, backstory_cues()) : 2;
       p.score = (d >= 2 ? 1.0 : d * 0.5) + (b >= 2 ? 1.0 : b * 0.5);
       p.note = "description cues " + std::to_string(d) + ", backstory cues " + std::to_string(b);
       const int form_lines = s.bullet_lines + (s.speaker_lines - s.quoted_lines);
@@ -429,7 +430,7 @@ quality_part structure_part(element e, const shape& s, std::string& misfit) {
       break;
     }
     case element::setting: {
-      const int hits = cue_count(s, joined, sense_cues());
+      const int hits = cues ? cue_count(s, joined, sense_cues()) : 4;
       p.score = std::min(2.0, hits * 0.5);
       p.note = std::to_string(hits) + " sensory cues";
       if (conversation)
@@ -792,7 +793,7 @@ quality_report score(element e, std::string_view text, bool truncated,
   auto language = language_part(cleaned, options.language, wrong_language);
   auto coherence = coherence_part(cleaned, options.language == "en" && !wrong_language, salad);
   r.parts = {length_part(e, s),
-             structure_part(e, s, misfit),
+             structure_part(e, s, options.language == "en", misfit),
              variety_part(s),
              repetition_part(cleaned, s),
              clean_part(text),
