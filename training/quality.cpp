@@ -359,7 +359,13 @@ const std::vector<std::string_view>& action_cues() {
     "suddenly", "then", "finally", "at last", "moment", "instant", "before", "until",
     "runs", "grabs", "pulls", "pushes", "opens", "turns", "steps", "reaches", "falls",
     "catches", "throws", "says", "asks", "stops", "looks", "sees", "hears", "finds",
-    "handed", "slipped", "flung", "swung", "gasped", "ducked", "raced", "vanished"};
+    "handed", "slipped", "flung", "swung", "gasped", "ducked", "raced", "vanished", "crossed",
+    "paused", "picked", "counted", "slid", "scattered", "glanced", "shook", "waited",
+    "listened", "frowned", "blinked", "sighed", "swallowed", "leaned", "placed", "pointed",
+    "tapped", "knocked", "closed", "burst", "fled", "chased", "entered", "stumbled", "crept",
+    "whirled", "tugged", "wiped", "unfolded", "yelled", "muttered", "replied", "banged",
+    "crashed", "shattered", "gust", "by morning", "a moment later", "glances", "picks",
+    "crosses", "slides", "waits", "moment later", "grabs", "slams", "whispers", "shouts"};
   return cues;
 }
 
@@ -834,6 +840,7 @@ quality_report score(element e, std::string_view text, bool truncated,
     {7, wrong_language, 3.0, "wrong language", ""},
   };
   double cap = 10.0;
+  std::vector<std::pair<double, std::string>> hits;
   for (const auto& c : caps)
     if (c.hit) {
       auto& note = r.parts[c.part].note;
@@ -842,9 +849,14 @@ quality_report score(element e, std::string_view text, bool truncated,
       char limit[16];
       std::snprintf(limit, sizeof limit, "%.1f", c.limit);
       note += std::string("; caps the score at ") + limit;
-      r.flags.emplace_back(c.flag);
+      hits.emplace_back(c.limit, c.flag);
       cap = std::min(cap, c.limit);
     }
+  // Most severe first, so a reader (or a judge's reason) can quote the first flag.
+  std::stable_sort(hits.begin(), hits.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& h : hits)
+    r.flags.push_back(std::move(h.second));
   r.score = std::clamp(std::round(std::min(total, cap) * 10) / 10, 0.0, 10.0);
   return r;
 }

@@ -30,7 +30,7 @@ struct quality_report {
   std::vector<quality_part> parts;
   // Flaws that capped the score: "refusal", "meta-commentary", "wrong language",
   // "not the element", "word salad", "over the word limit", "too short", "repetitive",
-  // "cut off".
+  // "cut off", "empty"; most severe (lowest cap) first.
   std::vector<std::string> flags;
   int version = rubric_version;
   // {"score":..,"rubric_version":2,"words":..,"lines":..,"paragraphs":..,"flags":[..],

@@ -526,8 +526,35 @@ reply_text write_reply(const prose_spec& spec, std::uint64_t seed, std::uint64_t
   // write_prose() gives whatever the flaw share.
   const std::uint64_t h = mix(mix(seed ^ 0xf1a75ULL) ^ mix(index + 7));
   const double u = static_cast<double>(h >> 11) / 9007199254740992.0;
-  if (u >= flaws)
+  if (u >= flaws) {
+    // Among usable replies, about half carry a blemish that costs a point or less: a
+    // title line, a few words over the limit, or paragraphs run together.
+    const std::uint64_t m = mix(h ^ 0xb1e15ULL);
+    if (m % 2 != 0)
+      return r;
+    switch ((m >> 8) % 3) {
+      case 0:
+        r.flaw = "title";
+        r.text = "# " + first_words(r.text, 3) + "\n\n" + r.text;
+        break;
+      case 1:
+        if (spec.kind != prose_kind::dialogue) {
+          prose_spec longer = spec;
+          longer.words = 200 + static_cast<int>((m >> 16) % 8);
+          r.text = write_prose(longer, seed, index);
+          r.flaw = "long";
+        }
+        break;
+      default:
+        if (spec.kind == prose_kind::scene || spec.kind == prose_kind::setting) {
+          for (auto at = r.text.find("\n\n"); at != std::string::npos; at = r.text.find("\n\n"))
+            r.text.replace(at, 2, " ");
+          r.flaw = "one block";
+        }
+        break;
+    }
     return r;
+  }
   const std::string what = element_word(spec.kind);
   // Relative weights of the flaws seen from real models: chatter and cuts are common,
   // refusals rare.
@@ -583,7 +610,8 @@ std::string judge_reply(const std::string& prompt, std::uint64_t seed, std::uint
   const auto kind = static_cast<training::element>(static_cast<int>(spec.kind));
   const auto report = training::score(kind, candidate, false);
   const std::uint64_t h = mix(seed ^ mix(index + 3));
-  const int nudge = static_cast<int>(h % 3) - 1; // -1, 0 or +1
+  // Judges disagree a little about good texts, not about broken ones.
+  const int nudge = report.flags.empty() ? static_cast<int>(h % 3) - 1 : 0; // -1, 0 or +1
   const int score = std::clamp(static_cast<int>(std::lround(report.score)) + nudge, 0, 10);
   std::string reason = report.flags.empty() ? "Clear, complete and on task."
                                             : "Weak: " + report.flags.front() + ".";
