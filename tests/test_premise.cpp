@@ -79,7 +79,7 @@ TEST_CASE("premises: over 100,000, varied over 10,000 draws, with correct articl
         != std::string::npos);
 }
 
-TEST_CASE("styles suit their element; poetry and life writing get their own wording",
+TEST_CASE("styles suit their element, and poetry and life writing get their own wording",
           "[unit][premise]") {
   const auto& d = styles_for(element::dialogue);
   CHECK(std::find(d.begin(), d.end(), "lyrical, rhythmic prose") == d.end());
