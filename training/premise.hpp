@@ -35,7 +35,7 @@ std::string compose_premise(const premise_parts& p, std::uint64_t index);
 // "an adventure", "an urban fantasy", "a unicorn", "an hour": the indefinite article by sound.
 std::string with_article(std::string_view phrase);
 
-const std::vector<std::string>& points_of_view(); // scene, character, setting (not dialogue)
+const std::vector<std::string>& points_of_view(); // for fiction scenes
 const std::vector<std::string>& tones();
 
 // Topics users add from a file, per canonical genre name.

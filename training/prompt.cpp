@@ -77,7 +77,9 @@ std::string user_text(const task_spec& t) {
   const bool verse = form == genre_form::verse;
   const bool life = form == genre_form::biography || form == genre_form::memoir;
   const std::string truth = form == genre_form::memoir
-                              ? " Write it as a true remembered episode, in the first person."
+                              ? (t.el == element::setting
+                                   ? " Describe it as a real place remembered, in the first person."
+                                   : " Write it as a true remembered episode, in the first person.")
                               : form == genre_form::biography
                                   ? " Write it as true events from a real-seeming life, in the "
                                     "third person."
@@ -210,7 +212,8 @@ task_spec pick_task(std::uint64_t seed, std::size_t n, const std::vector<std::st
   t.style = styles[(h2 >> 8) % styles.size()];
   t.tone = tones()[(h2 >> 24) % tones().size()];
   const genre_form form = form_of(t.genre);
-  if (t.el != element::dialogue && form == genre_form::fiction)
+  // A point of view shapes a scene; a portrait, a place or a dialogue has its own voice.
+  if (t.el == element::scene && form == genre_form::fiction)
     t.pov = points_of_view()[(h2 >> 40) % points_of_view().size()];
   return t;
 }

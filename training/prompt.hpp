@@ -17,7 +17,7 @@ struct task_spec {
   std::string genre;
   std::string topic; // the premise
   std::string style; // one of styles_for(el)
-  std::string pov;   // point of view; empty = the model's choice (always empty for dialogue)
+  std::string pov;   // point of view; empty = the model's choice (set for fiction scenes only)
   std::string tone;  // empty = none asked
 };
 
