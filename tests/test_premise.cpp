@@ -123,8 +123,11 @@ TEST_CASE("premise history: no repeat within the window, reproducible, compact b
   CHECK(history.window() == 5000);
   std::unordered_map<std::uint64_t, std::size_t> last_seen;
   std::vector<task_spec> drawn;
+  std::set<std::string> first_10000;
   for (std::size_t n = 0; n < 12000; ++n) {
     const auto t = draw_task(77, n, {}, {}, history);
+    if (n < 10000)
+      first_10000.insert(t.genre + "|" + t.topic);
     const auto key = premise_history::key_of(t.el, t.genre, t.topic);
     if (auto it = last_seen.find(key); it != last_seen.end())
       CHECK(n - it->second > 5000);
@@ -133,6 +136,9 @@ TEST_CASE("premise history: no repeat within the window, reproducible, compact b
       drawn.push_back(t);
   }
   CHECK(history.size() == 5000);
+  std::printf("premise history: %zu distinct (genre, premise) in 10,000 draws with history\n",
+              first_10000.size());
+  CHECK(first_10000.size() >= 9500);
 
   // Same seed and an equal history: the same draws.
   premise_history again;
