@@ -2,7 +2,10 @@
 
 #include "training/text.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <cmath>
 #include <bitset>
 #include <string>
 
@@ -49,6 +52,200 @@ std::uint64_t simhash(std::string_view text) {
 
 int hamming(std::uint64_t a, std::uint64_t b) {
   return static_cast<int>(std::bitset<64>(a ^ b).count());
+}
+
+namespace {
+
+std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Words of the text with names folded to one token. A name is a capitalised word seen
+// mid-sentence, or the speaker label before a colon at the start of a line; every
+// occurrence of such a word is folded, at sentence starts too.
+std::vector<std::string> folded_tokens(std::string_view text) {
+  struct raw_word {
+    std::string lower;
+    bool capital = false;
+    bool sentence_start = false;
+    bool speaker = false;
+  };
+  std::vector<raw_word> words;
+  std::string cur;
+  bool capital = false, sentence_start = true;
+  std::size_t line_first = 0; // index of the first word on the current line
+  bool line_had_colon = false;
+  auto flush = [&] {
+    if (!cur.empty() && cur.find_first_not_of('\'') != std::string::npos)
+      words.push_back({cur, capital, sentence_start, false});
+    if (!cur.empty())
+      sentence_start = false;
+    cur.clear();
+  };
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '\'' || c >= 0x80) {
+      if (cur.empty())
+        capital = std::isupper(c) != 0;
+      cur.push_back(static_cast<char>(std::tolower(c)));
+      continue;
+    }
+    flush();
+    if (c == ':' && !line_had_colon && words.size() - line_first <= 4) {
+      // "Inspector Hale: ..." - the label before the first colon of a line names a speaker.
+      for (std::size_t k = line_first; k < words.size(); ++k)
+        words[k].speaker = true;
+    }
+    if (c == ':')
+      line_had_colon = true;
+    if (c == '.' || c == '!' || c == '?' || c == ':' || c == '"' || c == '\n')
+      sentence_start = true;
+    if (c == '\n') {
+      line_first = words.size();
+      line_had_colon = false;
+    }
+  }
+  flush();
+  std::unordered_map<std::string, bool> names;
+  for (const auto& w : words)
+    if ((w.capital && !w.sentence_start && w.lower != "i") || w.speaker)
+      names[w.lower] = true;
+  std::vector<std::string> out;
+  out.reserve(words.size());
+  for (const auto& w : words)
+    out.push_back(names.count(w.lower) ? std::string("\x01name") : w.lower);
+  return out;
+}
+
+constexpr std::size_t window_words = 5;
+
+} // namespace
+
+minhash_signature minhash(std::string_view text) {
+  minhash_signature sig;
+  sig.mins.fill(0xFFFFFFFFu);
+  const auto tokens = folded_tokens(text);
+  if (tokens.empty())
+    return sig;
+  std::vector<std::uint64_t> word_hash(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    word_hash[i] = fnv1a64(tokens[i]);
+  auto feed = [&sig](std::uint64_t feature) {
+    // Two independent 64-bit hashes give all 128 hash functions (Kirsch-Mitzenmacher).
+    const std::uint64_t a = mix64(feature);
+    const std::uint64_t b = mix64(feature ^ 0x5851f42d4c957f2dULL) | 1U;
+    for (std::size_t k = 0; k < minhash_size; ++k) {
+      const auto h = static_cast<std::uint32_t>((a + k * b) >> 32);
+      if (h < sig.mins[k])
+        sig.mins[k] = h;
+    }
+  };
+  const std::size_t width = std::min(window_words, tokens.size());
+  for (std::size_t i = 0; i + width <= tokens.size(); ++i) {
+    if (width < window_words) {
+      // Too short for a window of pairs: the whole text is the one feature.
+      std::uint64_t whole = 0x2545f4914f6cdd1dULL;
+      for (std::size_t k = 0; k < width; ++k)
+        whole = mix64(whole ^ word_hash[i + k]);
+      feed(whole);
+      continue;
+    }
+    // The ten word pairs of the 5-word window, tagged by their positions. Unlike the whole
+    // 5-gram, which one changed word spoils, a window with one change keeps 6 of its 10
+    // features; two unrelated texts still share almost none (under 0.05 on our fixtures).
+    for (unsigned mask = 0; mask < 32; ++mask) {
+      if (__builtin_popcount(mask) != 2)
+        continue;
+      std::uint64_t h = mask * 0x9e3779b97f4a7c15ULL;
+      for (std::size_t k = 0; k < window_words; ++k)
+        if (mask & (1U << k))
+          h = mix64(h ^ word_hash[i + k]);
+      feed(h);
+    }
+  }
+  return sig;
+}
+
+double estimated_jaccard(const minhash_signature& a, const minhash_signature& b) {
+  std::size_t same = 0;
+  for (std::size_t k = 0; k < minhash_size; ++k)
+    same += a.mins[k] == b.mins[k];
+  return static_cast<double>(same) / minhash_size;
+}
+
+std::string minhash_signature::to_bytes() const {
+  std::string out;
+  out.reserve(minhash_size * 4);
+  for (auto v : mins)
+    for (int i = 0; i < 4; ++i)
+      out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  return out;
+}
+
+std::optional<minhash_signature> minhash_signature::from_bytes(std::string_view bytes) {
+  if (bytes.size() != minhash_size * 4)
+    return std::nullopt;
+  minhash_signature sig;
+  for (std::size_t k = 0; k < minhash_size; ++k) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i)
+      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[4 * k + i])) << (8 * i);
+    sig.mins[k] = v;
+  }
+  return sig;
+}
+
+minhash_index::minhash_index(double jaccard_threshold) : threshold_(jaccard_threshold) {
+  // The most rows per band (fewest false candidates) for which a pair exactly at the
+  // threshold still shares at least one band with probability > 0.99.
+  rows_ = 1;
+  for (std::size_t r : {8u, 4u, 2u}) {
+    const double bands = static_cast<double>(minhash_size / r);
+    if (1.0 - std::pow(1.0 - std::pow(threshold_, static_cast<double>(r)), bands) > 0.99) {
+      rows_ = r;
+      break;
+    }
+  }
+  bands_ = minhash_size / rows_;
+  buckets_.resize(bands_);
+}
+
+std::uint64_t minhash_index::band_key(const minhash_signature& sig, std::size_t band) const {
+  std::uint64_t h = band;
+  for (std::size_t k = band * rows_; k < (band + 1) * rows_; ++k)
+    h = mix64(h ^ sig.mins[k]);
+  return h;
+}
+
+void minhash_index::add(std::uint64_t id, const minhash_signature& sig) {
+  if (!signatures_.emplace(id, sig).second)
+    return;
+  for (std::size_t b = 0; b < bands_; ++b)
+    buckets_[b][band_key(sig, b)].push_back(id);
+}
+
+std::vector<std::pair<std::uint64_t, double>> minhash_index::query(const minhash_signature& sig) const {
+  std::unordered_map<std::uint64_t, bool> seen;
+  std::vector<std::pair<std::uint64_t, double>> out;
+  for (std::size_t b = 0; b < bands_; ++b) {
+    const auto it = buckets_[b].find(band_key(sig, b));
+    if (it == buckets_[b].end())
+      continue;
+    for (auto id : it->second) {
+      if (!seen.emplace(id, true).second)
+        continue;
+      const double j = estimated_jaccard(sig, signatures_.at(id));
+      if (j >= threshold_)
+        out.emplace_back(id, j);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+    return x.second != y.second ? x.second > y.second : x.first < y.first;
+  });
+  return out;
 }
 
 } // namespace zega::training

@@ -183,6 +183,70 @@ const std::vector<genre>& all_genres() {
       "a city insurance agent who assesses superhero damage",
       "a teenager who can hear electricity",
       "two heroes discovering they are roommates"}},
+    // ZEGA's genres that zegad lacked (issue 12).
+    {"biography",
+     {"a lighthouse engineer who rebuilt the coast's lamps after a storm",
+      "a nurse who founded the first village clinic in her valley",
+      "a self-taught astronomer who catalogued comets from a farm",
+      "a composer who wrote her best work after losing her hearing",
+      "a ferry captain who carried refugees across a border river",
+      "a bookbinder who saved a city's archive from a flood"}},
+    {"contemporary",
+     {"a delivery rider who keeps finding the same lost dog",
+      "flatmates splitting the last month's rent after a falling-out",
+      "a nurse starting her first night shift in a new city",
+      "a teenager teaching her grandmother to use a phone",
+      "a small-town café facing a chain store across the road",
+      "a couple deciding whether to move back home"}},
+    {"crime",
+     {"a getaway driver who refuses to leave without her cut",
+      "a forger whose best fake turns up in a museum",
+      "a detective investigating a burglary at her own house",
+      "a smuggler's son who wants to go straight",
+      "an accountant who finds a second set of books",
+      "a pickpocket who lifts the wrong wallet"}},
+    {"epic",
+     {"a shepherd crowned by accident at the end of a long war",
+      "three kingdoms gathering their fleets for the final crossing",
+      "a warrior carrying her brother's ashes across the mountains",
+      "an exiled prince leading a ragged army home",
+      "a siege that has lasted for nine winters",
+      "a bard sworn to remember every name of the fallen"}},
+    {"memoir",
+     {"the summer I worked in my uncle's fish shop",
+      "learning to drive with a father who never raised his voice",
+      "the night our house flooded and the neighbours came",
+      "my first year as a teacher in a school by the sea",
+      "the kitchen table where my mother did the accounts",
+      "leaving the village where I was born"}},
+    {"paranormal",
+     {"a medium who can hear only the dead who are lying",
+      "a hotel room where the previous guest never checked out",
+      "a ghost-hunting podcast that records a reply",
+      "a girl who inherits her grandmother's haunted piano",
+      "a night watchman who talks to the museum's spirits",
+      "a village where the dead vote in local elections"}},
+    {"poetry",
+     {"the first frost on a kitchen garden",
+      "a mother's hands kneading bread at dawn",
+      "a train crossing the plains at night",
+      "the silence after an argument",
+      "the sea seen from a hospital window",
+      "an old coat hanging in a hallway"}},
+    {"short story",
+     {"a stranger returning a wallet with a note inside",
+      "the last day of a seaside amusement park",
+      "two sisters dividing their mother's buttons",
+      "a locksmith called to open a door from the inside",
+      "a power cut during a family dinner",
+      "a letter found in a second-hand book"}},
+    {"young adult",
+     {"a girl who joins the boys' football team the week before the final",
+      "a new student who can see everyone's secrets as colours",
+      "best friends applying to the same single scholarship",
+      "a summer job at a haunted theme park",
+      "a band's first gig at a school dance",
+      "a boy who lies about his age to enter a chess tournament"}},
   };
   return genres;
 }
@@ -197,11 +261,43 @@ const std::vector<std::pair<std::string, std::string>>& aliases() {
     {"fairytale", "fairy tale"},         {"post apocalyptic", "post-apocalyptic"},
     {"postapocalyptic", "post-apocalyptic"}, {"slice-of-life", "slice of life"},
     {"myth", "mythology"},               {"literary", "literary fiction"},
+    {"ya", "young adult"},               {"young-adult", "young adult"},
+    {"shortstory", "short story"},       {"short-story", "short story"},
+    {"poem", "poetry"},                  {"poems", "poetry"},
   };
   return list;
 }
 
 } // namespace
+
+std::vector<std::string> genre_names() {
+  std::vector<std::string> names;
+  for (const genre& g : all_genres())
+    names.push_back(g.name);
+  return names;
+}
+
+std::string unknown_genre_message(std::string_view name) {
+  std::string msg = "unknown genre \"" + std::string(name) + "\"; valid genres: ";
+  bool first = true;
+  for (const genre& g : all_genres()) {
+    msg += (first ? "" : ", ") + g.name;
+    first = false;
+  }
+  return msg;
+}
+
+genre_form form_of(std::string_view name) {
+  const genre* g = find_genre(name);
+  const std::string key = g ? g->name : lower_case(name);
+  if (key == "poetry")
+    return genre_form::verse;
+  if (key == "biography")
+    return genre_form::biography;
+  if (key == "memoir")
+    return genre_form::memoir;
+  return genre_form::fiction;
+}
 
 const genre* find_genre(std::string_view name) {
   std::string key = lower_case(name);

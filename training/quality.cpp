@@ -1,5 +1,6 @@
 #include "training/quality.hpp"
 
+#include "training/english.hpp"
 #include "training/text.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -197,8 +199,19 @@ struct shape {
   int paragraphs = 0;
   int speaker_lines = 0;
   int quoted_lines = 0;
+  int bullet_lines = 0; // "- item", "* item", "• item", "1. item"
   std::set<std::string> speakers;
 };
+
+bool is_bullet(std::string_view line) {
+  const auto t = trim(line);
+  if (starts_with(t, "- ") || starts_with(t, "* ") || starts_with(t, "\u2022"))
+    return true;
+  std::size_t digits = 0;
+  while (digits < t.size() && std::isdigit(static_cast<unsigned char>(t[digits])) != 0)
+    ++digits;
+  return digits > 0 && digits < t.size() && (t[digits] == '.' || t[digits] == ')');
+}
 
 shape measure(element e, std::string_view text) {
   shape s;
@@ -214,6 +227,8 @@ shape measure(element e, std::string_view text) {
     if (!in_block)
       ++blocks;
     in_block = true;
+    if (is_bullet(line))
+      ++s.bullet_lines;
     if (auto who = speaker_of(line); !who.empty()) {
       ++s.speaker_lines;
       s.speakers.insert(lower_case(who));
@@ -244,20 +259,27 @@ double clamp01(double x) { return std::clamp(x, 0.0, 1.0); }
 
 // ---- the parts ----------------------------------------------------------------------
 
-constexpr double length_max = 2.5;
+constexpr double length_max = 2.0;
 constexpr double structure_max = 2.0;
-constexpr double variety_max = 1.25;
-constexpr double repetition_max = 1.5;
-constexpr double clean_max = 1.25;
-constexpr double truncation_max = 1.5;
+constexpr double variety_max = 1.0;
+constexpr double repetition_max = 1.25;
+constexpr double clean_max = 1.0;
+constexpr double truncation_max = 1.25;
+constexpr double coherence_max = 1.0;
+constexpr double language_max = 0.5;
+
+// Points lost per word over the limit, and the cap: a smooth slope instead of a cliff, so
+// 205 words is a small penalty and 225 words no longer passes the memory threshold.
+constexpr double over_limit_points_per_word = 0.04;
+constexpr double over_limit_cap_per_word = 0.12;
 
 quality_part length_part(element e, const shape& s) {
   const auto& t = target_of(e);
   const auto w = static_cast<double>(s.words.size());
   quality_part p{"length", 0, length_max, ""};
   if (w > t.words_max) {
-    // The 200-word ceiling is a dataset rule, so going over costs almost everything.
-    p.score = clamp01(1.0 - (w - t.words_max) / 100.0);
+    // Continues the slope of the last stretch below the limit, only steeper.
+    p.score = std::max(0.0, length_max - 0.5 - (w - t.words_max) * over_limit_points_per_word);
     p.note = std::to_string(s.words.size()) + " words, over the " + std::to_string(t.words_max)
              + "-word limit";
     return p;
@@ -287,11 +309,87 @@ quality_part length_part(element e, const shape& s) {
   return p;
 }
 
-quality_part structure_part(element e, const shape& s) {
-  quality_part p{"structure", 0, structure_max, ""};
+// Cue words, counted once each, that show what kind of text it is.
+const std::vector<std::string_view>& description_cues() {
+  static const std::vector<std::string_view> cues{
+    "eyes", "hair", "tall", "face", "wears", "wore", "voice", "hands", "smile", "scar",
+    "skin", "shoulders", "dressed", "coat", "gaze", "posture", "laugh", "beard",
+    "freckles", "stubborn", "kind", "curious", "quiet", "proud", "fierce", "gentle",
+    "patient", "restless", "shy", "cunning", "loyal", "fingers", "build", "wiry", "short",
+    "thin", "broad", "lean", "grey", "nose", "jaw", "moves", "speaks", "temper", "habit"};
+  return cues;
+}
+
+const std::vector<std::string_view>& backstory_cues() {
+  static const std::vector<std::string_view> cues{
+    "born", "grew up", "raised", "childhood", "years ago", "as a child", "as a girl",
+    "as a boy", "father", "mother", "parents", "orphan", "orphaned", "youth",
+    "apprenticed", "left home", "had been", "once", "lost", "ago", "since", "young",
+    "family", "learned", "was twelve", "was ten", "at sixteen", "years"};
+  return cues;
+}
+
+const std::vector<std::string_view>& sense_cues() {
+  static const std::vector<std::string_view> cues{
+    "smell", "smells", "scent", "odour", "odor", "aroma", "stench", "sound", "hum", "echo",
+    "echoes", "whisper", "whispers", "creak", "creaks", "drip", "roar", "silence",
+    "light", "glow", "glows", "shadow", "shadows", "glint", "gleam", "cold", "warm",
+    "damp", "rough", "smooth", "chill", "heat", "breeze", "taste", "salt", "bitter",
+    "sweet", "musty", "smoke", "dust", "wind", "rain", "hiss", "crackle", "flicker",
+    "hums", "drips", "wet", "smelled", "sounds", "glowing", "ringing", "fragrant", "quiet",
+    "loud", "bright", "dim", "dark", "sharp", "soft", "crunch", "rustle", "rustles", "warmth",
+    "ticks", "sighs", "bleached", "half-lit", "voices", "faint", "pale", "grey", "gray",
+    "golden", "silver", "stone", "creaking", "noise", "air", "cool", "cools", "icy",
+    "sticky", "murmur", "murmurs", "rattle", "rattles", "clatter", "buzz", "sour", "smoky",
+    "peeling", "glitter", "shimmer", "gleams", "sunlight", "moonlight", "lamplight",
+    "candlelight", "hush", "hushed", "rumble", "thick", "scented", "stale", "mossy", "frost"};
+  return cues;
+}
+
+// Verbs of a moment happening and words of change: what separates a scene from a portrait
+// or a description of a place.
+const std::vector<std::string_view>& action_cues() {
+  static const std::vector<std::string_view> cues{
+    "ran", "grabbed", "pulled", "pushed", "opened", "slammed", "turned", "stepped", "reached",
+    "climbed", "fell", "caught", "threw", "shouted", "whispered", "said", "asked", "froze",
+    "lifted", "dropped", "struck", "broke", "jumped", "snatched", "spun", "rushed", "kicked",
+    "hurried", "knelt", "stood", "rose", "seized", "tore", "shoved", "leapt", "dragged",
+    "answered", "cried", "screamed", "laughed", "nodded", "stopped", "started", "began",
+    "realised", "realized", "noticed", "saw", "heard", "found", "walked", "looked",
+    "suddenly", "then", "finally", "at last", "moment", "instant", "before", "until",
+    "runs", "grabs", "pulls", "pushes", "opens", "turns", "steps", "reaches", "falls",
+    "catches", "throws", "says", "asks", "stops", "looks", "sees", "hears", "finds",
+    "handed", "slipped", "flung", "swung", "gasped", "ducked", "raced", "vanished", "crossed",
+    "paused", "picked", "counted", "slid", "scattered", "glanced", "shook", "waited",
+    "listened", "frowned", "blinked", "sighed", "swallowed", "leaned", "placed", "pointed",
+    "tapped", "knocked", "closed", "burst", "fled", "chased", "entered", "stumbled", "crept",
+    "whirled", "tugged", "wiped", "unfolded", "yelled", "muttered", "replied", "banged",
+    "crashed", "shattered", "gust", "by morning", "a moment later", "glances", "picks",
+    "crosses", "slides", "waits", "moment later", "grabs", "slams", "whispers", "shouts"};
+  return cues;
+}
+
+int cue_count(const shape& s, const std::string& joined,
+              const std::vector<std::string_view>& cues) {
+  return count_matches(s.words, joined, cues);
+}
+
+std::string joined_words(const shape& s) {
   std::string joined = " ";
   for (const auto& w : s.words)
     joined += w + " ";
+  return joined;
+}
+
+// Sets `misfit` (why the text is not the element asked for) when it is something else:
+// conversation where a place was asked for, a form where prose was, a portrait where a
+// scene was. The cue words are English: with `cues` false (another language was asked for)
+// only the layout is judged.
+quality_part structure_part(element e, const shape& s, bool cues, std::string& misfit) {
+  quality_part p{"structure", 0, structure_max, ""};
+  const std::string joined = joined_words(s);
+  const double speaker_ratio = s.lines > 0 ? static_cast<double>(s.speaker_lines) / s.lines : 0;
+  const bool conversation = s.speaker_lines >= 3 && speaker_ratio >= 0.5;
   switch (e) {
     case element::scene: {
       const auto& t = target_of(e);
@@ -303,49 +401,53 @@ quality_part structure_part(element e, const shape& s) {
         p.score = 1.25;
       else
         p.score = 0.75;
-      p.note = std::to_string(s.paragraphs) + " paragraphs (target 2-3)";
+      const int actions = cue_count(s, joined, action_cues());
+      p.note = std::to_string(s.paragraphs) + " paragraphs (target 2-3), "
+               + std::to_string(actions) + " action cues";
+      if (conversation)
+        misfit = "speaker lines, a dialogue rather than a scene";
+      else if (cues && actions < 5)
+        misfit = "no action or change, not a scene";
       break;
     }
     case element::character: {
-      static const std::vector<std::string_view> description{
-        "eyes", "hair", "tall", "face", "wears", "wore", "voice", "hands", "smile", "scar",
-        "skin", "shoulders", "dressed", "coat", "gaze", "posture", "laugh", "beard",
-        "freckles", "stubborn", "kind", "curious", "quiet", "proud", "fierce", "gentle",
-        "patient", "restless", "shy", "cunning", "loyal", "fingers", "build", "wiry"};
-      static const std::vector<std::string_view> backstory{
-        "born", "grew up", "raised", "childhood", "years ago", "as a child", "as a girl",
-        "as a boy", "father", "mother", "parents", "orphan", "orphaned", "youth",
-        "apprenticed", "left home", "had been", "once", "lost", "ago", "since", "young"};
-      const int d = count_matches(s.words, joined, description);
-      const int b = count_matches(s.words, joined, backstory);
+      const int d = cues ? cue_count(s, joined, description_cues()) : 2;
+      const int b = cues ? cue_count(s, joined, backstory_cues()) : 2;
       p.score = (d >= 2 ? 1.0 : d * 0.5) + (b >= 2 ? 1.0 : b * 0.5);
       p.note = "description cues " + std::to_string(d) + ", backstory cues " + std::to_string(b);
+      const int form_lines = s.bullet_lines + (s.speaker_lines - s.quoted_lines);
+      if (form_lines >= 3 && form_lines * 3 >= s.lines) {
+        misfit = "a form or list, not prose";
+        p.score = std::min(p.score, 1.0);
+      } else if (d == 0 || b == 0) {
+        misfit = d == 0 ? "no description" : "no backstory";
+      }
       break;
     }
     case element::dialogue: {
-      const double ratio = s.lines > 0 ? static_cast<double>(s.speaker_lines) / s.lines : 0;
-      const double lines_score = ratio >= 0.8 ? 1.0 : ratio;
+      const double lines_score = speaker_ratio >= 0.8 ? 1.0 : speaker_ratio;
       const double speakers_score =
         s.speakers.size() >= 2 ? 1.0 : (s.quoted_lines >= 2 ? 0.5 : 0.0);
       p.score = lines_score + speakers_score;
       p.note = std::to_string(s.speaker_lines) + " of " + std::to_string(s.lines)
                + " lines have a speaker, " + std::to_string(s.speakers.size()) + " named speakers";
+      if (speaker_ratio < 0.6 || (s.speakers.size() < 2 && s.quoted_lines < 2))
+        misfit = "not speaker lines";
       break;
     }
     case element::setting: {
-      static const std::vector<std::string_view> senses{
-        "smell", "smells", "scent", "odour", "odor", "aroma", "stench", "sound", "hum", "echo",
-        "echoes", "whisper", "whispers", "creak", "creaks", "drip", "roar", "silence",
-        "light", "glow", "glows", "shadow", "shadows", "glint", "gleam", "cold", "warm",
-        "damp", "rough", "smooth", "chill", "heat", "breeze", "taste", "salt", "bitter",
-        "sweet", "musty", "smoke", "dust", "wind", "rain", "hiss", "crackle", "flicker",
-        "hums", "drips", "wet", "smelled", "sounds", "glowing", "ringing", "fragrant"};
-      const int hits = count_matches(s.words, joined, senses);
+      const int hits = cues ? cue_count(s, joined, sense_cues()) : 4;
       p.score = std::min(2.0, hits * 0.5);
       p.note = std::to_string(hits) + " sensory cues";
+      if (conversation)
+        misfit = "a conversation, not a place";
+      else if (hits < 2)
+        misfit = "too few senses for a setting";
       break;
     }
   }
+  if (!misfit.empty())
+    p.note += "; " + misfit;
   return p;
 }
 
@@ -486,6 +588,145 @@ quality_part truncation_part(std::string_view cleaned, bool truncated) {
   return p;
 }
 
+// Lower-cased, with typographic apostrophes folded so "I can\u2019t" matches "i can't".
+std::string folded(std::string_view text) {
+  std::string l = lower_case(text);
+  for (auto pos = l.find("\u2019"); pos != std::string::npos; pos = l.find("\u2019", pos))
+    l.replace(pos, 3, "'");
+  return l;
+}
+
+// A refusal: the model declines the task, however politely and wherever it says so. A
+// character who says "I can't" is not refusing, so the declining phrase must be followed
+// closely by a verb of doing the task.
+std::string refusal_in(std::string_view raw) {
+  const std::string l = folded(raw);
+  static const std::vector<std::string_view> standalone{
+    "i'm sorry, but", "i am sorry, but", "i apologize, but", "i apologise, but", "as an ai",
+    "language model", "against my guidelines", "content policy", "i must decline",
+    "i'm not comfortable", "i am not comfortable"};
+  for (auto phrase : standalone)
+    if (contains(l, phrase))
+      return std::string(phrase);
+  static const std::vector<std::string_view> declines{
+    "i can't", "i cannot", "i can not", "i won't", "i will not", "i'm unable to",
+    "i am unable to", "i'm not able to", "i am not able to", "i'd rather not"};
+  static const std::vector<std::string_view> task_verbs{
+    "write", "help", "create", "produce", "provide", "assist", "comply", "generate",
+    "fulfil", "complete", "continue", "do that", "describe", "depict"};
+  for (auto d : declines)
+    for (auto pos = l.find(d); pos != std::string::npos; pos = l.find(d, pos + 1)) {
+      const std::string_view after = std::string_view(l).substr(pos + d.size(), 40);
+      for (auto v : task_verbs)
+        if (contains(after, v))
+          return std::string(d) + " ... " + std::string(v);
+    }
+  return {};
+}
+
+// Commentary about the text inside the text ("Here is a setting that...", "This works
+// because..."), in a narration line: what would be stored after clean_output().
+std::string meta_in(std::string_view cleaned) {
+  static const std::vector<std::string_view> phrases{
+    "this works because", "i hope this", "feel free", "let me know", "i've written",
+    "i have written", "i've kept", "i have kept", "i tried to", "i aimed", "word count",
+    "as requested", "i can adjust", "would you like me", "in this piece", "in this scene,",
+    "the prompt"};
+  static const std::vector<std::string_view> subjects{
+    "this scene ", "this dialogue ", "this setting ", "this piece ", "this profile ",
+    "this character profile ", "the character profile ", "this portrait ",
+    "this description ", "this passage ", "this character ", "this version ", "the scene ",
+    "the setting ", "the dialogue ", "the profile ", "the description "};
+  static const std::vector<std::string_view> commentary_verbs{
+    "uses", "shows", "captures", "works", "conveys", "establishes", "highlights", "features",
+    "aims", "is designed", "focuses", "creates", "leans", "builds", "evokes", "emphasizes",
+    "emphasises", "blends", "balances"};
+  for (auto line : split_lines(cleaned)) {
+    if (is_speaker_line(line))
+      continue;
+    const std::string l = folded(line);
+    for (auto phrase : phrases)
+      if (contains(l, phrase))
+        return std::string(phrase);
+    for (auto subject : subjects)
+      for (auto pos = l.find(subject); pos != std::string::npos; pos = l.find(subject, pos + 1)) {
+        const auto after = std::string_view(l).substr(pos + subject.size(), 16);
+        for (auto v : commentary_verbs)
+          if (starts_with(after, v))
+            return std::string(subject) + std::string(v);
+      }
+    for (auto here : {"here is ", "here's ", "below is "})
+      for (auto pos = l.find(here); pos != std::string::npos; pos = l.find(here, pos + 1)) {
+        const auto after = lower_words(std::string_view(l).substr(pos + std::strlen(here), 40));
+        for (std::size_t i = 0; i < after.size() && i < 4; ++i)
+          for (auto a : announce_words)
+            if (after[i] == a && a != "here" && a != "here's" && a != "below")
+              return std::string(here) + "... " + after[i];
+      }
+  }
+  return {};
+}
+
+// On our fixtures fluent prose scores 0.15 to 0.45 and the same words shuffled -0.13 to
+// -0.47; terse dialogue of short questions and orders can fall to -0.06. Full marks from
+// 0.15, none below the salad line; shuffled text is also told by its sentence starts,
+// which turn lower-case.
+constexpr double coherence_good = 0.15;
+constexpr double coherence_salad = -0.10;
+constexpr double capital_starts_min = 0.6;
+
+quality_part coherence_part(std::string_view cleaned, bool english, bool& salad) {
+  quality_part p{"coherence", coherence_max, coherence_max, ""};
+  salad = false;
+  if (!english) {
+    p.note = "not checked (the word-order model is English)";
+    return p;
+  }
+  // Speaker labels ("Mara:") say nothing about word order; only what is said is judged.
+  std::string spoken;
+  for (auto line : split_lines(cleaned)) {
+    const auto who = speaker_of(line);
+    auto said = who.empty() ? line : trim(line.substr(line.find(':') + 1));
+    spoken.append(said.data(), said.size()).push_back('\n');
+  }
+  const auto st = coherence_of(spoken);
+  if (st.pairs < 20) {
+    p.note = "too short to judge";
+    return p;
+  }
+  const double starts = st.sentences > 0 ? static_cast<double>(st.capital_starts) / st.sentences : 1;
+  p.score = coherence_max * clamp01((st.llr - coherence_salad) / (coherence_good - coherence_salad));
+  salad = st.llr < coherence_salad || (st.sentences >= 4 && starts < capital_starts_min);
+  if (salad)
+    p.score = 0;
+  p.note = "word-order plausibility " + std::to_string(std::lround(st.llr * 100))
+           + "/100, " + std::to_string(st.capital_starts) + " of " + std::to_string(st.sentences)
+           + " sentences start with a capital";
+  return p;
+}
+
+quality_part language_part(std::string_view cleaned, const std::string& wanted, bool& wrong) {
+  quality_part p{"language", language_max, language_max, ""};
+  wrong = false;
+  if (!language_supported(wanted)) {
+    p.note = "language \"" + wanted + "\" not checked";
+    return p;
+  }
+  const auto g = detect_language(cleaned);
+  if (g.code.empty() && word_count(cleaned) < 20) {
+    p.note = "too short to tell";
+    return p;
+  }
+  if (g.code != wanted) {
+    wrong = true;
+    p.score = 0;
+    p.note = "asked for " + wanted + ", reads as " + (g.code.empty() ? "unknown" : g.code);
+    return p;
+  }
+  p.note = wanted + " (" + std::to_string(std::lround(g.share * 100)) + "% stop words)";
+  return p;
+}
+
 } // namespace
 
 std::string clean_output(std::string_view text) {
@@ -542,17 +783,29 @@ std::string clean_output(std::string_view text) {
   return out;
 }
 
-quality_report score(element e, std::string_view text, bool truncated) {
-  // Shape is judged on what would be stored (the cleaned text); chatter itself costs points
-  // in the "clean" part, measured on the raw reply.
+quality_report score(element e, std::string_view text, bool truncated,
+                     const rubric_options& options) {
+  // Shape and content are judged on what would be stored (the cleaned text); chatter itself
+  // costs points in the "clean" part, measured on the raw reply.
   const std::string cleaned = clean_output(text);
   const shape s = measure(e, cleaned);
   quality_report r;
   r.words = static_cast<int>(s.words.size());
   r.lines = s.lines;
   r.paragraphs = s.paragraphs;
-  r.parts = {length_part(e, s),      structure_part(e, s),    variety_part(s),
-             repetition_part(cleaned, s), clean_part(text), truncation_part(cleaned, truncated)};
+  std::string misfit;
+  bool wrong_language = false;
+  bool salad = false;
+  auto language = language_part(cleaned, options.language, wrong_language);
+  auto coherence = coherence_part(cleaned, options.language == "en" && !wrong_language, salad);
+  r.parts = {length_part(e, s),
+             structure_part(e, s, options.language == "en", misfit),
+             variety_part(s),
+             repetition_part(cleaned, s),
+             clean_part(text),
+             truncation_part(cleaned, truncated),
+             std::move(coherence),
+             std::move(language)};
   double total = 0;
   for (auto& p : r.parts) {
     p.score = std::round(p.score * 100) / 100;
@@ -563,19 +816,47 @@ quality_report score(element e, std::string_view text, bool truncated) {
   const auto& t = target_of(e);
   const bool too_short = e == element::dialogue ? s.speaker_lines < t.lines_min - 2
                                                 : r.words < t.words_min / 2;
-  const std::vector<std::pair<std::size_t, double>> caps{
-    {0, r.words == 0 ? 0.0 : 10.0},
-    {0, r.words > t.words_max ? 6.0 : 10.0},
-    {0, too_short ? 6.0 : 10.0},
-    {3, repetitive(cleaned, s) ? 5.0 : 10.0},
-    {5, truncated && !ends_cleanly(cleaned) ? 6.0 : 10.0},
+  const std::string refusal = refusal_in(text);
+  const std::string meta = meta_in(cleaned);
+  const double over = std::max(0, r.words - t.words_max);
+  struct cap_rule {
+    std::size_t part;
+    bool hit;
+    double limit;
+    const char* flag;
+    std::string why;
+  };
+  const std::vector<cap_rule> caps{
+    {0, r.words == 0, 0.0, "empty", "empty"},
+    {0, over > 0, std::max(1.0, 10.0 - over_limit_cap_per_word * over), "over the word limit",
+     ""},
+    {0, too_short, 6.0, "too short", ""},
+    {1, !misfit.empty(), 6.0, "not the element", ""},
+    {3, repetitive(cleaned, s), 5.0, "repetitive", ""},
+    {4, !refusal.empty(), 3.0, "refusal", "refusal (\"" + refusal + "\")"},
+    {4, !meta.empty(), 6.0, "meta-commentary", "meta-commentary (\"" + meta + "\")"},
+    {5, truncated && !ends_cleanly(cleaned), 6.0, "cut off", ""},
+    {6, salad, 5.0, "word salad", "implausible word order"},
+    {7, wrong_language, 3.0, "wrong language", ""},
   };
   double cap = 10.0;
-  for (const auto& [part, limit] : caps)
-    if (limit < 10.0) {
-      r.parts[part].note += "; caps the score at " + std::to_string(static_cast<int>(limit));
-      cap = std::min(cap, limit);
+  std::vector<std::pair<double, std::string>> hits;
+  for (const auto& c : caps)
+    if (c.hit) {
+      auto& note = r.parts[c.part].note;
+      if (!c.why.empty())
+        note += "; " + c.why;
+      char limit[16];
+      std::snprintf(limit, sizeof limit, "%.1f", c.limit);
+      note += std::string("; caps the score at ") + limit;
+      hits.emplace_back(c.limit, c.flag);
+      cap = std::min(cap, c.limit);
     }
+  // Most severe first, so a reader (or a judge's reason) can quote the first flag.
+  std::stable_sort(hits.begin(), hits.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& h : hits)
+    r.flags.push_back(std::move(h.second));
   r.score = std::clamp(std::round(std::min(total, cap) * 10) / 10, 0.0, 10.0);
   return r;
 }
@@ -587,12 +868,19 @@ std::string quality_report::to_json() const {
   w.StartObject();
   w.Key("score");
   w.Double(score);
+  w.Key("rubric_version");
+  w.Int(version);
   w.Key("words");
   w.Int(words);
   w.Key("lines");
   w.Int(lines);
   w.Key("paragraphs");
   w.Int(paragraphs);
+  w.Key("flags");
+  w.StartArray();
+  for (const auto& f : flags)
+    w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
+  w.EndArray();
   w.Key("parts");
   w.StartArray();
   for (const auto& p : parts) {

@@ -264,6 +264,7 @@ std::string emulator::apply_config(const std::string& json) {
   provider_settings merged[4];
   double scale = time_scale_;
   int latency = default_latency_ms_;
+  double flaws = prose_flaws_;
   for (const auto& m : doc.GetObject()) {
     std::string key = m.name.GetString();
     if (key == "time_scale") {
@@ -274,6 +275,10 @@ std::string emulator::apply_config(const std::string& json) {
       if (!m.value.IsInt() || m.value.GetInt() < 0)
         return "\"latency_ms\" must be a non-negative integer";
       latency = m.value.GetInt();
+    } else if (key == "prose_flaws") {
+      if (!m.value.IsNumber() || m.value.GetDouble() < 0 || m.value.GetDouble() > 1)
+        return "\"prose_flaws\" must be a number from 0 to 1";
+      flaws = m.value.GetDouble();
     } else if (key == "providers") {
       if (!m.value.IsObject())
         return "\"providers\" must be an object";
@@ -291,9 +296,10 @@ std::string emulator::apply_config(const std::string& json) {
           return std::string(pm.name.GetString()) + ": " + err;
       }
     } else {
-      return "unknown key \"" + key + "\" (time_scale, latency_ms, providers)";
+      return "unknown key \"" + key + "\" (time_scale, latency_ms, prose_flaws, providers)";
     }
   }
+  prose_flaws_ = flaws;
   time_scale_ = scale;
   default_latency_ms_ = latency;
   for (int i = 0; i < 4; ++i)
@@ -338,7 +344,9 @@ admission emulator::admit(const generation_request& req, time_point now) {
     a.v = verdict::decommissioned;
     return a;
   }
-  if (!s.models.empty() && !listed(req.provider, s.models, req.model)) {
+  const bool created = std::any_of(created_.begin(), created_.end(),
+                                   [&](const created_model& c) { return c.name == req.model; });
+  if (!s.models.empty() && !created && !listed(req.provider, s.models, req.model)) {
     a.v = verdict::unknown_model;
     return a;
   }
@@ -488,6 +496,7 @@ std::string emulator::config_json() {
   };
   w.StartObject();
   w.Key("time_scale"); w.Double(time_scale_);
+  w.Key("prose_flaws"); w.Double(prose_flaws_);
   w.Key("latency_ms"); w.Int(default_latency_ms_);
   w.Key("providers");
   w.StartObject();
@@ -526,6 +535,27 @@ void emulator::reset() {
     st.tokens_minute.clear();
   }
   text_index_ = 0;
+  created_.clear();
+}
+
+void emulator::create_model(created_model m) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& c : created_)
+    if (c.name == m.name) {
+      c = std::move(m);
+      return;
+    }
+  created_.push_back(std::move(m));
+}
+
+std::vector<created_model> emulator::created_models() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return created_;
+}
+
+double emulator::prose_flaws() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return prose_flaws_;
 }
 
 provider_settings emulator::settings(provider_kind p) {

@@ -103,6 +103,14 @@ struct generation_request {
 
 const std::vector<std::string>& fault_names();
 
+// A model made with Ollama's POST /api/create: what tests check after a fine-tuning trigger.
+struct created_model {
+  std::string name;
+  std::string from;
+  std::string system;
+  std::vector<std::pair<std::string, std::string>> messages; // (role, content)
+};
+
 class emulator {
 public:
   explicit emulator(double time_scale = 1.0, int default_latency_ms = 0);
@@ -130,6 +138,14 @@ public:
   // Index of the next generated text (deterministic output); advanced by each serve.
   std::uint64_t text_index();
 
+  // Ollama models made with /api/create (replaced by name); they join the listed models.
+  // reset() forgets them.
+  void create_model(created_model m);
+  std::vector<created_model> created_models();
+  // Share of replies given a realistic flaw (chatter, cut off, overlong, meta comment, short,
+  // refusal); "prose_flaws" in the config, 0.25 by default, 0 for always-clean prose.
+  double prose_flaws();
+
 private:
   struct counters {
     std::int64_t requests = 0, probes = 0, served = 0, rate_limited = 0, busy = 0, faults = 0;
@@ -148,6 +164,8 @@ private:
   double time_scale_;
   int default_latency_ms_;
   std::uint64_t text_index_ = 0;
+  double prose_flaws_ = 0.25;
+  std::vector<created_model> created_;
   provider_state states_[4];
 };
 

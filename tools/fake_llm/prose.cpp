@@ -1,5 +1,8 @@
 #include "tools/fake_llm/prose.hpp"
 
+#include "training/judge.hpp"
+#include "training/quality.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -491,6 +494,128 @@ std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_
     }
   }
   return {};
+}
+
+namespace {
+
+const char* element_word(prose_kind k) {
+  switch (k) {
+    case prose_kind::scene: return "scene";
+    case prose_kind::character: return "character profile";
+    case prose_kind::dialogue: return "dialogue";
+    case prose_kind::setting: return "setting";
+  }
+  return "scene";
+}
+
+std::string first_words(const std::string& text, int n) {
+  std::istringstream in(text);
+  std::string w, out;
+  for (int i = 0; i < n && in >> w; ++i)
+    out += (i ? " " : "") + w;
+  return out;
+}
+
+} // namespace
+
+reply_text write_reply(const prose_spec& spec, std::uint64_t seed, std::uint64_t index,
+                       double flaws) {
+  reply_text r;
+  r.text = write_prose(spec, seed, index);
+  // A second, independent draw decides the flaw, so the clean texts stay the same as
+  // write_prose() gives whatever the flaw share.
+  const std::uint64_t h = mix(mix(seed ^ 0xf1a75ULL) ^ mix(index + 7));
+  const double u = static_cast<double>(h >> 11) / 9007199254740992.0;
+  if (u >= flaws) {
+    // Among usable replies, about half carry a blemish that costs a point or less: a
+    // title line, a few words over the limit, or paragraphs run together.
+    const std::uint64_t m = mix(h ^ 0xb1e15ULL);
+    if (m % 2 != 0)
+      return r;
+    switch ((m >> 8) % 3) {
+      case 0:
+        r.flaw = "title";
+        r.text = "# " + first_words(r.text, 3) + "\n\n" + r.text;
+        break;
+      case 1:
+        if (spec.kind != prose_kind::dialogue) {
+          prose_spec longer = spec;
+          longer.words = 200 + static_cast<int>((m >> 16) % 8);
+          r.text = write_prose(longer, seed, index);
+          r.flaw = "long";
+        }
+        break;
+      default:
+        if (spec.kind == prose_kind::scene || spec.kind == prose_kind::setting) {
+          for (auto at = r.text.find("\n\n"); at != std::string::npos; at = r.text.find("\n\n"))
+            r.text.replace(at, 2, " ");
+          r.flaw = "one block";
+        }
+        break;
+    }
+    return r;
+  }
+  const std::string what = element_word(spec.kind);
+  // Relative weights of the flaws seen from real models: chatter and cuts are common,
+  // refusals rare.
+  static const std::vector<std::pair<const char*, int>> weights{
+    {"chatty", 30}, {"cut", 20}, {"overlong", 15}, {"meta", 15}, {"short", 10}, {"refusal", 10}};
+  int total = 0;
+  for (const auto& w : weights)
+    total += w.second;
+  int pick_at = static_cast<int>((h >> 3) % static_cast<std::uint64_t>(total));
+  for (const auto& w : weights) {
+    if (pick_at < w.second) {
+      r.flaw = w.first;
+      break;
+    }
+    pick_at -= w.second;
+  }
+  if (r.flaw == "chatty") {
+    r.text = "Sure! Here's a " + what + ":\n\n" + r.text
+             + "\n\nLet me know if you'd like any changes!";
+  } else if (r.flaw == "cut") {
+    // Stops mid-sentence, as a token limit leaves it.
+    r.text = first_words(r.text, std::max(8, count_words(r.text) * 2 / 3));
+    while (!r.text.empty() && std::ispunct(static_cast<unsigned char>(r.text.back())))
+      r.text.pop_back();
+    r.truncated = true;
+  } else if (r.flaw == "overlong") {
+    prose_spec more = spec;
+    more.words = spec.words + 140;
+    more.lines_min = more.lines_max = 30; // a dialogue runs long by lines
+    r.text = write_prose(more, seed, index);
+  } else if (r.flaw == "meta") {
+    r.text += "\n\nThis works because the " + what
+              + " keeps the focus on one small, concrete moment.";
+  } else if (r.flaw == "short") {
+    prose_spec less = spec;
+    less.words = 40;
+    less.lines_min = less.lines_max = 2;
+    r.text = write_prose(less, seed, index);
+  } else {
+    r.text = "I'm sorry, but I can't write that " + what
+             + " as requested. I'd be happy to help with a gentler version instead, or with a "
+               "different premise if you prefer.";
+  }
+  return r;
+}
+
+std::string judge_reply(const std::string& prompt, std::uint64_t seed, std::uint64_t index) {
+  const auto candidate = training::judge_candidate(prompt).value_or("");
+  const prose_spec spec = infer_spec(prompt.substr(0, prompt.find(training::judge_open_tag)));
+  static_assert(static_cast<int>(prose_kind::dialogue) == static_cast<int>(training::element::dialogue)
+                  && static_cast<int>(prose_kind::setting) == static_cast<int>(training::element::setting),
+                "prose_kind mirrors training::element");
+  const auto kind = static_cast<training::element>(static_cast<int>(spec.kind));
+  const auto report = training::score(kind, candidate, false);
+  const std::uint64_t h = mix(seed ^ mix(index + 3));
+  // Judges disagree a little about good texts, not about broken ones.
+  const int nudge = report.flags.empty() ? static_cast<int>(h % 3) - 1 : 0; // -1, 0 or +1
+  const int score = std::clamp(static_cast<int>(std::lround(report.score)) + nudge, 0, 10);
+  std::string reason = report.flags.empty() ? "Clear, complete and on task."
+                                            : "Weak: " + report.flags.front() + ".";
+  return "{\"score\": " + std::to_string(score) + ", \"reason\": \"" + reason + "\"}";
 }
 
 } // namespace zega::fake

@@ -26,4 +26,22 @@ std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_
 
 int count_words(const std::string& text);
 
+// A whole reply as a model gives it. A share `flaws` (0..1), chosen by (seed, index), gets one
+// realistic flaw that makes it unusable (a cut at the token limit, an overlong text, a note
+// about itself, a too-short text, a polite refusal) or a chatty wrapper; about half of the
+// rest carry a small blemish (a title line, a few words over 200, paragraphs run together).
+struct reply_text {
+  std::string text;
+  bool truncated = false; // finish reason "length"
+  // "" when clean; "chatty", "title", "long", "one block" (still usable); "cut", "overlong",
+  // "meta", "short", "refusal" (not).
+  std::string flaw;
+};
+reply_text write_reply(const prose_spec& spec, std::uint64_t seed, std::uint64_t index,
+                       double flaws);
+
+// The JSON verdict for an LLM-judge prompt (training/judge.hpp): the candidate's rubric
+// score, nudged by (seed, index) as a real judge disagrees a little, with a reason.
+std::string judge_reply(const std::string& prompt, std::uint64_t seed, std::uint64_t index);
+
 } // namespace zega::fake

@@ -1,6 +1,8 @@
 #include "tools/fake_llm/service.hpp"
 
+#include "tools/fake_llm/ollama_create.hpp"
 #include "tools/fake_llm/prose.hpp"
+#include "training/judge.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -147,6 +149,8 @@ void service::handle(net::server_request req, net::responder res) {
     return generation(provider_kind::ollama, endpoint::ollama_chat, {}, req, res);
   if (path == "/api/generate" && post)
     return generation(provider_kind::ollama, endpoint::ollama_generate, {}, req, res);
+  if (path == "/api/create" && post)
+    return create(req, res);
   if ((path == "/api/tags" || path == "/api/version") && get)
     return probe(provider_kind::ollama, req, res);
   if (path == "/openai/v1/chat/completions" && post)
@@ -197,7 +201,39 @@ void service::probe(provider_kind p, const net::server_request& req, const net::
       return answer(ctx, res, decorate(p, error_reply(p, what, {}, {}, false)), what);
     }
   }
+  if (p == provider_kind::ollama)
+    for (const auto& m : emu_.created_models())
+      settings.models.push_back(m.name);
   answer(ctx, res, decorate(p, {200, "application/json", models_body(p, settings), {}}), "probe");
+}
+
+void service::create(const net::server_request& req, const net::responder& res) {
+  call_context ctx{provider_kind::ollama, false, req.method, req.path, steady::now()};
+  std::string error;
+  auto model = parse_create_request(req.body, error);
+  if (model) {
+    const auto known = emu_.settings(provider_kind::ollama).models;
+    const auto created = emu_.created_models();
+    const bool base_known =
+      known.empty() || std::find(known.begin(), known.end(), model->from) != known.end()
+      || std::any_of(created.begin(), created.end(),
+                     [&](const created_model& c) { return c.name == model->from; });
+    if (!base_known) {
+      // Ollama's answer when the base model is not pulled.
+      return answer(ctx, res,
+                    {404, "application/json",
+                     "{\"error\":\"model '" + json_escape(model->from) + "' not found\"}", {}},
+                    "create_failed");
+    }
+  }
+  if (!model)
+    return answer(ctx, res, {400, "application/json", "{\"error\":\"" + json_escape(error) + "\"}", {}},
+                  "bad_request");
+  const bool stream = create_streams(req.body);
+  emu_.create_model(std::move(*model));
+  answer(ctx, res, {200, stream ? "application/x-ndjson" : "application/json",
+                    create_status_body(stream), {}},
+         "created");
 }
 
 void service::generation(provider_kind p, endpoint e, const std::string& path_model,
@@ -217,7 +253,13 @@ void service::generation(provider_kind p, endpoint e, const std::string& path_mo
   completion c;
   c.model = call.model;
   c.index = emu_.text_index();
-  c.text = write_prose(infer_spec(call.prompt), seed_, c.index);
+  if (training::is_judge_prompt(call.prompt)) {
+    c.text = judge_reply(call.prompt, seed_, c.index);
+  } else {
+    auto written = write_reply(infer_spec(call.prompt), seed_, c.index, emu_.prose_flaws());
+    c.text = std::move(written.text);
+    c.truncated = written.truncated;
+  }
   if (call.max_tokens > 0 && estimate_tokens(c.text) > call.max_tokens) {
     c.text = cut_words(c.text, std::max(1, static_cast<int>(call.max_tokens / 1.3)));
     c.truncated = true;
@@ -319,6 +361,9 @@ void service::admin(const net::server_request& req, const net::responder& res) {
     emu_.reset();
     return answer(ctx, res, {200, "application/json", "{\"ok\":true}", {}}, "admin");
   }
+  if (req.path == "/_fake/models" && req.method == "GET")
+    return answer(ctx, res, {200, "application/json", created_models_json(emu_.created_models()), {}},
+                  "admin");
   if (req.path == "/_fake/config" && req.method == "GET")
     return answer(ctx, res, {200, "application/json", emu_.config_json(), {}}, "admin");
   if (req.path == "/_fake/config" && req.method == "POST") {

@@ -61,6 +61,8 @@ private:
                   const net::server_request& req, const net::responder& res);
   void probe(provider_kind p, const net::server_request& req, const net::responder& res);
   void admin(const net::server_request& req, const net::responder& res);
+  // Ollama's POST /api/create: records the model (see emulator::created_models()).
+  void create(const net::server_request& req, const net::responder& res);
   void finish(const call_context& ctx, int status, const std::string& outcome);
   // Adds the headers a provider sends on every response.
   reply decorate(provider_kind p, reply r);
