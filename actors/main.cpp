@@ -5,6 +5,7 @@
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
+#include "config/command_line.hpp"
 #include "config/config.hpp"
 #include "net/api.hpp"
 #include "net/http_client.hpp"
@@ -24,22 +25,6 @@
 #include <string>
 
 namespace {
-
-constexpr const char* usage = R"(usage: zegad [options]
-
-Generates creative-writing training examples through LLM providers in priority order.
-
-options:
-  --config FILE      JSON configuration (built-in defaults when omitted)
-  --data-dir DIR     where the LMDB archive lives (overrides storage.data_dir)
-  --listen HOST:PORT HTTP address (default 127.0.0.1:8002; port 0 = any free port)
-  --env-file FILE    read API keys from this file (default ./.env when present)
-  --check-config     validate, print the effective config (secrets redacted), exit
-  --version          print the version
-  --help             this text
-
-exit codes: 0 ok, 1 runtime failure (store, port), 2 configuration error
-)";
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -203,42 +188,13 @@ int run(const zega::config& cfg) {
 } // namespace
 
 int main(int argc, char** argv) {
-  zega::load_options opts;
-  bool check_only = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
-      if (i + 1 >= argc) {
-        std::cerr << "zegad: " << name << " needs a value\n";
-        return std::nullopt;
-      }
-      return std::string(argv[++i]);
-    };
-    if (arg == "--help" || arg == "-h") {
-      std::cout << usage;
-      return 0;
-    } else if (arg == "--version") {
-      std::cout << "zegad " << ZEGA_VERSION << "\n";
-      return 0;
-    } else if (arg == "--check-config") {
-      check_only = true;
-    } else if (arg == "--config") {
-      if (!(opts.config_file = value("--config")))
-        return 2;
-    } else if (arg == "--data-dir") {
-      if (!(opts.data_dir = value("--data-dir")))
-        return 2;
-    } else if (arg == "--listen") {
-      if (!(opts.listen = value("--listen")))
-        return 2;
-    } else if (arg == "--env-file") {
-      if (!(opts.env_file = value("--env-file")))
-        return 2;
-    } else {
-      std::cerr << "zegad: unknown option " << arg << " (see --help)\n";
-      return 2;
-    }
-  }
+  auto command_line = zega::parse_zegad_command_line(argc, argv);
+  std::cout << command_line.output;
+  std::cerr << command_line.error;
+  if (command_line.exit_code)
+    return *command_line.exit_code;
+  const auto& opts = command_line.options.load;
+  const bool check_only = command_line.options.check_config;
   auto loaded = zega::load_config(opts);
   if (!loaded.cfg) {
     std::cerr << "zegad: invalid configuration";
@@ -253,10 +209,11 @@ int main(int argc, char** argv) {
     std::cout << zega::to_json(*loaded.cfg) << "\n";
     return 0;
   }
+  // The loader says why (a missing key, or the config): print its reason as it is.
   for (const auto& p : loaded.cfg->providers)
     if (!p.enabled)
-      std::cerr << "[zegad] provider " << p.name << " is disabled in the config\n";
-    else if (!p.disabled_reason.empty())
       std::cerr << "[zegad] provider " << p.name << " is disabled: " << p.disabled_reason << "\n";
+  if (zega::enabled_provider_count(*loaded.cfg) == 0)
+    std::cerr << "[zegad] warning: every provider is disabled; no work can be done\n";
   return run(*loaded.cfg);
 }

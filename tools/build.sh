@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 
 packages=(g++ cmake ninja-build pkg-config ccache libcaf-dev libboost-dev libssl-dev
-          rapidjson-dev liblmdb-dev lmdb-utils catch2 openssl ca-certificates python3)
+          rapidjson-dev liblmdb-dev lmdb-utils catch2 openssl ca-certificates python3
+          libhowardhinnant-date-dev tzdata libcli11-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
