@@ -199,7 +199,7 @@ TEST_CASE("new keys are validated with the field's path", "[unit][config]") {
         == "storage.finished_jobs_max_bytes: expected a positive integer, got 0");
 }
 
-TEST_CASE("finetune.threshold is the source of truth; quality.fine_tune_threshold its alias",
+TEST_CASE("finetune.threshold is the source of truth, quality.fine_tune_threshold its alias",
           "[unit][config]") {
   const config alias = parsed(R"({"quality":{"fine_tune_threshold":30}})");
   CHECK(alias.finetune.threshold == 30);
