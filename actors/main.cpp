@@ -32,15 +32,6 @@ std::int64_t wall_ms() {
     .count();
 }
 
-std::string utc_day(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-  return buf;
-}
-
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
 }
@@ -112,14 +103,15 @@ int run(const zega::config& cfg) {
   sdeps.db = db.get();
   sdeps.wall_clock = wall_ms;
   sdeps.seed = static_cast<std::uint64_t>(wall_ms());
-  std::string today = utc_day(wall_ms());
   for (const auto& pc : cfg.providers) {
     provider_deps pdeps;
     pdeps.transport = transport;
     pdeps.archiver = archiver;
     pdeps.wall_clock = wall_ms;
     pdeps.rng_seed = sdeps.seed ^ std::hash<std::string>{}(pc.name);
-    pdeps.today = db->get_quota(pc.name, today);
+    // The persisted counter of the provider's own day (its reset zone, time_scale).
+    pdeps.today = db->get_quota(
+      pc.name, rate::provider_days(pc.kind, cfg.routing.time_scale).day_key(wall_ms()));
     pdeps.time_scale = cfg.routing.time_scale;
     sdeps.providers.emplace_back(pc, sys.spawn(zega::provider, pc, pdeps));
   }

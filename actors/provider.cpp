@@ -24,23 +24,23 @@ rate::time_ns now_ns(self_ptr self) {
 }
 
 rate::instant instant_of(self_ptr self) {
-  return {now_ns(self), self->state.deps.wall_clock()};
+  return {now_ns(self), self->state.deps.wall_clock(), self->state.day};
 }
 
 void log(self_ptr self, const std::string& line) {
   std::cerr << "[provider " << self->state.cfg.name << "] " << line << std::endl;
 }
 
-// Starts a new quota day when the UTC date changed since the last call.
+// Starts a new quota day when the provider's day changed since the last call.
 void roll_day(self_ptr self) {
   auto& st = self->state;
-  const auto day = rate::utc_day(st.deps.wall_clock());
+  const auto day = st.day.day_key(st.deps.wall_clock());
   if (st.limiter.today().day != day) st.limiter.start_day({day, 0, 0});
 }
 
 rate::time_ns day_end(self_ptr self) {
   const auto t = instant_of(self);
-  return rate::to_monotonic(t, rate::next_utc_midnight_ms(t.wall_ms));
+  return rate::to_monotonic(t, t.day.next_start(t.wall_ms));
 }
 
 long estimate_tokens(const net::generation_params& p) {
@@ -339,7 +339,8 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   st.health = rate::health_tracker(bp);
   st.rng.seed(st.deps.rng_seed);
   st.typical_tokens = st.cfg.max_output_tokens + 200;
-  const auto day = rate::utc_day(st.deps.wall_clock());
+  st.day = rate::provider_days(st.cfg.kind, st.deps.time_scale);
+  const auto day = st.day.day_key(st.deps.wall_clock());
   if (st.deps.today.day == day)
     st.limiter.start_day({day, st.deps.today.requests, st.deps.today.tokens});
   else

@@ -49,6 +49,8 @@ struct provider_actor_state {
   bool disabled = false;
   std::string disabled_reason;
   rate::rate_limiter limiter;
+  // The provider's quota day (its reset zone and time, on the time_scale clock).
+  cal::calendar day;
   rate::health_tracker health;
   std::mt19937_64 rng;
   std::unordered_map<std::uint64_t, pending_call> pending;

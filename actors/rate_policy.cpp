@@ -1,5 +1,7 @@
 #include "actors/rate_policy.hpp"
 
+#include "actors/policy/calendar.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,65 +10,6 @@
 namespace zega::rate {
 
 namespace {
-
-constexpr std::int64_t day_ms = 86'400'000;
-constexpr std::int64_t hour_ms = 3'600'000;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (era arithmetic: 400-year cycles).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = floor_div(y, 400);
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct civil {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = floor_div(z, 146097);
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0), m, d};
-}
-
-// 0 = Sunday; 1970-01-01 was a Thursday.
-unsigned weekday(std::int64_t days) {
-  return static_cast<unsigned>(((days % 7) + 7 + 4) % 7);
-}
-
-std::int64_t first_sunday_from(std::int64_t days) {
-  return days + (7 - weekday(days)) % 7;
-}
-
-// US daylight saving time (since 2007): from the second Sunday of March, 02:00 PST
-// (10:00 UTC), to the first Sunday of November, 02:00 PDT (09:00 UTC).
-bool pacific_dst(std::int64_t wall_ms) {
-  const auto year = civil_from_days(floor_div(wall_ms, day_ms)).year;
-  const std::int64_t start =
-    (first_sunday_from(days_from_civil(year, 3, 1)) + 7) * day_ms + 10 * hour_ms;
-  const std::int64_t end = first_sunday_from(days_from_civil(year, 11, 1)) * day_ms + 9 * hour_ms;
-  return wall_ms >= start && wall_ms < end;
-}
-
-std::int64_t pacific_offset_ms(std::int64_t wall_ms) {
-  return (pacific_dst(wall_ms) ? -7 : -8) * hour_ms;
-}
 
 time_ns seconds(double s) {
   // A hostile or broken hint (retry-after: 99999999999, a far-future date) must not
@@ -333,24 +276,9 @@ const char* to_string(circuit_breaker::state s) {
 
 // --- calendars --------------------------------------------------------------------------
 
-std::string utc_day(std::int64_t wall_ms) {
-  const auto c = civil_from_days(floor_div(wall_ms, day_ms));
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month,
-                c.day);
-  return buf;
-}
-
-std::int64_t next_utc_midnight_ms(std::int64_t wall_ms) {
-  return (floor_div(wall_ms, day_ms) + 1) * day_ms;
-}
-
-std::int64_t next_pacific_midnight_ms(std::int64_t wall_ms) {
-  const std::int64_t local = wall_ms + pacific_offset_ms(wall_ms);
-  const std::int64_t local_midnight = (floor_div(local, day_ms) + 1) * day_ms;
-  // The offset at that midnight can differ from now's when a DST switch lies in between.
-  const std::int64_t guess = local_midnight - pacific_offset_ms(wall_ms);
-  return local_midnight - pacific_offset_ms(guess);
+cal::calendar provider_days(net::provider_kind kind, double time_scale) {
+  return kind == net::provider_kind::gemini ? cal::pacific_days(time_scale)
+                                            : cal::utc_days(time_scale);
 }
 
 time_ns to_monotonic(const instant& t, std::int64_t wall_deadline_ms) {
@@ -371,16 +299,16 @@ std::optional<cooldown> cooldown_for(const net::call_result& r, const instant& t
     std::optional<double> hint;
     for (const auto& h : {ri.retry_after_s, ri.reset_requests_s})
       if (h && (!hint || *h > *hint)) hint = h;
-    if (gemini && (ri.per_day || !hint)) {
-      c.until = to_monotonic(t, next_pacific_midnight_ms(t.wall_ms));
-      c.reason = "daily quota exhausted" + quota_tag() + "; resets at midnight US/Pacific";
-    } else if (hint) {
+    // Gemini's short RetryInfo delay on a PerDay violation is misleading: its day ends at
+    // the provider's day boundary like a quota without any hint.
+    if (hint && !(gemini && ri.per_day)) {
       c.until = t.now + seconds(*hint);
       c.reason = "daily quota exhausted" + quota_tag() + "; provider says it resets in " +
                  format_seconds(*hint);
     } else {
-      c.until = to_monotonic(t, next_utc_midnight_ms(t.wall_ms));
-      c.reason = "quota exhausted" + quota_tag() + "; waiting for the next UTC day";
+      c.until = to_monotonic(t, t.day.next_start(t.wall_ms));
+      c.reason = "daily quota exhausted" + quota_tag() + "; resets when the provider's day ends (" +
+                 t.day.tz().name() + ")";
     }
     c.until = std::min(c.until, t.now + max_quota_wait);
     return c;
@@ -420,8 +348,7 @@ std::optional<cooldown> cooldown_for(const net::call_result& r, const instant& t
       c.reason = "request budget used up (x-ratelimit-remaining-requests: 0); resets in " +
                  format_seconds(*ri.reset_requests_s);
     } else {
-      c.until = to_monotonic(t, gemini ? next_pacific_midnight_ms(t.wall_ms)
-                                       : next_utc_midnight_ms(t.wall_ms));
+      c.until = to_monotonic(t, t.day.next_start(t.wall_ms));
       c.reason = "request budget used up (x-ratelimit-remaining-requests: 0); waiting for the "
                  "next day";
     }

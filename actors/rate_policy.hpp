@@ -4,8 +4,9 @@
 // backoff, the circuit breaker, cooldowns learned from 429 hints and rate headers.
 //
 // Times are nanoseconds on one monotonic clock (the actor clock in production); wall-clock
-// Unix milliseconds are only used to find calendar boundaries (UTC day, Pacific midnight).
+// Unix milliseconds are only used to find the provider's day boundaries (its calendar).
 
+#include "actors/policy/calendar.hpp"
 #include "net/codec.hpp"
 
 #include <cstdint>
@@ -94,7 +95,8 @@ struct admission {
   limit_kind blocked_by = limit_kind::none;
 };
 
-// Requests and tokens spent on one UTC day ("YYYY-MM-DD"), persisted by the actor.
+// Requests and tokens spent on one provider day (its calendar's "YYYY-MM-DD"), persisted
+// by the actor.
 struct day_usage {
   std::string day;
   long requests = 0;
@@ -123,7 +125,7 @@ public:
   // backoff that cannot know when the provider's window frees. The refused call is not
   // counted (the provider did not count it). A learned limit only ever tightens.
   void on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint);
-  // Starts a new UTC day, or restores a persisted one at start-up.
+  // Starts a new provider day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
   const day_usage& today() const { return today_; }
 
@@ -195,18 +197,16 @@ private:
 const char* to_string(circuit_breaker::state s);
 
 // Both clocks at one instant: the monotonic one for deadlines, the wall one for calendars.
+// `day` is the provider's quota day (where "until the reset" ends).
 struct instant {
   time_ns now = 0;
   std::int64_t wall_ms = 0;
+  cal::calendar day = cal::utc_days();
 };
 
-// Calendar helpers on wall-clock Unix milliseconds.
-std::string utc_day(std::int64_t wall_ms);
-std::int64_t next_utc_midnight_ms(std::int64_t wall_ms);
-// Next midnight in US/Pacific, where Gemini's daily quotas reset. The US rule since 2007 is
-// built in (PDT = UTC-7 from the second Sunday of March 02:00 to the first Sunday of
-// November 02:00, PST = UTC-8 otherwise) so no time-zone database is needed.
-std::int64_t next_pacific_midnight_ms(std::int64_t wall_ms);
+// The default day of a provider's daily quotas: Gemini's resets at midnight Pacific,
+// the others' at midnight UTC (a configured providers[].day_reset overrides it).
+cal::calendar provider_days(net::provider_kind kind, double time_scale);
 // Converts a wall-clock deadline into the monotonic clock of `t`.
 time_ns to_monotonic(const instant& t, std::int64_t wall_deadline_ms);
 
@@ -223,9 +223,9 @@ constexpr time_ns max_quota_wait = 2 * one_day;
 // The cooldown a result calls for, or nullopt:
 // - A (throttled): the retry hint plus 0-10 % jitter, else the reset of whichever budget
 //   is reported empty; nullopt without any hint (the caller backs off instead).
-// - B (quota), or any hint marked per_day: until the quota resets. Gemini resets at the
-//   next Pacific midnight (the short RetryInfo delay of a PerDay violation is misleading);
-//   others use the longest of their hints, or the next UTC midnight without one.
+// - B (quota), or any hint marked per_day: until the quota resets: the longest hint, else
+//   (and always for Gemini, whose RetryInfo delay on a PerDay violation is misleading) the
+//   next start of the provider's day, `t.day`.
 // - any response reporting 0 remaining requests (Groq's daily budget): until its reset.
 std::optional<cooldown> cooldown_for(const net::call_result& r, const instant& t,
                                      net::provider_kind kind, std::mt19937_64& rng);

@@ -5,6 +5,8 @@
 #include "net/codec.hpp"
 #include "net/codec_detail.hpp"
 
+#include <date/date.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -83,31 +85,6 @@ std::optional<long> plain_long(std::string_view s) {
   return v;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
-long days_from_civil(long y, long m, long d) {
-  y -= m <= 2 ? 1 : 0;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long yoe = y - era * 400;
-  long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-long year_of_days(long days) {
-  days += 719468;
-  long era = (days >= 0 ? days : days - 146096) / 146097;
-  long doe = days - era * 146097;
-  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  long mp = (5 * doy + 2) / 153;
-  long month = mp < 10 ? mp + 3 : mp - 9;
-  return yoe + era * 400 + (month <= 2 ? 1 : 0);
-}
-
-long weekday_of_days(long days) { // 0 = Sunday; 1970-01-01 was a Thursday
-  return ((days % 7) + 11) % 7;
-}
-
 int month_index(std::string_view name) {
   static const char* const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                        "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -167,22 +144,13 @@ std::optional<double> parse_http_date(std::string_view s) {
     year += year < 70 ? 2000 : 1900;
   if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60 || day < 1 || day > 31)
     return std::nullopt;
-  return static_cast<double>(days_from_civil(year, month, day)) * 86400.0
+  const date::year_month_day ymd{date::year{static_cast<int>(year)},
+                                 date::month{static_cast<unsigned>(month)},
+                                 date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok())
+    return std::nullopt;
+  return static_cast<double>(date::sys_days{ymd}.time_since_epoch().count()) * 86400.0
          + static_cast<double>(*hh * 3600 + *mm * 60 + *ss);
-}
-
-// US/Pacific offset from UTC at a UTC instant: DST from the second Sunday of March 02:00
-// PST to the first Sunday of November 02:00 PDT.
-double pacific_offset_s(double utc) {
-  long days = static_cast<long>(std::floor(utc / 86400.0));
-  long year = year_of_days(days);
-  long march1 = days_from_civil(year, 3, 1);
-  long dst_start_day = march1 + (7 - weekday_of_days(march1)) % 7 + 7;
-  long nov1 = days_from_civil(year, 11, 1);
-  long dst_end_day = nov1 + (7 - weekday_of_days(nov1)) % 7;
-  double start = dst_start_day * 86400.0 + 10 * 3600.0; // 02:00 PST
-  double end = dst_end_day * 86400.0 + 9 * 3600.0;      // 02:00 PDT
-  return (utc >= start && utc < end) ? -7 * 3600.0 : -8 * 3600.0;
 }
 
 double now_seconds() {
@@ -742,14 +710,6 @@ void fill_throttle_delay(const error_info& info, call_result& r) {
   if (rate.remaining_tokens == 0L && rate.reset_tokens_s)
     reset = std::max(reset.value_or(0.0), *rate.reset_tokens_s);
   rate.retry_after_s = reset;
-}
-
-double seconds_to_pacific_midnight(double now_unix) {
-  const double local = now_unix + pacific_offset_s(now_unix);
-  const double next_local_midnight = (std::floor(local / 86400.0) + 1) * 86400.0;
-  // Midnight is never near the 02:00 switch, so its own offset is the right one.
-  const double guess = next_local_midnight - pacific_offset_s(now_unix);
-  return next_local_midnight - pacific_offset_s(guess) - now_unix;
 }
 
 void unusable_body(const endpoint& ep, const std::string& why, call_result& r) {

@@ -71,8 +71,6 @@ bool gemini_classify_error(const endpoint& ep, const error_info& info, double no
 // Sets retry_after_s for a throttled result following the precedence of providers.md §6
 // (headers were already applied by start_result).
 void fill_throttle_delay(const error_info& info, call_result& r);
-// Seconds from now_unix to the next midnight in US/Pacific (Gemini daily quota reset).
-double seconds_to_pacific_midnight(double now_unix);
 
 // Success-body parsers (status is 2xx).
 void ollama_parse_success(const endpoint& ep, const std::string& body, call_result& r);

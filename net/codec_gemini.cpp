@@ -156,7 +156,7 @@ void gemini_parse_success(const endpoint& ep, const std::string& body, call_resu
   r.finish_reason = finish.empty() || finish == "STOP" ? "stop" : "other";
 }
 
-bool gemini_classify_error(const endpoint& ep, const error_info& info, double now_unix,
+bool gemini_classify_error(const endpoint& ep, const error_info& info, double /*now_unix: a daily quota's end is the rate policy's*/,
                            call_result& r) {
   const int s = r.http_status;
   auto has_reason = [&](const char* reason) {
@@ -206,10 +206,10 @@ bool gemini_classify_error(const endpoint& ep, const error_info& info, double no
     r.rate.quota_value = shown->quota_value;
   }
   if (daily) {
-    // The short retryDelay is misleading for a daily quota: it resets at Pacific midnight.
+    // Classified only: when the day ends (midnight Pacific; the short retryDelay is
+    // misleading) is the rate policy's business, through the calendar.
     r.cls = outcome_class::quota;
     r.rate.per_day = true;
-    r.rate.retry_after_s = seconds_to_pacific_midnight(now_unix);
     r.message = operator_message(ep, "daily quota exhausted: " + daily->quota_id
                                          + (daily->quota_value
                                                 ? " (limit " + std::to_string(*daily->quota_value)

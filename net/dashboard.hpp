@@ -1,5 +1,5 @@
 #pragma once
-// GET /: a small self-contained dashboard page (status, live job progress over SSE, history).
+// GET /: the operator console (net/api/console/), as one self-contained document.
 
 namespace zega::net {
 

@@ -7,8 +7,12 @@ build_dir=${1:-build}
 
 packages=(g++ cmake ninja-build pkg-config ccache libcaf-dev libboost-dev libssl-dev
           rapidjson-dev liblmdb-dev lmdb-utils catch2 openssl ca-certificates python3
-          libhowardhinnant-date-dev tzdata libcli11-dev)
+          chromium nodejs libcli11-dev)
+# The browser tests' npm (tools/test.sh): some nodejs builds bundle it, Debian ships it apart.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
+# The calendar (actors/policy/calendar): Howard Hinnant's date/tz on the system tzdata.
+packages+=(libhowardhinnant-date-dev tzdata)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -1,0 +1,99 @@
+#pragma once
+// Deadline-aware routing (issue 9), free of CAF: one rule for interactive and scheduled
+// work, the estimate of a batch's best completion time that gives interactive jobs their
+// deadline, and the daily reserve that scheduled work never touches.
+//
+// The rule: a task goes to the highest-priority group that can take it now. When that
+// group is busy, the task waits for it only if the group's next free slot plus its observed
+// latency (plus the tasks already waiting for it) still meets the task's deadline;
+// otherwise it falls through to the next group that can take it now.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace zega::deadline {
+
+using time_ns = std::int64_t;
+constexpr time_ns one_s = 1'000'000'000;
+
+enum class work : std::uint8_t { interactive, scheduled };
+
+// One provider as the router sees it at `now`.
+struct provider_now {
+  std::string name;
+  int priority = 1;         // group; 1 first
+  bool in_service = true;   // not broken, unreachable, in cooldown or circuit-open
+  time_ns next_free = 0;    // earliest start of a new call (<= now: free now)
+  time_ns latency = one_s;  // observed mean latency
+  int max_in_flight = 1;
+  int queued = 0;           // tasks already committed to wait for it
+  long day_left = -1;       // requests left in its day (-1: no daily limit known)
+  long reserve = 0;         // providers[].limits.reserve_per_day
+  time_ns interval = 0;     // spacing its rate limits impose between starts (60 s / rpm,
+                            // scaled; min_interval): how fast a queue for it drains
+};
+
+// Whether `p` may serve work of this kind at all: its day is not spent, and scheduled work
+// stays out of the reserved part.
+bool eligible(const provider_now& p, work kind);
+// When a task that waits for `p` now would finish: after the queue ahead of it, which
+// drains at max_in_flight per latency or one per `interval`, whichever is slower.
+time_ns expected_finish(const provider_now& p, time_ns now);
+
+struct choice {
+  enum class kind : std::uint8_t { dispatch, wait, none } what = kind::none;
+  std::size_t index = 0; // into the views
+  time_ns until = 0;     // wait: when the provider frees up
+};
+// The rule above. When no group can take the task in time, it waits for the provider that
+// finishes it earliest (late beats never); none when no provider is eligible.
+choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadline, work kind);
+
+// --- the estimate ------------------------------------------------------------------------
+
+// Limits and latency of one provider, for planning a batch.
+struct provider_limits {
+  std::string name;
+  int priority = 1;
+  long rpm = 0;             // 0 = none
+  long day_left = -1;       // requests left today (-1 = unlimited)
+  long reserve = 0;
+  int max_in_flight = 1;
+  time_ns min_interval = 0;
+  time_ns latency = one_s;
+  double time_scale = 1.0;  // shortens the minute window like the rate limiter does
+};
+
+// A provider as a fluid of calls: a sliding per-minute window, in-flight slots, a minimum
+// interval and a daily budget. The estimate plans with it; the benchmark uses it as the
+// simulated provider.
+class provider_model {
+public:
+  explicit provider_model(provider_limits l);
+  const provider_limits& limits() const { return l_; }
+  // Earliest start >= t that every limit allows; -1 when the day's budget is spent.
+  time_ns earliest_start(time_ns t, work kind) const;
+  // Records a call started at `start` that takes `latency` (< 0: the planned latency);
+  // returns when it finishes.
+  time_ns commit(time_ns start, time_ns latency = -1);
+  long calls() const { return calls_; }
+
+private:
+  provider_limits l_;
+  std::vector<time_ns> sends_;     // start times, ascending
+  std::vector<time_ns> finishes_;  // in-flight ends
+  long calls_ = 0;
+};
+
+struct batch_estimate {
+  time_ns best = 0;               // from `now` to the last finish
+  std::vector<long> per_provider; // calls each provider takes in that plan
+};
+// Earliest-finish-first over all providers: each task goes where it would finish first.
+batch_estimate best_completion(const std::vector<provider_limits>& providers, long tasks,
+                               time_ns now, work kind = work::interactive);
+// An interactive job's deadline: now + (1 + slack) * best.
+time_ns interactive_deadline(time_ns now, time_ns best, double slack);
+
+} // namespace zega::deadline

@@ -1,0 +1,45 @@
+// One run of ZEGA's training page (tests/browser/zega/, a stand-in making ZEGA's calls)
+// served from http://localhost:5173 against zegad on another port: a cross-origin JSON
+// POST with its preflight, the SSE stream read by fetch, the result rendered from
+// training_stats, total_time and genre_distribution.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { check, log, startStack, launchBrowser, watchErrors, staticServer, until } from './harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// The documented ZEGA setting (issue 12).
+export const zegaOrigins = ['http://localhost:5173', 'http://localhost:3000'];
+
+export async function zegaTraining({ n, genres = [], user = 'zega-user', latencyMs = 5 }) {
+  const stack = await startStack({ latencyMs, server: { cors_origins: zegaOrigins } });
+  const origin = await staticServer(path.join(here, 'zega'));
+  const context = await launchBrowser();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const responses = [];
+  page.on('response', (r) => responses.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`));
+  const api = `http://localhost:${stack.port}`;
+  const q = new URLSearchParams({ api, user, n: String(n) });
+  if (genres.length) q.set('genres', genres.join(','));
+  await page.goto(`${origin}/?${q}`, { waitUntil: 'load' });
+  await page.locator('#start').click();
+  await until('a result or an error', async () =>
+    (await page.locator('#result').isVisible()) || (await page.locator('#error').isVisible()), 60000);
+  log('responses:', responses.join(', '));
+  const failure = (await page.locator('#error').isVisible()) ? await page.locator('#error-text').innerText() : '';
+  check('the page shows a result, not "Training Failed"', failure === '', failure);
+  check('the streaming call was used (no fallback)', responses.includes('POST /auto-train-stream 200'), responses.join(', '));
+  const summary = await page.locator('#summary').innerText();
+  check('successful, total_requested and total_time render',
+    new RegExp(`^Successfully generated ${n} out of ${n} examples in \\d+\\.\\d seconds$`).test(summary), summary);
+  check('training_stats.training_examples renders', (await page.locator('#training-examples').innerText()) === String(n));
+  const until50 = (50 - (n % 50)) % 50 || 50;
+  const untilText = await page.locator('#until-next').innerText();
+  check('training_stats.examples_until_next_training renders', untilText === String(until50) || (n % 50 === 0 && untilText === '0') , untilText);
+  const counts = await page.locator('#genres li').evaluateAll((lis) => lis.map((li) => [li.dataset.genre, Number(li.textContent.split(': ')[1])]));
+  check('genre_distribution renders and adds up', counts.reduce((a, [, c]) => a + c, 0) === n, JSON.stringify(counts));
+  if (genres.length)
+    check('only the chosen genres were written', counts.every(([g]) => genres.includes(g)), JSON.stringify(counts));
+  return { stack, page, errors };
+}
