@@ -6,6 +6,7 @@
 #include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/service_notify.hpp"
+#include "config/command_line.hpp"
 #include "config/config.hpp"
 #include "config/log.hpp"
 #include "net/api.hpp"
@@ -27,24 +28,6 @@
 #include <string>
 
 namespace {
-
-constexpr const char* usage = R"(usage: zegad [options]
-
-Generates creative-writing training examples through LLM providers in priority order.
-
-options:
-  --config FILE      JSON configuration (built-in defaults when omitted)
-  --config-optional  a missing --config FILE means built-in defaults, not an error
-                     (the systemd unit: no config must not become a restart loop)
-  --data-dir DIR     where the LMDB archive lives (overrides storage.data_dir)
-  --listen HOST:PORT HTTP address (default 127.0.0.1:8002; port 0 = any free port)
-  --env-file FILE    read API keys from this file (default ./.env when present)
-  --check-config     validate, print the effective config (secrets redacted), exit
-  --version          print the version
-  --help             this text
-
-exit codes: 0 ok, 1 runtime failure (store, port), 2 configuration error
-)";
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -208,49 +191,17 @@ int run(const zega::config& cfg) {
 } // namespace
 
 int main(int argc, char** argv) {
-  zega::load_options opts;
-  bool check_only = false;
-  bool config_optional = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
-      if (i + 1 >= argc) {
-        std::cerr << "zegad: " << name << " needs a value\n";
-        return std::nullopt;
-      }
-      return std::string(argv[++i]);
-    };
-    if (arg == "--help" || arg == "-h") {
-      std::cout << usage;
-      return 0;
-    } else if (arg == "--version") {
-      std::cout << "zegad " << ZEGA_VERSION << "\n";
-      return 0;
-    } else if (arg == "--check-config") {
-      check_only = true;
-    } else if (arg == "--config-optional") {
-      config_optional = true;
-    } else if (arg == "--config") {
-      if (!(opts.config_file = value("--config")))
-        return 2;
-    } else if (arg == "--data-dir") {
-      if (!(opts.data_dir = value("--data-dir")))
-        return 2;
-    } else if (arg == "--listen") {
-      if (!(opts.listen = value("--listen")))
-        return 2;
-    } else if (arg == "--env-file") {
-      if (!(opts.env_file = value("--env-file")))
-        return 2;
-    } else {
-      std::cerr << "zegad: unknown option " << arg << " (see --help)\n";
-      return 2;
-    }
-  }
+  auto command_line = zega::parse_zegad_command_line(argc, argv);
+  std::cout << command_line.output;
+  std::cerr << command_line.error;
+  if (command_line.exit_code)
+    return *command_line.exit_code;
+  auto opts = command_line.options.load;
+  const bool check_only = command_line.options.check_config;
   zega::log::init({});
   std::error_code absent;
   // Only a file that does not exist means defaults; an unreadable one stays an error.
-  if (config_optional && opts.config_file
+  if (command_line.options.config_optional && opts.config_file
       && !std::filesystem::exists(*opts.config_file, absent) && !absent) {
     zega::log::info("zegad", "no config at " + *opts.config_file + "; using built-in defaults");
     opts.config_file.reset();
@@ -271,8 +222,12 @@ int main(int argc, char** argv) {
   }
   // Each provider actor logs its state at spawn, a disabled one with the loader's reason
   // ("no API key: set GROQ_API_KEY"), which `enabled == false` alone would hide.
+  if (auto level = zega::log::parse_level(loaded.cfg->logging.level))
+    zega::log::set_level(*level);
   zega::log::add_secret(loaded.cfg->server.token);
   for (const auto& p : loaded.cfg->providers)
     zega::log::add_secret(p.api_key);
+  if (zega::enabled_provider_count(*loaded.cfg) == 0)
+    zega::log::warn("zegad", "every provider is disabled; no work can be done");
   return run(*loaded.cfg);
 }

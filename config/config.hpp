@@ -2,8 +2,9 @@
 // The configuration model, its built-in defaults, loading (JSON file, environment, .env)
 // and validation with precise field-path messages. CAF- and Beast-free.
 
-#include "net/codec.hpp"
+#include "config/provider_kind.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -19,6 +20,16 @@ struct limits_config {
   int tpd = 0;  // tokens per day
   int max_in_flight = 1;
   int min_interval_ms = 0;
+  // Part of rpd that scheduled work never touches (kept for the user's other uses).
+  int reserve_per_day = 0;
+};
+
+// When a provider's daily quota starts over.
+struct day_reset_config {
+  // The provider reports its resets in response headers (Groq); the fields below are unused.
+  bool from_headers = false;
+  std::string timezone = "UTC"; // IANA name
+  int minute_of_day = 0;        // local time of the reset, minutes after midnight ("HH:MM")
 };
 
 struct timeouts_config {
@@ -38,12 +49,13 @@ struct backoff_config {
 
 struct provider_config {
   std::string name;                      // unique, e.g. "groq"
-  net::provider_kind kind = net::provider_kind::ollama;
+  provider_kind kind = provider_kind::ollama;
   std::string base_url;
   std::string model;
   std::vector<std::string> api_key_env;  // variables tried in order; first non-empty wins
   int priority = 1;                      // 1 = highest; equal priorities form a group
   limits_config limits;
+  day_reset_config day_reset;
   timeouts_config timeouts;
   backoff_config backoff;
   std::string ca_file;
@@ -53,7 +65,7 @@ struct provider_config {
   // Resolved at load time, never printed:
   std::string api_key;
   std::string disabled_reason;           // why it is disabled (e.g. "GROQ_API_KEY is not set")
-  bool needs_key() const { return kind != net::provider_kind::ollama; }
+  bool needs_key() const { return kind != provider_kind::ollama; }
 };
 
 struct fixed_pacing_config {
@@ -66,7 +78,11 @@ struct fixed_pacing_config {
 };
 
 struct routing_config {
-  int max_wait_for_higher_ms = 3000; // wait this long at most for a busier higher group
+  // Explicit override of the deadline rule: wait this long at most for a busier higher
+  // group. -1 (the default, key absent or null) = the deadline rule decides.
+  int max_wait_for_higher_ms = -1;
+  // Interactive jobs get a deadline of (1 + slack) x the batch's best possible time.
+  double slack = 0.1;
   int max_in_flight = 8;             // tasks in flight across all providers
   int retries_per_provider = 2;      // per-task retry budget on one provider
   int task_deadline_ms = 600000;     // a task that cannot be served in this time fails
@@ -78,11 +94,71 @@ struct routing_config {
   fixed_pacing_config fixed;
 };
 
+struct judge_config {
+  std::string provider;    // a configured provider's name
+  double weight = 0.5;     // share of the judge's score in the blend
+  double min_rubric = 7.0; // only candidates at or above this rubric score are judged
+};
+
 struct quality_config {
   double memory_threshold = 7.0;
   double library_threshold = 8.0;
+  // Mirror of finetune.threshold (the source of truth, set by the loader) for code that
+  // still reads it here; "quality.fine_tune_threshold" in a file is an alias of it.
   int fine_tune_threshold = 50;
   int dedup_max_distance = 8; // SimHash Hamming distance that counts as a near-duplicate
+  std::string language = "en"; // the language asked for and checked by the rubric
+  std::optional<judge_config> judge; // off unless configured
+  double dedup_jaccard = 0.5;  // MinHash estimate at or above which texts are near-duplicates
+};
+
+struct prompts_config {
+  int no_repeat_within = 5000; // no (element, genre, premise) repeats within this many examples
+  std::optional<std::string> topics_file; // the user's own topics, one per line
+};
+
+struct finetune_config {
+  int threshold = 50;          // examples per fine-tuning round
+  bool auto_trigger = false;   // "auto": trigger each time a dataset crosses a multiple
+  std::string base_model;      // Ollama model to build from; empty in a file = the ollama
+                               // provider's model (resolved by the loader)
+  int max_examples = 20;       // few-shot messages in the built model
+  std::vector<std::string> command;          // program + arguments; empty = none
+  std::optional<std::string> system_prompt;  // empty = the built-in one
+};
+
+struct logging_config {
+  std::string level = "info"; // trace | debug | info | warning | error
+};
+
+// A daily number of tasks: a fixed number has min == max; a range draws one per day.
+struct per_day_config {
+  int min = 1;
+  int max = 1;
+};
+
+struct phase_config {
+  std::optional<int> days;        // the phase ends after this many days...
+  std::optional<int> until_total; // ...or once the user's dataset holds this many examples
+  per_day_config per_day;
+};
+
+// Local time of day, minutes after midnight. end < start crosses midnight.
+struct window_config {
+  int start_minute = 0;
+  int end_minute = 0;
+};
+
+struct schedule_config {
+  std::string name;
+  std::string user_id = "default";
+  std::string timezone = "UTC"; // IANA name
+  std::optional<window_config> window; // none = the whole day
+  std::vector<std::string> genres;     // empty = all
+  std::vector<std::string> elements;   // empty = all
+  int min_votes = 1;
+  int catch_up_days = 0;
+  std::vector<phase_config> phases;    // the last one runs forever
 };
 
 struct storage_config {
@@ -93,6 +169,7 @@ struct storage_config {
   int commit_interval_ms = 5;
   int attempts_retention_days = 30;
   std::string on_interrupted = "resume"; // "resume" | "mark"
+  std::size_t finished_jobs_max_bytes = 64u << 20;
 };
 
 struct server_config {
@@ -101,6 +178,13 @@ struct server_config {
   std::string token; // resolved, never printed
   int shutdown_grace_ms = 10000;
   int heartbeat_ms = 15000;
+  // Exact origins ("http://localhost:5173") allowed to call cross-origin; none by default.
+  std::vector<std::string> cors_origins;
+  // Host names served besides localhost and loopback literals (DNS rebinding guard).
+  std::vector<std::string> allowed_hosts;
+  int max_connections = 512;        // over this, a fast 503
+  bool metrics_require_token = true; // /metrics asks for the token when one is set
+  int sse_queue_max_events = 256;   // a subscriber further behind is dropped (resumable)
 };
 
 struct config {
@@ -109,7 +193,15 @@ struct config {
   routing_config routing;
   quality_config quality;
   std::vector<provider_config> providers;
+  std::vector<schedule_config> schedules;
+  logging_config logging;
+  prompts_config prompts;
+  finetune_config finetune;
 };
+
+// Providers that are enabled after loading (a key found, not switched off). Zero means the
+// daemon can do no work: start-up warns and /health should not say "healthy".
+std::size_t enabled_provider_count(const config& cfg);
 
 // Environment lookup, injectable for tests. Returns nullopt when unset or empty.
 using env_lookup = std::optional<std::string> (*)(const std::string& name, void* ctx);

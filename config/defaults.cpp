@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+
 namespace zega {
 
 namespace {
@@ -7,7 +9,7 @@ namespace {
 provider_config ollama_preset() {
   provider_config p;
   p.name = "ollama";
-  p.kind = net::provider_kind::ollama;
+  p.kind = provider_kind::ollama;
   p.priority = 1;
   p.base_url = "http://127.0.0.1:11434";
   p.model = "llama3.2";
@@ -19,7 +21,7 @@ provider_config ollama_preset() {
 provider_config groq_preset() {
   provider_config p;
   p.name = "groq";
-  p.kind = net::provider_kind::openai;
+  p.kind = provider_kind::openai;
   p.priority = 2;
   p.base_url = "https://api.groq.com/openai/v1";
   // The llama-3.x ids were decommissioned for free tiers (providers.md).
@@ -29,6 +31,8 @@ provider_config groq_preset() {
   p.limits.rpd = 1000;
   p.limits.tpm = 8000;
   p.limits.tpd = 200000;
+  // Groq's x-ratelimit-reset-requests says when its daily window frees up.
+  p.day_reset.from_headers = true;
   // gpt-oss spends reasoning tokens out of the same completion budget; 400 would truncate.
   p.max_output_tokens = 1024;
   return p;
@@ -37,7 +41,7 @@ provider_config groq_preset() {
 provider_config gemini_preset() {
   provider_config p;
   p.name = "gemini";
-  p.kind = net::provider_kind::gemini;
+  p.kind = provider_kind::gemini;
   p.priority = 3;
   p.base_url = "https://generativelanguage.googleapis.com/v1beta";
   p.model = "gemini-2.5-flash-lite";
@@ -45,13 +49,15 @@ provider_config gemini_preset() {
   // Conservative free-tier figures; response headers and 429 bodies correct them at run time.
   p.limits.rpm = 10;
   p.limits.rpd = 20;
+  // Google resets free-tier daily quotas at midnight Pacific time.
+  p.day_reset.timezone = "America/Los_Angeles";
   return p;
 }
 
 provider_config huggingface_preset() {
   provider_config p;
   p.name = "huggingface";
-  p.kind = net::provider_kind::openai;
+  p.kind = provider_kind::openai;
   p.priority = 4;
   p.base_url = "https://router.huggingface.co/v1";
   p.model = "meta-llama/Llama-3.1-8B-Instruct";
@@ -80,6 +86,11 @@ config default_config() {
   config cfg;
   cfg.providers = {ollama_preset(), groq_preset(), gemini_preset(), huggingface_preset()};
   return cfg;
+}
+
+std::size_t enabled_provider_count(const config& cfg) {
+  return static_cast<std::size_t>(std::count_if(cfg.providers.begin(), cfg.providers.end(),
+                                                [](const provider_config& p) { return p.enabled; }));
 }
 
 } // namespace zega

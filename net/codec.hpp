@@ -4,6 +4,7 @@
 // whatever rate information came with it. Pure functions, no I/O; see
 // ../shared/docs/providers.md (section 6 for the classes).
 
+#include "config/provider_kind.hpp"
 #include "net/http_types.hpp"
 
 #include <cstdint>
@@ -12,9 +13,9 @@
 
 namespace zega::net {
 
-enum class provider_kind : std::uint8_t { ollama, openai, gemini };
-const char* to_string(provider_kind k);
-std::optional<provider_kind> provider_kind_from_string(const std::string& s);
+using zega::provider_kind;
+using zega::provider_kind_from_string;
+using zega::to_string;
 
 // providers.md section 6, plus `ok` (I = ok with truncated = true).
 enum class outcome_class : std::uint8_t {

@@ -19,25 +19,6 @@ namespace zega::net {
 
 using namespace detail;
 
-const char* to_string(provider_kind k) {
-  switch (k) {
-    case provider_kind::ollama: return "ollama";
-    case provider_kind::openai: return "openai";
-    case provider_kind::gemini: return "gemini";
-  }
-  return "unknown";
-}
-
-std::optional<provider_kind> provider_kind_from_string(const std::string& s) {
-  if (s == "ollama")
-    return provider_kind::ollama;
-  if (s == "openai")
-    return provider_kind::openai;
-  if (s == "gemini")
-    return provider_kind::gemini;
-  return std::nullopt;
-}
-
 const char* to_string(outcome_class c) {
   switch (c) {
     case outcome_class::ok: return "ok";
@@ -55,14 +36,6 @@ const char* to_string(outcome_class c) {
 }
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -594,12 +567,6 @@ std::string trim_right_slash(const std::string& base) {
   while (!out.empty() && out.back() == '/')
     out.pop_back();
   return out;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 bool contains_ci(const std::string& haystack, const std::string& needle) {

@@ -32,7 +32,6 @@ std::optional<double> double_of(const rapidjson::Value* v);
 bool bool_of(const rapidjson::Value* v);
 
 std::string trim_right_slash(const std::string& base);
-std::string lower(std::string s);
 bool contains_ci(const std::string& haystack, const std::string& needle);
 
 // The parts of an error body we act on, whatever shape it came in.

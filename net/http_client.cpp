@@ -164,13 +164,6 @@ std::string base64(const std::string& raw) {
   return out;
 }
 
-std::string trim(const std::string& s) {
-  auto begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos)
-    return {};
-  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
-}
-
 std::string env_or(const char* upper, const char* lower_name) {
   if (const char* v = std::getenv(upper); v && *v)
     return v;
@@ -183,12 +176,6 @@ bool is_ip_literal(const std::string& host) {
   error_code ec;
   asio::ip::make_address(host, ec);
   return !ec;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 kind classify_io_error(const error_code& ec) {
@@ -608,15 +595,15 @@ proxy_config parse_proxy_config(const std::string& https_proxy, const std::strin
   std::string::size_type start = 0;
   while (start <= no_proxy.size()) {
     auto comma = no_proxy.find(',', start);
-    auto entry = trim(no_proxy.substr(start, comma == std::string::npos ? std::string::npos
-                                                                          : comma - start));
+    std::string entry(trim(no_proxy.substr(start, comma == std::string::npos ? std::string::npos
+                                                                          : comma - start)));
     if (!entry.empty())
       config.no_proxy.push_back(entry);
     if (comma == std::string::npos)
       break;
     start = comma + 1;
   }
-  std::string rest = trim(https_proxy);
+  std::string rest(trim(https_proxy));
   if (rest.empty())
     return config;
   // The proxy URL may carry credentials, so no message quotes it.

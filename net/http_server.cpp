@@ -65,13 +65,6 @@ std::string percent_decode(const std::string& in, bool plus_is_space) {
   return out;
 }
 
-std::string lower(beast::string_view s) {
-  std::string out(s.data(), s.size());
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_parse_error(const error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::bad_target).category();
 }
@@ -328,7 +321,7 @@ private:
     r.path = percent_decode(r.target.substr(0, qmark), false);
     r.query = qmark == std::string::npos ? std::string() : r.target.substr(qmark + 1);
     for (const auto& field : req)
-      r.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+      r.headers.emplace_back(lower({field.name_string().data(), field.name_string().size()}), std::string(field.value()));
     r.body = std::move(req.body());
     error_code ep_ec;
     auto ep = stream_.socket().remote_endpoint(ep_ec);

@@ -2,6 +2,8 @@
 // Plain HTTP message types shared by the client, the server, the wire codecs and the
 // tools. Beast stays inside net/http_client.cpp and net/http_server.cpp.
 
+#include "config/strings.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -50,9 +52,8 @@ enum class transport_error_kind : std::uint8_t {
 
 const char* to_string(transport_error_kind kind);
 
-// Replaces every ill-formed UTF-8 sequence with U+FFFD: whatever a model or a client sent,
-// what we store and answer is valid UTF-8.
-std::string valid_utf8(std::string_view s);
+// Shared with config/ and store/, which sit below net/.
+using zega::valid_utf8;
 
 // The daemon's error body: {"error":{"code":…,"message":…}} (any text, JSON-escaped).
 std::string error_json(const std::string& code, const std::string& message);
@@ -74,13 +75,7 @@ struct client_limits {
   std::string ca_file; // extra trust anchor (PEM) besides the system store; empty = system only
 };
 
-// Splits "http://host:port/path" into parts. Returns false on a malformed URL.
-struct url_parts {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string target; // path + query, at least "/"
-};
-bool parse_url(const std::string& url, url_parts& out);
+using zega::parse_url;
+using zega::url_parts;
 
 } // namespace zega::net

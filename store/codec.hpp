@@ -9,18 +9,19 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "net/http_types.hpp"
+#include "config/strings.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace zega::store {
 
+using zega::valid_utf8;
+
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Ill-formed UTF-8 (stray continuation bytes, overlong forms, surrogates, code points
 // above U+10FFFF, truncated sequences) becomes U+FFFD in everything the store writes.
-using net::valid_utf8;
 
 // Writers shared by the codecs, history and export so every JSON string goes through
 // valid_utf8 and every number is finite.

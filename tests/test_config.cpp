@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "tests/config_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,23 +11,10 @@
 #include <unistd.h>
 
 using namespace zega;
+using zega::test::isolated;
+using zega::test::messages;
 
 namespace {
-
-// Tests never see the real environment or a .env in the working directory.
-load_options isolated(std::map<std::string, std::string> env = {}) {
-  load_options o;
-  o.use_process_env = false;
-  o.env_override = std::move(env);
-  return o;
-}
-
-std::vector<std::string> messages(const load_result& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.errors)
-    out.push_back(e.to_string());
-  return out;
-}
 
 bool has_message(const load_result& r, const std::string& m) {
   const auto all = messages(r);
@@ -76,13 +64,13 @@ TEST_CASE("default config: four providers in the seed's order", "[config]") {
   for (int i = 0; i < 4; ++i)
     CHECK(c.providers[i].priority == i + 1);
 
-  CHECK(c.providers[0].kind == net::provider_kind::ollama);
+  CHECK(c.providers[0].kind == provider_kind::ollama);
   CHECK(c.providers[0].base_url == "http://127.0.0.1:11434");
   CHECK(c.providers[0].limits.max_in_flight == 1);
   CHECK_FALSE(c.providers[0].needs_key());
 
   const auto& groq = c.providers[1];
-  CHECK(groq.kind == net::provider_kind::openai);
+  CHECK(groq.kind == provider_kind::openai);
   CHECK(groq.model == "openai/gpt-oss-20b");
   CHECK(groq.limits.rpm == 30);
   CHECK(groq.limits.rpd == 1000);
@@ -91,7 +79,7 @@ TEST_CASE("default config: four providers in the seed's order", "[config]") {
   CHECK(groq.api_key_env == std::vector<std::string>{"GROQ_API_KEY"});
 
   const auto& gemini = c.providers[2];
-  CHECK(gemini.kind == net::provider_kind::gemini);
+  CHECK(gemini.kind == provider_kind::gemini);
   CHECK(gemini.model == "gemini-2.5-flash-lite");
   CHECK(gemini.limits.rpd == 20);
   CHECK(gemini.api_key_env == std::vector<std::string>{"GEMINI_API_KEY", "GOOGLE_API_KEY"});
@@ -213,14 +201,14 @@ TEST_CASE("presets are overridden field by field", "[config]") {
   REQUIRE(r.cfg->providers.size() == 2);
   const auto& big = r.cfg->providers[0];
   CHECK(big.name == "groq-big");
-  CHECK(big.kind == net::provider_kind::openai);
+  CHECK(big.kind == provider_kind::openai);
   CHECK(big.base_url == "https://api.groq.com/openai/v1");
   CHECK(big.model == "openai/gpt-oss-120b");
   CHECK(big.limits.rpm == 60);
   CHECK(big.limits.rpd == 1000);
   CHECK(big.api_key_env == std::vector<std::string>{"GROQ_API_KEY"});
   const auto& gem = r.cfg->providers[1];
-  CHECK(gem.kind == net::provider_kind::gemini);
+  CHECK(gem.kind == provider_kind::gemini);
   CHECK(gem.priority == 1);
   CHECK(gem.limits.rpd == 0);
   CHECK(gem.limits.rpm == 10);
@@ -345,7 +333,7 @@ TEST_CASE("example configs parse", "[config]") {
   const auto local = parse_config(slurp(dir / "local-only.json"), keys);
   REQUIRE(local.cfg);
   REQUIRE(local.cfg->providers.size() == 1);
-  CHECK(local.cfg->providers[0].kind == net::provider_kind::ollama);
+  CHECK(local.cfg->providers[0].kind == provider_kind::ollama);
 
   const auto demo = parse_config(slurp(dir / "demo.json"), keys);
   REQUIRE(demo.cfg);

@@ -7,80 +7,64 @@
 #include "tools/fake_llm/emulation.hpp"
 #include "tools/fake_llm/service.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
-
-namespace {
-
-const char* usage =
-  "usage: zega-fake-llm [options]\n"
-  "  --host ADDR        listen address (default 127.0.0.1)\n"
-  "  --port N           listen port, 0 = ephemeral (default 0)\n"
-  "  --seed N           seed of the generated texts (default 1)\n"
-  "  --time-scale X     all rate windows last 1/X of real time (default 1)\n"
-  "  --latency-ms N     default response latency of every provider (default 0)\n"
-  "  --config FILE      JSON settings (time_scale, latency_ms, providers{...})\n"
-  "  --log FILE         one JSON line per request (default stderr)\n"
-  "  --help             this text\n"
-  "Prints 'zega-fake-llm listening on HOST:PORT' once ready; SIGINT/SIGTERM stop it.\n"
-  "Provider routes: /api/* (ollama), /openai/v1/* (groq), /v1/* (huggingface),\n"
-  "/v1beta/* (gemini). Admin: GET /_fake/stats, GET|POST /_fake/config, POST /_fake/reset.\n";
-
-bool parse_number(const char* text, double& out) {
-  char* end = nullptr;
-  out = std::strtod(text, &end);
-  return end && *end == '\0' && end != text;
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
   zega::net::server_options opts;
   std::uint64_t seed = 1;
-  std::string config_file, log_file;
-  std::string overrides; // CLI values win over the config file
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(usage, stdout);
-      return 0;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "zega-fake-llm: %s needs a value\n%s", arg.c_str(), usage);
-      return 2;
-    }
-    const char* value = argv[++i];
-    double n = 0;
-    bool numeric = parse_number(value, n);
-    if (arg == "--host") {
-      opts.host = value;
-    } else if (arg == "--port" && numeric && n >= 0 && n <= 65535) {
-      opts.port = static_cast<std::uint16_t>(n);
-    } else if (arg == "--seed" && numeric && n >= 0) {
-      seed = std::strtoull(value, nullptr, 10);
-    } else if (arg == "--time-scale" && numeric && n > 0) {
-      overrides += std::string(overrides.empty() ? "" : ",") + "\"time_scale\":" + value;
-    } else if (arg == "--latency-ms" && numeric && n >= 0 && n == static_cast<int>(n)) {
-      overrides += std::string(overrides.empty() ? "" : ",") + "\"latency_ms\":" + value;
-    } else if (arg == "--config") {
-      config_file = value;
-    } else if (arg == "--log") {
-      if (std::string(value) == "-") {
-        std::fputs("zega-fake-llm: --log - is not allowed: stdout carries the port line\n", stderr);
-        return 2;
-      }
-      log_file = value;
-    } else {
-      std::fprintf(stderr, "zega-fake-llm: bad option or value: %s %s\n%s", arg.c_str(), value,
-                   usage);
-      return 2;
-    }
+  std::string config_file, log_file, time_scale;
+  std::optional<int> latency_ms;
+  CLI::App app{"A local stand-in for Ollama, Groq, Gemini and the Hugging Face router, with "
+               "their real wire formats, sliding-window limits and fault injection.",
+               "zega-fake-llm"};
+  app.footer("Prints 'zega-fake-llm listening on HOST:PORT' once ready; SIGINT/SIGTERM stop it.\n"
+             "Provider routes: /api/* (ollama), /openai/v1/* (groq), /v1/* (huggingface),\n"
+             "/v1beta/* (gemini). Admin: GET /_fake/stats, GET|POST /_fake/config, POST "
+             "/_fake/reset.\nExit codes: 0 ok, 1 cannot listen, 2 usage or configuration error.");
+  app.set_version_flag("--version", std::string("zega-fake-llm ") + ZEGA_VERSION);
+  app.add_option("--host", opts.host, "listen address")->capture_default_str();
+  app.add_option("--port", opts.port, "listen port, 0 = ephemeral")->capture_default_str();
+  app.add_option("--seed", seed, "seed of the generated texts")->capture_default_str();
+  // Kept as typed: it goes into the JSON settings below, which validate it once more.
+  app.add_option("--time-scale", time_scale, "all rate windows last 1/X of real time (default 1)")
+    ->check(CLI::PositiveNumber)
+    ->type_name("X");
+  app.add_option("--latency-ms", latency_ms, "default response latency of every provider (default 0)")
+    ->check(CLI::NonNegativeNumber);
+  app.add_option("--config", config_file, "JSON settings (time_scale, latency_ms, providers{...})")
+    ->type_name("FILE");
+  app.add_option("--log", log_file, "one JSON line per request (default stderr)")
+    ->type_name("FILE")
+    ->check([](const std::string& value) {
+      return value == "-" ? "--log - is not allowed: stdout carries the port line" : "";
+    });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "zega-fake-llm: " << e.what() << " (see --help)\n";
+    return 2;
   }
+  std::string overrides; // CLI values win over the config file
+  if (!time_scale.empty())
+    overrides += "\"time_scale\":" + time_scale;
+  if (latency_ms)
+    overrides += std::string(overrides.empty() ? "" : ",") + "\"latency_ms\":"
+                 + std::to_string(*latency_ms);
 
   zega::fake::emulator emu;
   if (!config_file.empty()) {
