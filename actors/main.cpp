@@ -6,11 +6,11 @@
 #include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
 #include "config/config.hpp"
-#include "net/api.hpp"
-#include "net/http_client.hpp"
-#include "net/http_server.hpp"
-#include "net/io_runtime.hpp"
-#include "net/stop_signals.hpp"
+#include "net/api/api.hpp"
+#include "net/http/client.hpp"
+#include "net/http/server.hpp"
+#include "net/http/io_runtime.hpp"
+#include "net/http/stop_signals.hpp"
 #include "store/store.hpp"
 
 #include <caf/actor_system.hpp>

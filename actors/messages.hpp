@@ -2,8 +2,8 @@
 // Message types exchanged between actors. All actors live in one process, so records are
 // passed as plain copyable structs (allowed as "unsafe" message types: never serialised).
 
-#include "net/codec.hpp"
-#include "net/http_types.hpp"
+#include "net/providers/codec.hpp"
+#include "net/http/types.hpp"
 #include "store/records.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>

@@ -4,7 +4,7 @@
 // availability changes to its subscribers. The arithmetic lives in actors/rate_policy.
 
 #include "actors/actors.hpp"
-#include "actors/rate_policy.hpp"
+#include "actors/policy/rate_policy.hpp"
 #include "config/config.hpp"
 #include "store/records.hpp"
 

@@ -1,10 +1,10 @@
 #pragma once
 // The scheduler actor: jobs and their one-element tasks, routing down the priority groups
-// (actors/routing.hpp), ensemble votes, archiving, job events and the operator queries.
+// (actors/policy/routing.hpp), ensemble votes, archiving, job events and the operator queries.
 
 #include "actors/actors.hpp"
 #include "actors/job.hpp"
-#include "actors/routing.hpp"
+#include "actors/policy/routing.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
 #include "training/prompt.hpp"

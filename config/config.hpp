@@ -2,7 +2,7 @@
 // The configuration model, its built-in defaults, loading (JSON file, environment, .env)
 // and validation with precise field-path messages. CAF- and Beast-free.
 
-#include "net/codec.hpp"
+#include "net/providers/codec.hpp"
 
 #include <cstdint>
 #include <map>

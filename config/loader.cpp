@@ -1,6 +1,6 @@
 #include "config/config.hpp"
 
-#include "net/http_types.hpp"
+#include "net/http/types.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>

@@ -9,7 +9,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "net/http_types.hpp"
+#include "net/http/types.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,7 @@
 // zegactl: command-line client of zegad's HTTP API.
 
-#include "net/http_client.hpp"
-#include "net/io_runtime.hpp"
+#include "net/http/client.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>

@@ -1,4 +1,4 @@
-#include "net/dashboard.hpp"
+#include "net/api/dashboard.hpp"
 
 namespace zega::net {
 

@@ -1,8 +1,8 @@
-#include "net/api.hpp"
+#include "net/api/api.hpp"
 
 #include "actors/job.hpp"
-#include "net/dashboard.hpp"
-#include "net/metrics.hpp"
+#include "net/api/dashboard.hpp"
+#include "net/api/metrics.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"

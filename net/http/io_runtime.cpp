@@ -1,4 +1,4 @@
-#include "net/io_runtime.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>

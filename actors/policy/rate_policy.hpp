@@ -6,7 +6,7 @@
 // Times are nanoseconds on one monotonic clock (the actor clock in production); wall-clock
 // Unix milliseconds are only used to find calendar boundaries (UTC day, Pacific midnight).
 
-#include "net/codec.hpp"
+#include "net/providers/codec.hpp"
 
 #include <cstdint>
 #include <deque>

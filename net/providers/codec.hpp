@@ -4,7 +4,7 @@
 // whatever rate information came with it. Pure functions, no I/O; see
 // ../shared/docs/providers.md (section 6 for the classes).
 
-#include "net/http_types.hpp"
+#include "net/http/types.hpp"
 
 #include <cstdint>
 #include <optional>
