@@ -238,7 +238,24 @@ job::job(std::string id, job_request req, std::uint64_t seed, std::int64_t start
     examples_before_(examples_before) {
 }
 
+namespace {
+
+// Heap bytes of one result: its strings and vectors (capacity is what the allocator holds).
+std::size_t result_bytes(const example_result& r) {
+  std::size_t n = sizeof(example_result) + r.genre.capacity() + r.element.capacity()
+                  + r.topic.capacity() + r.prompt.capacity() + r.output.capacity()
+                  + r.provider.capacity() + r.model.capacity() + r.error.capacity();
+  for (const auto& c : r.candidates)
+    n += sizeof(c) + c.provider.capacity() + c.model.capacity();
+  for (const auto& e : r.provider_errors)
+    n += sizeof(e) + e.first.capacity() + e.second.capacity();
+  return n;
+}
+
+} // namespace
+
 void job::add(example_result r) {
+  bytes_ += result_bytes(r);
   if (r.success) {
     ++successful_;
     in_memory_ += r.in_memory ? 1 : 0;
@@ -475,6 +492,7 @@ std::string job::brief_json(int queued, int in_flight) const {
 
 std::uint64_t job::add_event(std::string json) {
   std::uint64_t id = events_.empty() ? 1 : events_.back().first + 1;
+  bytes_ += sizeof(events_.front()) + json.capacity();
   events_.emplace_back(id, std::move(json));
   return id;
 }

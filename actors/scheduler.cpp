@@ -29,8 +29,6 @@ constexpr auto archive_timeout = std::chrono::seconds(60);
 constexpr auto status_timeout = std::chrono::seconds(2);
 // The provider enforces its own call deadline; this only catches a provider that vanished.
 constexpr int provider_reply_slack_ms = 10000;
-// Finished jobs (with their summaries and events) kept for GET /jobs and event replay.
-constexpr std::size_t finished_jobs_kept = 50;
 constexpr clock_ns busy_retry_ns = 100'000'000;
 
 clock_ns now_ns(self_ptr self) {
@@ -226,7 +224,10 @@ void publish_completion(self_ptr self, const std::string& job_id) {
   st.job_order.erase(std::remove(st.job_order.begin(), st.job_order.end(), job_id),
                      st.job_order.end());
   st.finished_order.push_back(job_id);
-  while (st.finished_order.size() > finished_jobs_kept) {
+  st.finished_bytes += job.info->memory_bytes();
+  while (st.finished_order.size() > 1 && st.finished_bytes > st.cfg.storage.finished_jobs_max_bytes) {
+    auto& oldest = st.jobs.at(st.finished_order.front());
+    st.finished_bytes -= std::min(st.finished_bytes, oldest.info->memory_bytes());
     st.jobs.erase(st.finished_order.front());
     st.finished_order.pop_front();
   }

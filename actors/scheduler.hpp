@@ -72,6 +72,7 @@ struct scheduler_state {
   std::map<std::string, sched_job> jobs;
   std::vector<std::string> job_order;              // round-robin order of unfinished jobs
   std::deque<std::string> finished_order;          // bounded memory of finished jobs
+  std::size_t finished_bytes = 0;                  // their memory_bytes(), against the budget
   std::string last_served;                         // round robin: job that got the last call
   std::map<std::uint64_t, sched_task> tasks;
   std::uint64_t next_task_id = 1;

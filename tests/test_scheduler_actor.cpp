@@ -861,3 +861,41 @@ TEST_CASE("scheduler fails a waiting task at its deadline", "[scheduler]") {
   CHECK(d["failed"].GetInt() == 1);
   CHECK(std::string{d["examples"][0]["error"].GetString()}.find("deadline") != std::string::npos);
 }
+
+TEST_CASE("finished jobs are kept up to a byte budget: the oldest go, the newest stays",
+          "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1, 4);
+  // One 3-example job holds a few KB (three stories, their events and the summary): a
+  // 1-byte budget keeps only the newest finished job, a 64 MB one keeps all of them.
+  f.cfg.storage.finished_jobs_max_bytes = 1;
+  f.start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto res = f.submit(request(3));
+    REQUIRE(res.http_status == 202);
+    ids.push_back(res.job_id);
+    f.run_for(1000ms);
+    CHECK(f.job_json(res.job_id)["state"].GetString() == std::string("completed"));
+  }
+  auto listed = f.ask<json_reply>(jobs_atom::value);
+  rapidjson::Document d;
+  d.Parse(listed.body.c_str());
+  REQUIRE(d["jobs"].GetArray().Size() == 1);
+  CHECK(d["jobs"][0]["job_id"].GetString() == ids.back());
+  CHECK(f.ask<json_reply>(job_atom::value, ids.front()).http_status == 404);
+}
+
+TEST_CASE("a byte budget that fits every job keeps them all", "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1, 4);
+  f.start(); // the default budget, 64 MB
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.submit(request(3)).http_status == 202);
+    f.run_for(1000ms);
+  }
+  auto listed = f.ask<json_reply>(jobs_atom::value);
+  rapidjson::Document d;
+  d.Parse(listed.body.c_str());
+  CHECK(d["jobs"].GetArray().Size() == 3);
+}
