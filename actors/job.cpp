@@ -138,6 +138,13 @@ std::string request_to_json(const job_request& req, std::uint64_t seed) {
   w.Bool(req.store_in_memory);
   key(w, "save_to_database");
   w.Bool(req.save_to_database);
+  // Only scheduled jobs record their origin: interactive records keep their old shape.
+  if (req.kind == job_kind::scheduled) {
+    key(w, "kind");
+    str(w, "scheduled");
+    key(w, "deadline_ms");
+    w.Int64(req.deadline_ms);
+  }
   key(w, "seed");
   w.Uint64(seed);
   w.EndObject();
@@ -153,6 +160,12 @@ bool request_from_json(const std::string& json, job_request& req, std::uint64_t&
   job_request parsed;
   if (!parse_request(json, parsed, error))
     return false;
+  if (d.HasMember("kind") && d["kind"].IsString()
+      && d["kind"].GetString() == std::string("scheduled")) {
+    parsed.kind = job_kind::scheduled;
+    if (d.HasMember("deadline_ms") && d["deadline_ms"].IsInt64())
+      parsed.deadline_ms = d["deadline_ms"].GetInt64();
+  }
   req = std::move(parsed);
   seed = d["seed"].GetUint64();
   return true;

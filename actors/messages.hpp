@@ -84,7 +84,12 @@ struct provider_status {
   long failures_total = 0;
 };
 
-// A batch request (POST /auto-train and friends), validated by the HTTP layer.
+// Where a job comes from: a client waiting on it (HTTP) or the planner's calendar.
+// Scheduled jobs carry a deadline by which their tasks are worth running at all.
+enum class job_kind : std::uint8_t { interactive, scheduled };
+
+// A batch request (POST /auto-train and friends, or a planner's scheduled work), validated
+// before it reaches the scheduler.
 struct job_request {
   std::string user_id = "default";
   int num_examples = 1;
@@ -93,6 +98,8 @@ struct job_request {
   int min_votes = 1;
   bool store_in_memory = true;
   bool save_to_database = true;
+  job_kind kind = job_kind::interactive;
+  std::int64_t deadline_ms = 0;      // wall-clock Unix ms; 0 = none (interactive jobs)
 };
 
 // Receives a job's events (progress, heartbeat, complete) on behalf of an HTTP client.

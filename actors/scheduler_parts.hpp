@@ -112,6 +112,14 @@ int cancel_job(self_ptr self, sched_job& job);
 // sort by start time and GET /history can list the newest first.
 std::string make_job_id(self_ptr self);
 
+// Streams a job's events into `sink`, replaying those after `last_event_id`; an unknown job
+// gets one "error" event.
+void attach_sink(self_ptr self, const std::string& job_id, std::uint64_t last_event_id,
+                 job_sink_ptr sink);
+
+// Creates a job; answers once its record is durable, attaching `sink` (may be null) then.
+caf::result<submit_result> submit(self_ptr self, job_request req, job_sink_ptr sink);
+
 // --- dispatch (actors/scheduler_dispatch.cpp) ----------------------------------------------------
 
 void schedule_tick(self_ptr self, clock_ns at);

@@ -899,3 +899,34 @@ TEST_CASE("a byte budget that fits every job keeps them all", "[scheduler]") {
   d.Parse(listed.body.c_str());
   CHECK(d["jobs"].GetArray().Size() == 3);
 }
+
+TEST_CASE("a submit that carries its sink streams the job from its first event in one message",
+          "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1, 2);
+  f.start();
+  auto sink = std::make_shared<recording_sink>();
+  auto res = f.ask<submit_result>(submit_atom::value, request(2), job_sink_ptr{sink});
+  REQUIRE(res.http_status == 202);
+  f.run_for(1000ms);
+  auto types = sink->types();
+  REQUIRE(types.size() == 3);
+  CHECK(types[0] == "progress");
+  CHECK(types[1] == "progress");
+  CHECK(types[2] == "complete");
+  CHECK(sink->events.front().first == 1);
+  CHECK(sink->closed);
+}
+
+TEST_CASE("a refused submit never opens its sink", "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1);
+  f.cfg.routing.queue_limit = 1;
+  f.start();
+  auto sink = std::make_shared<recording_sink>();
+  auto res = f.ask<submit_result>(submit_atom::value, request(5), job_sink_ptr{sink});
+  CHECK(res.http_status == 429);
+  CHECK(res.error_code == "queue_full");
+  CHECK(sink->events.empty());
+  CHECK_FALSE(sink->closed);
+}

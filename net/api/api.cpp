@@ -162,29 +162,35 @@ void submit_job(const api_context& ctx, const server_request& req, const respond
     return;
   }
   bool async = !stream && wants_async(req);
+  // A following client's sink travels with the request: the scheduler attaches it as soon
+  // as the job is durable, and answers only errors to this handler.
+  job_sink_ptr sink;
+  if (stream)
+    sink = std::make_shared<sse_sink>(res);
+  else if (!async)
+    sink = std::make_shared<result_sink>(res);
   auto c = ctx;
   ctx.system->spawn([=](caf::event_based_actor* self) {
-    self->request(c.scheduler, query_timeout, submit_atom::value, jr)
-      .then(
-        [=](const submit_result& sr) {
-          if (sr.http_status >= 400) {
-            respond_error(res, sr.http_status, sr.error_code, sr.error_message);
-            return;
-          }
-          if (async) {
-            std::string body = "{\"job_id\":\"" + sr.job_id + "\",\"location\":\"/jobs/"
-                               + sr.job_id + "\"}";
-            res.respond(202, json_type, body, {{"location", "/jobs/" + sr.job_id}});
-          } else if (stream) {
-            subscribe(c, sr.job_id, 0, std::make_shared<sse_sink>(res));
-          } else {
-            subscribe(c, sr.job_id, 0, std::make_shared<result_sink>(res));
-          }
-        },
-        [=](const caf::error& err) {
-          respond_error(res, 503, "unavailable",
-                        "scheduler did not answer: " + self->system().render(err));
-        });
+    auto answered = [=](const submit_result& sr) {
+      if (sr.http_status >= 400) {
+        respond_error(res, sr.http_status, sr.error_code, sr.error_message);
+        return;
+      }
+      if (async) {
+        std::string body = "{\"job_id\":\"" + sr.job_id + "\",\"location\":\"/jobs/"
+                           + sr.job_id + "\"}";
+        res.respond(202, json_type, body, {{"location", "/jobs/" + sr.job_id}});
+      }
+    };
+    auto unanswered = [=](const caf::error& err) {
+      respond_error(res, 503, "unavailable",
+                    "scheduler did not answer: " + self->system().render(err));
+    };
+    if (sink)
+      self->request(c.scheduler, query_timeout, submit_atom::value, jr, sink)
+        .then(answered, unanswered);
+    else
+      self->request(c.scheduler, query_timeout, submit_atom::value, jr).then(answered, unanswered);
   });
 }
 
