@@ -54,11 +54,13 @@ using archiver_actor = caf::typed_actor<
 
 // Holds jobs and their one-element tasks and routes them down the priority groups.
 using scheduler_actor = caf::typed_actor<
-  // Creates a job from a validated request; 4xx in the result on semantic errors.
-  caf::replies_to<submit_atom, job_request>::with<submit_result>,
+  // Creates a job (HTTP client or planner) and answers its id once the job is durable;
+  // errors are zega::ec (invalid_request, queue_full, storage_full, storage_error,
+  // shutting_down).
+  caf::replies_to<submit_atom, job_request>::with<std::string>,
   // The same, and the sink receives the job's events from the first one: submit and
-  // follow in one message (POST /auto-train, /auto-train-stream; a planner may pass null).
-  caf::replies_to<submit_atom, job_request, job_sink_ptr>::with<submit_result>,
+  // follow in one message (POST /auto-train, /auto-train-stream).
+  caf::replies_to<submit_atom, job_request, job_sink_ptr>::with<std::string>,
   // Streams a job's events (replaying those after `last_event_id`) into the sink.
   caf::reacts_to<subscribe_atom, std::string, std::uint64_t, job_sink_ptr>,
   // Cancels a job: queued tasks dropped, in-flight calls finish and are kept.

@@ -1,6 +1,7 @@
 // zegad: wires configuration, store, actors and the HTTP front end; handles signals.
 
 #include "actors/actors.hpp"
+#include "actors/errors.hpp"
 #include "actors/archiver.hpp"
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
@@ -110,6 +111,7 @@ int run(const zega::config& cfg) {
 
   caf::actor_system_config sys_cfg;
   tune_scheduler(sys_cfg);
+  add_error_category(sys_cfg);
   caf::actor_system sys{sys_cfg};
   net::io_runtime io;
   io.start();

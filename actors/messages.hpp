@@ -118,14 +118,6 @@ public:
 };
 using job_sink_ptr = std::shared_ptr<job_sink>;
 
-// Result of a submit: job id, or an error for the HTTP layer.
-struct submit_result {
-  std::string job_id;
-  int http_status = 202;   // 4xx on error
-  std::string error_code;
-  std::string error_message;
-};
-
 // Generic JSON reply for status/jobs queries: status code + body.
 struct json_reply {
   int http_status = 200;
@@ -140,7 +132,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::submit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::commit_result)

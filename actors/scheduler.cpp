@@ -53,10 +53,10 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
   load_persisted(self);
   pump(self);
   return {
-    [=](submit_atom, job_request& req) -> caf::result<submit_result> {
+    [=](submit_atom, job_request& req) -> caf::result<std::string> {
       return submit(self, std::move(req), nullptr);
     },
-    [=](submit_atom, job_request& req, job_sink_ptr& sink) -> caf::result<submit_result> {
+    [=](submit_atom, job_request& req, job_sink_ptr& sink) -> caf::result<std::string> {
       return submit(self, std::move(req), std::move(sink));
     },
     [=](subscribe_atom, const std::string& job_id, std::uint64_t last_event_id, job_sink_ptr sink) {

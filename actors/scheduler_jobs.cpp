@@ -303,54 +303,37 @@ void attach_sink(self_ptr self, const std::string& job_id, std::uint64_t last_ev
 // Creates a job from a request (HTTP or planner). The job id is answered once the job's
 // record is durable; `sink` (may be null) is attached at that moment, so a client submits
 // and follows a job with one message.
-caf::result<submit_result> submit(self_ptr self, job_request req, job_sink_ptr sink) {
+caf::result<std::string> submit(self_ptr self, job_request req, job_sink_ptr sink) {
   auto& st = self->state;
-  submit_result res;
-  if (st.draining) {
-    res.http_status = 503;
-    res.error_code = "shutting_down";
-    res.error_message = "the daemon is shutting down";
-    return res;
-  }
+  if (st.draining)
+    return make_error(ec::shutting_down, "the daemon is shutting down");
   auto v = jobs::validate(req, enabled_providers(st));
-  if (!v.ok()) {
-    res.http_status = v.http_status;
-    res.error_code = v.code;
-    res.error_message = v.message;
-    return res;
-  }
+  if (!v.ok())
+    return make_error(ec::invalid_request, v.message);
   if (st.tasks.size() + static_cast<std::size_t>(req.num_examples)
-      > static_cast<std::size_t>(st.cfg.routing.queue_limit)) {
-    res.http_status = 429;
-    res.error_code = "queue_full";
-    res.error_message = "queue full: " + std::to_string(st.tasks.size()) + " tasks queued (limit "
-                        + std::to_string(st.cfg.routing.queue_limit) + ")";
-    return res;
-  }
-  if (st.storage_full) {
-    res.http_status = 503;
-    res.error_code = "storage_full";
-    res.error_message = st.pause_reason + " (no job was created)";
-    return res;
-  }
-  res.job_id = make_job_id(self);
+      > static_cast<std::size_t>(st.cfg.routing.queue_limit))
+    return make_error(ec::queue_full, "queue full: " + std::to_string(st.tasks.size())
+                                        + " tasks queued (limit "
+                                        + std::to_string(st.cfg.routing.queue_limit) + ")");
+  if (st.storage_full)
+    return make_error(ec::storage_full, st.pause_reason + " (no job was created)");
+  auto job_id = make_job_id(self);
   // "Acknowledged" means "durable": the job id goes out once the job's record is
   // committed, so a crash right after the answer cannot lose the job. A record that
   // could not be written withdraws the job and the client hears why.
-  auto rp = self->make_response_promise<submit_result>();
-  start_job(self, res.job_id, req, st.rng(), {},
-            [self, rp, res, sink](const store::commit_result& r) mutable {
+  auto rp = self->make_response_promise<std::string>();
+  start_job(self, job_id, req, st.rng(), {},
+            [self, rp, job_id, sink](const store::commit_result& r) mutable {
               if (r.status != store::commit_status::ok) {
-                auto it = self->state.jobs.find(res.job_id);
+                auto it = self->state.jobs.find(job_id);
                 if (it != self->state.jobs.end())
                   cancel_job(self, it->second);
-                res.http_status = 503;
-                res.error_code = "storage";
-                res.error_message = "the job could not be saved: " + r.message;
-              } else if (sink) {
-                attach_sink(self, res.job_id, 0, sink);
+                rp.deliver(make_error(ec::storage_error, "the job could not be saved: " + r.message));
+                return;
               }
-              rp.deliver(res);
+              if (sink)
+                attach_sink(self, job_id, 0, sink);
+              rp.deliver(job_id);
             });
   pump(self);
   return rp;

@@ -2,6 +2,7 @@
 // Internal to the scheduler actor: what its units (scheduler_jobs, scheduler_dispatch,
 // scheduler_archive, scheduler_status, scheduler) share. Not an interface for other code.
 
+#include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
 
 #include "training/dedup.hpp"
@@ -118,7 +119,7 @@ void attach_sink(self_ptr self, const std::string& job_id, std::uint64_t last_ev
                  job_sink_ptr sink);
 
 // Creates a job; answers once its record is durable, attaching `sink` (may be null) then.
-caf::result<submit_result> submit(self_ptr self, job_request req, job_sink_ptr sink);
+caf::result<std::string> submit(self_ptr self, job_request req, job_sink_ptr sink);
 
 // --- dispatch (actors/scheduler_dispatch.cpp) ----------------------------------------------------
 

@@ -1,3 +1,4 @@
+#include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
 
 #include "training/dedup.hpp"
@@ -215,6 +216,16 @@ caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+// What a submit answered: a job id, or the domain error and its message.
+struct submitted {
+  std::string job_id;
+  ec error = ec::none;
+  std::string error_message;
+  bool ok() const {
+    return error == ec::none && !job_id.empty();
+  }
+};
+
 struct fixture {
   caf::actor_system_config sys_cfg;
   caf::actor_system sys{testing_config(sys_cfg)};
@@ -303,8 +314,29 @@ struct fixture {
     return **out;
   }
 
-  submit_result submit(job_request req) {
-    return ask<submit_result>(submit_atom::value, req);
+  submitted submit(job_request req) {
+    return submit_with(req, nullptr);
+  }
+
+  // A submit, with or without a sink; the answer is a job id or a zega::ec error.
+  submitted submit_with(job_request req, job_sink_ptr sink) {
+    auto out = std::make_shared<std::optional<submitted>>();
+    sys.spawn(
+      [=](caf::event_based_actor* self, scheduler_actor target,
+          std::shared_ptr<std::optional<submitted>> result) {
+        auto ok = [=](const std::string& id) { *result = submitted{id, ec::none, {}}; };
+        auto failed = [=](const caf::error& e) {
+          *result = submitted{{}, ec_of(e), message_of(e)};
+        };
+        if (sink)
+          self->request(target, caf::infinite, submit_atom::value, req, sink).then(ok, failed);
+        else
+          self->request(target, caf::infinite, submit_atom::value, req).then(ok, failed);
+      },
+      sch, out);
+    sched.run();
+    REQUIRE(out->has_value());
+    return **out;
   }
 
   std::shared_ptr<recording_sink> subscribe(const std::string& job, std::uint64_t last = 0) {
@@ -342,7 +374,7 @@ TEST_CASE("scheduler uses the highest free group and falls through when it fails
   p1->replies.push_back(failure(net::outcome_class::broken, "ollama: model not pulled", 404));
   f.start();
   auto res = f.submit(request(1));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.run_for(300ms);
   CHECK(p1->generate_calls == 1);
   CHECK(p2->generate_calls == 1);
@@ -462,7 +494,7 @@ TEST_CASE("scheduler min_votes keeps the best of distinct providers and records 
   p2->replies.push_back(ok_result(strong));
   f.start();
   auto res = f.submit(request(1, 2));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.run_for(300ms);
   auto ex = f.archive->examples();
   REQUIRE(ex.size() == 1);
@@ -638,24 +670,24 @@ TEST_CASE("scheduler rejects bad input with 4xx", "[scheduler]") {
   f.add_provider("gemini", 2);
   f.start();
   auto r = f.submit(request(1, 3));
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message.rfind("min_votes:", 0) == 0);
   auto bad_el = request(1);
   bad_el.elements = {"scene", "poem"};
   r = f.submit(bad_el);
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message.rfind("elements[1]: unknown element \"poem\"", 0) == 0);
   auto bad_genre = request(1);
   bad_genre.genres = {"fantasy", "x"};
   r = f.submit(bad_genre);
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message == "genres[1]: unknown genre \"x\"");
   r = f.submit(request(0));
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message.rfind("num_examples:", 0) == 0);
   r = f.submit(request(11));
-  CHECK(r.http_status == 429);
-  CHECK(r.error_code == "queue_full");
+  CHECK(r.error == ec::queue_full);
+  CHECK(std::string{to_string(r.error)} == "queue_full");
   CHECK(f.ask<json_reply>(job_atom::value, std::string{"nope"}).http_status == 404);
   CHECK(f.ask<json_reply>(probe_atom::value, std::string{"nope"}).http_status == 404);
 }
@@ -725,7 +757,7 @@ TEST_CASE("a provider actor that dies is taken out of routing", "[scheduler]") {
   caf::anon_send_exit(f.providers[0], caf::exit_reason::kill);
   f.sched.run();
   auto res = f.submit(request(2));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.run_for(300ms);
   CHECK(p1->generate_calls == 0);
   CHECK(p2->generate_calls == 2);
@@ -739,7 +771,7 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   auto p1 = f.add_provider("groq", 1);
   f.start();
   auto res = f.submit(request(2));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.archive->status = store::commit_status::storage_full;
   f.run_for(300ms);
   auto status = f.ask<json_reply>(status_atom::value);
@@ -752,8 +784,8 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   CHECK(p1->generate_calls == calls_when_full);
   // No new job is acknowledged while nothing can be stored.
   auto refused = f.submit(request(1));
-  CHECK(refused.http_status == 503);
-  CHECK(refused.error_code == "storage_full");
+  CHECK(refused.error == ec::storage_full);
+  CHECK_THAT(refused.error_message, Catch::Contains("storage full: disk full"));
   f.archive->status = store::commit_status::ok;
   f.ask<json_reply>(resume_atom::value);
   f.run_for(300ms);
@@ -873,7 +905,7 @@ TEST_CASE("finished jobs are kept up to a byte budget: the oldest go, the newest
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     auto res = f.submit(request(3));
-    REQUIRE(res.http_status == 202);
+    REQUIRE(res.ok());
     ids.push_back(res.job_id);
     f.run_for(1000ms);
     CHECK(f.job_json(res.job_id)["state"].GetString() == std::string("completed"));
@@ -891,7 +923,7 @@ TEST_CASE("a byte budget that fits every job keeps them all", "[scheduler]") {
   f.add_provider("ollama", 1, 4);
   f.start(); // the default budget, 64 MB
   for (int i = 0; i < 3; ++i) {
-    REQUIRE(f.submit(request(3)).http_status == 202);
+    REQUIRE(f.submit(request(3)).ok());
     f.run_for(1000ms);
   }
   auto listed = f.ask<json_reply>(jobs_atom::value);
@@ -906,8 +938,8 @@ TEST_CASE("a submit that carries its sink streams the job from its first event i
   f.add_provider("ollama", 1, 2);
   f.start();
   auto sink = std::make_shared<recording_sink>();
-  auto res = f.ask<submit_result>(submit_atom::value, request(2), job_sink_ptr{sink});
-  REQUIRE(res.http_status == 202);
+  auto res = f.submit_with(request(2), sink);
+  REQUIRE(res.ok());
   f.run_for(1000ms);
   auto types = sink->types();
   REQUIRE(types.size() == 3);
@@ -924,9 +956,9 @@ TEST_CASE("a refused submit never opens its sink", "[scheduler]") {
   f.cfg.routing.queue_limit = 1;
   f.start();
   auto sink = std::make_shared<recording_sink>();
-  auto res = f.ask<submit_result>(submit_atom::value, request(5), job_sink_ptr{sink});
-  CHECK(res.http_status == 429);
-  CHECK(res.error_code == "queue_full");
+  auto res = f.submit_with(request(5), sink);
+  CHECK(res.error == ec::queue_full);
+  CHECK_THAT(res.error_message, Catch::StartsWith("queue full: 0 tasks queued (limit 1)"));
   CHECK(sink->events.empty());
   CHECK_FALSE(sink->closed);
 }

@@ -1,5 +1,6 @@
 #include "net/api/api.hpp"
 
+#include "actors/errors.hpp"
 #include "actors/job.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
@@ -152,6 +153,34 @@ void subscribe(const api_context& ctx, const std::string& job_id, std::uint64_t 
   caf::anon_send(ctx.scheduler, subscribe_atom::value, job_id, last_event_id, std::move(sink));
 }
 
+// The HTTP face of a domain error: status code and error code per zega::ec. Anything else
+// (a timeout, a dead actor) means the scheduler did not answer.
+void respond_domain_error(const responder& res, const caf::error& err, const std::string& rendered) {
+  auto message = message_of(err);
+  switch (ec_of(err)) {
+    case ec::invalid_request:
+      return respond_error(res, 400, "bad_request", message);
+    case ec::queue_full:
+      return respond_error(res, 429, "queue_full", message);
+    case ec::shutting_down:
+      return respond_error(res, 503, "shutting_down", message);
+    case ec::storage_full:
+      return respond_error(res, 503, "storage_full", message);
+    case ec::storage_error:
+      return respond_error(res, 503, "storage", message);
+    case ec::paused:
+      return respond_error(res, 503, "paused", message);
+    case ec::unknown_job:
+    case ec::unknown_provider:
+      return respond_error(res, 404, "not_found", message);
+    case ec::provider_timeout:
+      return respond_error(res, 504, "provider_timeout", message);
+    case ec::none:
+      break;
+  }
+  respond_error(res, 503, "unavailable", "scheduler did not answer: " + rendered);
+}
+
 // POST /auto-train, /auto-train?async=1, /auto-train-stream.
 void submit_job(const api_context& ctx, const server_request& req, const responder& res,
                 bool stream) {
@@ -171,20 +200,15 @@ void submit_job(const api_context& ctx, const server_request& req, const respond
     sink = std::make_shared<result_sink>(res);
   auto c = ctx;
   ctx.system->spawn([=](caf::event_based_actor* self) {
-    auto answered = [=](const submit_result& sr) {
-      if (sr.http_status >= 400) {
-        respond_error(res, sr.http_status, sr.error_code, sr.error_message);
-        return;
-      }
+    auto answered = [=](const std::string& job_id) {
       if (async) {
-        std::string body = "{\"job_id\":\"" + sr.job_id + "\",\"location\":\"/jobs/"
-                           + sr.job_id + "\"}";
-        res.respond(202, json_type, body, {{"location", "/jobs/" + sr.job_id}});
+        std::string body = "{\"job_id\":\"" + job_id + "\",\"location\":\"/jobs/"
+                           + job_id + "\"}";
+        res.respond(202, json_type, body, {{"location", "/jobs/" + job_id}});
       }
     };
     auto unanswered = [=](const caf::error& err) {
-      respond_error(res, 503, "unavailable",
-                    "scheduler did not answer: " + self->system().render(err));
+      respond_domain_error(res, err, self->system().render(err));
     };
     if (sink)
       self->request(c.scheduler, query_timeout, submit_atom::value, jr, sink)
