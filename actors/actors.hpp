@@ -23,6 +23,10 @@ using transport_fn = std::function<void(net::http_request, net::client_limits,
 // Wall-clock Unix milliseconds (UTC days for quotas, record timestamps); injectable.
 using wall_clock_fn = std::function<std::int64_t()>;
 
+// Receives a provider's availability (its provider_view) on every change. The scheduler is
+// one; a planner or a console feed may be another.
+using avail_listener = caf::typed_actor<caf::reacts_to<avail_atom, provider_view>>;
+
 // One configured (provider, model). Owns rate windows, cooldowns, backoff, circuit,
 // broken/unreachable state and daily counters.
 using provider_actor = caf::typed_actor<
@@ -30,9 +34,9 @@ using provider_actor = caf::typed_actor<
   caf::replies_to<generate_atom, gen_task>::with<gen_outcome>,
   // Full operator view.
   caf::replies_to<status_atom>::with<provider_status>,
-  // Registers an actor that receives (avail_atom, provider_view) on every change,
+  // Registers a listener that receives (avail_atom, provider_view) on every change,
   // starting with the current view.
-  caf::reacts_to<subscribe_atom, caf::actor>,
+  caf::reacts_to<subscribe_atom, avail_listener>,
   // Internal: an upstream call finished (posted from the io thread).
   caf::reacts_to<http_done_atom, std::uint64_t, net::http_result>,
   // Internal: a timer fell due (windows free up, cooldown/backoff/circuit ends).

@@ -29,7 +29,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
     st.provider_index[pc.name] = i;
     if (pc.enabled)
       st.fixed_order.push_back(i);
-    self->send(st.deps.providers[i].second, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
+    self->send(st.deps.providers[i].second, subscribe_atom::value, avail_listener{self});
     self->monitor(st.deps.providers[i].second);
   }
   // A provider actor that died (a bug, never a provider failure) must not keep its last

@@ -71,7 +71,7 @@ struct fake_script {
   int busy_replies = 0;
   std::vector<std::string> jobs_seen;
   std::vector<clock_ns> sent_at;
-  std::vector<caf::actor> subscribers;
+  std::vector<avail_listener> subscribers;
 };
 using script_ptr = std::shared_ptr<fake_script>;
 
@@ -133,7 +133,7 @@ provider_actor::behavior_type fake_provider(provider_actor::stateful_pointer<fak
       st.rpd = 100;
       return st;
     },
-    [=](subscribe_atom, caf::actor who) {
+    [=](subscribe_atom, avail_listener who) {
       s->subscribers.push_back(who);
       push_view(s);
     },
