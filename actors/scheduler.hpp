@@ -29,6 +29,10 @@ struct scheduler_deps {
   const store::store* db = nullptr; // reads only; may be null (tests)
   wall_clock_fn wall_clock;
   std::uint64_t seed = 1;
+  // Users whose dataset size and fingerprints stay cached. user_id comes from clients, so
+  // the cache is bounded: the least recently used idle user is dropped and reloaded from
+  // the store when it comes back.
+  std::size_t max_cached_users = 256;
 };
 
 // One element to generate for a job.
@@ -98,6 +102,8 @@ struct scheduler_state {
 
   std::map<std::string, jobs::fingerprint_set> fingerprints; // per user
   std::map<std::string, long> dataset_size;                  // per user
+  std::map<std::string, std::uint64_t> user_last_use;        // per cached user: use counter
+  std::uint64_t user_uses = 0;
   std::mt19937_64 rng;
 };
 

@@ -4,8 +4,22 @@
 
 namespace zega::sched {
 
+std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_t>& last_use,
+                                        const std::set<std::string>& busy, std::size_t cap) {
+  std::vector<std::pair<std::uint64_t, std::string>> idle;
+  for (const auto& [user, used] : last_use)
+    if (busy.count(user) == 0)
+      idle.emplace_back(used, user);
+  std::sort(idle.begin(), idle.end());
+  std::vector<std::string> out;
+  for (std::size_t left = last_use.size(); left > cap && out.size() < idle.size(); --left)
+    out.push_back(idle[out.size()].second);
+  return out;
+}
+
 void ensure_user(self_ptr self, const std::string& user) {
   auto& st = self->state;
+  st.user_last_use[user] = ++st.user_uses;
   if (st.dataset_size.count(user) != 0)
     return;
   st.dataset_size[user] = st.deps.db ? static_cast<long>(st.deps.db->count_examples(user)) : 0;
@@ -13,6 +27,15 @@ void ensure_user(self_ptr self, const std::string& user) {
   if (st.deps.db)
     for (auto fp : st.deps.db->fingerprints(user))
       fps.add(fp);
+  // Users with unfinished jobs stay: their uncommitted work is only in this cache.
+  std::set<std::string> busy{user};
+  for (const auto& id : st.job_order)
+    busy.insert(st.jobs.at(id).info->request().user_id);
+  for (const auto& gone : users_to_evict(st.user_last_use, busy, st.deps.max_cached_users)) {
+    st.user_last_use.erase(gone);
+    st.dataset_size.erase(gone);
+    st.fingerprints.erase(gone);
+  }
 }
 
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user) {

@@ -76,6 +76,11 @@ struct status_gather {
 
 void ensure_user(self_ptr self, const std::string& user);
 
+// Which cached users to drop so that at most `cap` stay: the least recently used first,
+// never one in `busy`. Pure, for the cache bound in ensure_user.
+std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_t>& last_use,
+                                        const std::set<std::string>& busy, std::size_t cap);
+
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user);
 
 void emit(self_ptr self, sched_job& job, std::string json);

@@ -1,5 +1,6 @@
 #include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
+#include "actors/scheduler_parts.hpp"
 
 #include "training/dedup.hpp"
 #include "training/quality.hpp"
@@ -284,6 +285,7 @@ struct fixture {
     deps.archiver = arch;
     deps.wall_clock = [] { return std::int64_t{1'795'000'000'000}; };
     deps.db = db;
+    deps.max_cached_users = max_cached_users;
     sch = sys.spawn(scheduler, cfg, deps);
     sched.run();
   }
@@ -356,6 +358,7 @@ struct fixture {
 
   std::vector<provider_config> pcs;
   const store::store* db = nullptr;
+  std::size_t max_cached_users = 256;
 };
 
 job_request request(int n, int min_votes = 1) {
@@ -961,4 +964,40 @@ TEST_CASE("a refused submit never opens its sink", "[scheduler]") {
   CHECK_THAT(res.error_message, Catch::StartsWith("queue full: 0 tasks queued (limit 1)"));
   CHECK(sink->events.empty());
   CHECK_FALSE(sink->closed);
+}
+
+TEST_CASE("the per-user cache drops the least recently used idle users first", "[scheduler]") {
+  std::map<std::string, std::uint64_t> used{{"ann", 3}, {"bob", 1}, {"cat", 2}, {"dan", 4}};
+  CHECK(sched::users_to_evict(used, {}, 4).empty());
+  CHECK(sched::users_to_evict(used, {}, 2) == std::vector<std::string>{"bob", "cat"});
+  // A user with unfinished work stays even when it is the oldest.
+  CHECK(sched::users_to_evict(used, {"bob"}, 2) == std::vector<std::string>{"cat", "ann"});
+  // Nothing idle to drop: the cache may exceed the cap rather than lose live work.
+  CHECK(sched::users_to_evict(used, {"ann", "bob", "cat", "dan"}, 1).empty());
+}
+
+TEST_CASE("a user dropped from the cache is reloaded from the store: dedup still holds",
+          "[scheduler]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, false); // "default" owns story(999)
+  fixture f;
+  f.db = db.get();
+  f.cfg.storage.on_interrupted = "mark";
+  auto p1 = f.add_provider("groq", 1);
+  f.max_cached_users = 1;
+  f.start();
+  for (const char* user : {"ann", "bob"}) {
+    auto r = request(1);
+    r.user_id = user;
+    REQUIRE(f.submit(r).ok());
+    f.run_for(500ms);
+  }
+  // "default" was dropped for ann and bob; its next job meets its stored story again.
+  p1->replies.push_back(ok_result(story(999)));
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  f.run_for(1000ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["duplicates_rejected"].GetInt() == 1);
+  CHECK(d["successful"].GetInt() == 1);
 }
