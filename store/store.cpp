@@ -117,6 +117,8 @@ struct store::impl {
         return rc;
       if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), {}); rc != 0)
         return rc;
+      if (int rc = h.by_job.put(t, schema::by_job_key(ex.job_id, ex.id), {}); rc != 0)
+        return rc;
       if (ex.in_library) {
         rapidjson::StringBuffer buf;
         json_writer w(buf);
@@ -394,6 +396,28 @@ page<example_record> store::list_examples(const example_filter& f, const std::st
 
 std::string store::for_each_example(const example_filter& f,
                                     const std::function<bool(const example_record&)>& fn) const {
+  if (f.job_id && !f.user) {
+    // One job's examples through the by_job index: resume reads them, not the table.
+    std::vector<std::uint64_t> ids;
+    {
+      const auto& i = *impl_;
+      impl::reader r(i);
+      lmdb::cursor c;
+      if (!r.ok || c.open(r.txn, i.h.by_job) != 0)
+        return "cannot read the by_job index";
+      auto prefix = schema::by_job_prefix(*f.job_id);
+      for (int rc = c.seek(prefix); rc == 0 && c.key().substr(0, prefix.size()) == prefix;
+           rc = c.next())
+        if (auto id = schema::parse_id_key(c.key().substr(prefix.size())))
+          ids.push_back(*id);
+    }
+    for (auto id : ids) {
+      auto ex = get_example(id);
+      if (ex && matches(f, *ex) && !fn(*ex))
+        return {};
+    }
+    return {};
+  }
   std::string cursor;
   do {
     auto p = list_examples(f, cursor, scan_page);
