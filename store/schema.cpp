@@ -161,9 +161,10 @@ int migrate_1_to_2(const lmdb::txn& t, const handles& h, std::string& error) {
   return 0;
 }
 
-// Version 2 -> 3: index every example by its job.
+// Version 2 -> 3: index every example by its job; by_user values get the fingerprints.
 int migrate_2_to_3(const lmdb::txn& t, const handles& h, std::string& error) {
   std::vector<std::string> keys;
+  std::vector<std::pair<std::string, std::string>> user_entries;
   {
     lmdb::cursor c;
     if (int rc = c.open(t, h.examples); rc != 0)
@@ -181,10 +182,20 @@ int migrate_2_to_3(const lmdb::txn& t, const handles& h, std::string& error) {
       if (auto j = d.FindMember("job_id"); j != d.MemberEnd() && j->value.IsString())
         job.assign(j->value.GetString(), j->value.GetStringLength());
       keys.push_back(by_job_key(job, *id));
+      std::string user = "default";
+      if (auto u = d.FindMember("user"); u != d.MemberEnd() && u->value.IsString())
+        user.assign(u->value.GetString(), u->value.GetStringLength());
+      std::uint64_t fp = 0;
+      if (auto f = d.FindMember("fingerprint"); f != d.MemberEnd() && f->value.IsUint64())
+        fp = f->value.GetUint64();
+      user_entries.emplace_back(by_user_key(user, *id), id_key(fp));
     }
   }
   for (const auto& k : keys)
     if (int rc = h.by_job.put(t, k, {}); rc != 0)
+      return rc;
+  for (const auto& [k, v] : user_entries)
+    if (int rc = h.by_user.put(t, k, v); rc != 0)
       return rc;
   return 0;
 }

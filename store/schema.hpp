@@ -3,7 +3,8 @@
 //
 //   db          key                                   value
 //   examples    u64 id, big-endian (8 bytes)          example JSON (codec.hpp)
-//   by_user     key_part(user) + 0x00 + u64 id BE     empty (index: a user's examples in id order)
+//   by_user     key_part(user) + 0x00 + u64 id BE     u64 SimHash BE (index: a user's examples in
+//                                                     id order, with their fingerprints)
 //   by_job      key_part(job id) + 0x00 + u64 id BE   empty (index: a job's examples, for resume)
 //   jobs        job id (key_part)                     job JSON
 //   attempts    u64 id, big-endian                    attempt JSON
@@ -18,7 +19,8 @@
 // Schema versions:
 //   1  examples kept the element under "kind"; there was no by_user index.
 //   2  examples carry "element"; by_user indexes every example.
-//   3  by_job indexes every example (resuming a job reads its examples, not the table).
+//   3  by_job indexes every example (resuming a job reads its examples, not the table);
+//      by_user values hold the example's fingerprint (dedup loads 8 bytes per example).
 // Opening an older environment migrates it in one write transaction.
 
 #include "store/lmdb.hpp"

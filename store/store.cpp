@@ -115,7 +115,8 @@ struct store::impl {
       auto key = schema::id_key(ex.id);
       if (int rc = h.examples.put(t, key, encode(ex), MDB_APPEND); rc != 0)
         return rc;
-      if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), {}); rc != 0)
+      if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), schema::id_key(ex.fingerprint));
+          rc != 0)
         return rc;
       if (int rc = h.by_job.put(t, schema::by_job_key(ex.job_id, ex.id), {}); rc != 0)
         return rc;
@@ -451,13 +452,20 @@ std::size_t store::count_examples(const std::string& user) const {
 }
 
 std::vector<std::uint64_t> store::fingerprints(const std::string& user) const {
+  // The by_user index carries each example's fingerprint: 8 bytes per example, no record
+  // decoded, so loading a user's fingerprints costs a cursor walk over its index entries.
   std::vector<std::uint64_t> out;
-  example_filter f;
-  f.user = user;
-  for_each_example(f, [&](const example_record& ex) {
-    out.push_back(ex.fingerprint);
-    return true;
-  });
+  const auto& i = *impl_;
+  impl::reader r(i);
+  lmdb::cursor c;
+  if (!r.ok || c.open(r.txn, i.h.by_user) != 0)
+    return out;
+  auto prefix = schema::by_user_prefix(user);
+  for (int rc = c.seek(prefix); rc == 0 && c.key().substr(0, prefix.size()) == prefix;
+       rc = c.next())
+    if (schema::by_user_id(c.key(), user))
+      if (auto fp = schema::parse_id_key(c.value()))
+        out.push_back(*fp);
   return out;
 }
 

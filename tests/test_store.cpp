@@ -784,9 +784,9 @@ TEST_CASE("opening a version 2 store indexes every example by its job", "[store]
   temp_dir dir;
   write_old_store(
     dir.path,
-    {{schema::id_key(1), R"({"id":1,"user":"default","job_id":"j-a","task_seq":0,"element":"scene","genre":"noir","output":"x","quality":8})"},
+    {{schema::id_key(1), R"({"id":1,"user":"default","job_id":"j-a","task_seq":0,"element":"scene","genre":"noir","output":"x","quality":8,"fingerprint":11})"},
      {schema::id_key(2), R"({"id":2,"user":"default","job_id":"j-b","task_seq":0,"element":"scene","genre":"noir","output":"y","quality":7})"},
-     {schema::id_key(3), R"({"id":3,"user":"default","job_id":"j-a","task_seq":1,"element":"scene","genre":"noir","output":"z","quality":6})"}},
+     {schema::id_key(3), R"({"id":3,"user":"default","job_id":"j-a","task_seq":1,"element":"scene","genre":"noir","output":"z","quality":6,"fingerprint":33})"}},
     {{"schema_version", "2"}, {"next_example_id", "4"}});
   auto db = open_store(dir.path);
   CHECK(db->schema_version() == 3);
@@ -804,10 +804,13 @@ TEST_CASE("opening a version 2 store indexes every example by its job", "[store]
   CHECK(seqs_of("j-a") == std::vector<std::uint64_t>{1, 3});
   CHECK(seqs_of("j-b") == std::vector<std::uint64_t>{2});
   CHECK(seqs_of("j").empty()); // a prefix of another job's id is another job
+  // The user index now carries the fingerprints (example 2 had none).
+  CHECK(db->fingerprints("default") == std::vector<std::uint64_t>{11, 0, 33});
   // New commits are indexed too.
   write_batch b;
   b.examples = {make_example(5, "default")};
   b.examples[0].job_id = "j-b";
   CHECK(db->commit(b).example_ids == std::vector<std::uint64_t>{4});
   CHECK(seqs_of("j-b") == std::vector<std::uint64_t>{2, 4});
+  CHECK(db->fingerprints("default").back() == make_example(5, "default").fingerprint);
 }
