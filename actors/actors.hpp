@@ -23,6 +23,10 @@ using transport_fn = std::function<void(net::http_request, net::client_limits,
 // Wall-clock Unix milliseconds (UTC days for quotas, record timestamps); injectable.
 using wall_clock_fn = std::function<std::int64_t()>;
 
+// Receives a provider's availability (its provider_view) on every change. The scheduler is
+// one; a planner or a console feed may be another.
+using avail_listener = caf::typed_actor<caf::reacts_to<avail_atom, provider_view>>;
+
 // One configured (provider, model). Owns rate windows, cooldowns, backoff, circuit,
 // broken/unreachable state and daily counters.
 using provider_actor = caf::typed_actor<
@@ -30,9 +34,9 @@ using provider_actor = caf::typed_actor<
   caf::replies_to<generate_atom, gen_task>::with<gen_outcome>,
   // Full operator view.
   caf::replies_to<status_atom>::with<provider_status>,
-  // Registers an actor that receives (avail_atom, provider_view) on every change,
+  // Registers a listener that receives (avail_atom, provider_view) on every change,
   // starting with the current view.
-  caf::reacts_to<subscribe_atom, caf::actor>,
+  caf::reacts_to<subscribe_atom, avail_listener>,
   // Internal: an upstream call finished (posted from the io thread).
   caf::reacts_to<http_done_atom, std::uint64_t, net::http_result>,
   // Internal: a timer fell due (windows free up, cooldown/backoff/circuit ends).
@@ -54,8 +58,13 @@ using archiver_actor = caf::typed_actor<
 
 // Holds jobs and their one-element tasks and routes them down the priority groups.
 using scheduler_actor = caf::typed_actor<
-  // Creates a job from a validated request; 4xx in the result on semantic errors.
-  caf::replies_to<submit_atom, job_request>::with<submit_result>,
+  // Creates a job (HTTP client or planner) and answers its id once the job is durable;
+  // errors are zega::ec (invalid_request, queue_full, storage_full, storage_error,
+  // shutting_down).
+  caf::replies_to<submit_atom, job_request>::with<std::string>,
+  // The same, and the sink receives the job's events from the first one: submit and
+  // follow in one message (POST /auto-train, /auto-train-stream).
+  caf::replies_to<submit_atom, job_request, job_sink_ptr>::with<std::string>,
   // Streams a job's events (replaying those after `last_event_id`) into the sink.
   caf::reacts_to<subscribe_atom, std::string, std::uint64_t, job_sink_ptr>,
   // Cancels a job: queued tasks dropped, in-flight calls finish and are kept.

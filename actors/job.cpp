@@ -138,6 +138,13 @@ std::string request_to_json(const job_request& req, std::uint64_t seed) {
   w.Bool(req.store_in_memory);
   key(w, "save_to_database");
   w.Bool(req.save_to_database);
+  // Only scheduled jobs record their origin: interactive records keep their old shape.
+  if (req.kind == job_kind::scheduled) {
+    key(w, "kind");
+    str(w, "scheduled");
+    key(w, "deadline_ms");
+    w.Int64(req.deadline_ms);
+  }
   key(w, "seed");
   w.Uint64(seed);
   w.EndObject();
@@ -153,6 +160,12 @@ bool request_from_json(const std::string& json, job_request& req, std::uint64_t&
   job_request parsed;
   if (!parse_request(json, parsed, error))
     return false;
+  if (d.HasMember("kind") && d["kind"].IsString()
+      && d["kind"].GetString() == std::string("scheduled")) {
+    parsed.kind = job_kind::scheduled;
+    if (d.HasMember("deadline_ms") && d["deadline_ms"].IsInt64())
+      parsed.deadline_ms = d["deadline_ms"].GetInt64();
+  }
   req = std::move(parsed);
   seed = d["seed"].GetUint64();
   return true;
@@ -238,7 +251,24 @@ job::job(std::string id, job_request req, std::uint64_t seed, std::int64_t start
     examples_before_(examples_before) {
 }
 
+namespace {
+
+// Heap bytes of one result: its strings and vectors (capacity is what the allocator holds).
+std::size_t result_bytes(const example_result& r) {
+  std::size_t n = sizeof(example_result) + r.genre.capacity() + r.element.capacity()
+                  + r.topic.capacity() + r.prompt.capacity() + r.output.capacity()
+                  + r.provider.capacity() + r.model.capacity() + r.error.capacity();
+  for (const auto& c : r.candidates)
+    n += sizeof(c) + c.provider.capacity() + c.model.capacity();
+  for (const auto& e : r.provider_errors)
+    n += sizeof(e) + e.first.capacity() + e.second.capacity();
+  return n;
+}
+
+} // namespace
+
 void job::add(example_result r) {
+  bytes_ += result_bytes(r);
   if (r.success) {
     ++successful_;
     in_memory_ += r.in_memory ? 1 : 0;
@@ -475,6 +505,7 @@ std::string job::brief_json(int queued, int in_flight) const {
 
 std::uint64_t job::add_event(std::string json) {
   std::uint64_t id = events_.empty() ? 1 : events_.back().first + 1;
+  bytes_ += sizeof(events_.front()) + json.capacity();
   events_.emplace_back(id, std::move(json));
   return id;
 }

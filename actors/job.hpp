@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "store/records.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -97,6 +98,10 @@ public:
   // Model with the best average quality so far (empty before the first success).
   std::string best_model() const;
 
+  // Approximate heap bytes held by the results and the event log: what keeping this job
+  // in memory costs (finished jobs are kept up to a byte budget, not a count).
+  std::size_t memory_bytes() const { return bytes_; }
+
 private:
   std::string id_;
   job_request req_;
@@ -111,6 +116,7 @@ private:
   int in_memory_ = 0;
   int saved_ = 0;
   std::vector<std::pair<std::uint64_t, std::string>> events_;
+  std::size_t bytes_ = 0;
 };
 
 // Fingerprints of one user's dataset (loaded once) plus this session's.

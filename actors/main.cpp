@@ -1,6 +1,7 @@
 // zegad: wires configuration, store, actors and the HTTP front end; handles signals.
 
 #include "actors/actors.hpp"
+#include "actors/errors.hpp"
 #include "actors/archiver.hpp"
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
@@ -9,11 +10,11 @@
 #include "config/command_line.hpp"
 #include "config/config.hpp"
 #include "config/log.hpp"
-#include "net/api.hpp"
-#include "net/http_client.hpp"
-#include "net/http_server.hpp"
-#include "net/io_runtime.hpp"
-#include "net/stop_signals.hpp"
+#include "net/api/api.hpp"
+#include "net/http/client.hpp"
+#include "net/http/server.hpp"
+#include "net/http/io_runtime.hpp"
+#include "net/http/stop_signals.hpp"
 #include "store/store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -91,6 +92,7 @@ int run(const zega::config& cfg) {
 
   caf::actor_system_config sys_cfg;
   tune_scheduler(sys_cfg);
+  add_error_category(sys_cfg);
   caf::actor_system sys{sys_cfg};
   net::io_runtime io;
   io.start();

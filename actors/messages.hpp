@@ -2,8 +2,8 @@
 // Message types exchanged between actors. All actors live in one process, so records are
 // passed as plain copyable structs (allowed as "unsafe" message types: never serialised).
 
-#include "net/codec.hpp"
-#include "net/http_types.hpp"
+#include "net/providers/codec.hpp"
+#include "net/http/types.hpp"
 #include "store/records.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -84,7 +84,12 @@ struct provider_status {
   long failures_total = 0;
 };
 
-// A batch request (POST /auto-train and friends), validated by the HTTP layer.
+// Where a job comes from: a client waiting on it (HTTP) or the planner's calendar.
+// Scheduled jobs carry a deadline by which their tasks are worth running at all.
+enum class job_kind : std::uint8_t { interactive, scheduled };
+
+// A batch request (POST /auto-train and friends, or a planner's scheduled work), validated
+// before it reaches the scheduler.
 struct job_request {
   std::string user_id = "default";
   int num_examples = 1;
@@ -93,6 +98,8 @@ struct job_request {
   int min_votes = 1;
   bool store_in_memory = true;
   bool save_to_database = true;
+  job_kind kind = job_kind::interactive;
+  std::int64_t deadline_ms = 0;      // wall-clock Unix ms; 0 = none (interactive jobs)
 };
 
 // Receives a job's events (progress, heartbeat, complete) on behalf of an HTTP client.
@@ -111,14 +118,6 @@ public:
 };
 using job_sink_ptr = std::shared_ptr<job_sink>;
 
-// Result of a submit: job id, or an error for the HTTP layer.
-struct submit_result {
-  std::string job_id;
-  int http_status = 202;   // 4xx on error
-  std::string error_code;
-  std::string error_message;
-};
-
 // Generic JSON reply for status/jobs queries: status code + body.
 struct json_reply {
   int http_status = 200;
@@ -133,7 +132,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::submit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::commit_result)

@@ -421,7 +421,7 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       s.failures_total = st.failures_total;
       return s;
     },
-    [=](subscribe_atom, const caf::actor& subscriber) {
+    [=](subscribe_atom, const avail_listener& subscriber) {
       const auto view = publish(self);
       self->state.subscribers.push_back(subscriber);
       caf::anon_send(subscriber, avail_atom::value, view);

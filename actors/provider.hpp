@@ -1,10 +1,10 @@
 #pragma once
 // One configured (provider, model): decides whether a generation can be sent now, sends it
 // through the injected transport, turns the classified outcome into state and pushes
-// availability changes to its subscribers. The arithmetic lives in actors/rate_policy.
+// availability changes to its subscribers. The arithmetic lives in actors/policy/rate_policy.
 
 #include "actors/actors.hpp"
-#include "actors/rate_policy.hpp"
+#include "actors/policy/rate_policy.hpp"
 #include "config/config.hpp"
 #include "store/records.hpp"
 
@@ -55,7 +55,7 @@ struct provider_actor_state {
   std::mt19937_64 rng;
   std::unordered_map<std::uint64_t, pending_call> pending;
   std::uint64_t next_call_id = 1;
-  std::vector<caf::actor> subscribers;
+  std::vector<avail_listener> subscribers;
   std::optional<provider_view> last_view; // last one pushed
   provider_state logged_state = provider_state::available;
   rate::time_ns tick_at = 0;  // earliest scheduled tick still pending, 0 = none

@@ -1,10 +1,10 @@
 #pragma once
 // The scheduler actor: jobs and their one-element tasks, routing down the priority groups
-// (actors/routing.hpp), ensemble votes, archiving, job events and the operator queries.
+// (actors/policy/routing.hpp), ensemble votes, archiving, job events and the operator queries.
 
 #include "actors/actors.hpp"
 #include "actors/job.hpp"
-#include "actors/routing.hpp"
+#include "actors/policy/routing.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
 #include "training/prompt.hpp"
@@ -29,6 +29,10 @@ struct scheduler_deps {
   const store::store* db = nullptr; // reads only; may be null (tests)
   wall_clock_fn wall_clock;
   std::uint64_t seed = 1;
+  // Users whose dataset size and fingerprints stay cached. user_id comes from clients, so
+  // the cache is bounded: the least recently used idle user is dropped and reloaded from
+  // the store when it comes back.
+  std::size_t max_cached_users = 256;
 };
 
 // One element to generate for a job.
@@ -72,6 +76,7 @@ struct scheduler_state {
   std::map<std::string, sched_job> jobs;
   std::vector<std::string> job_order;              // round-robin order of unfinished jobs
   std::deque<std::string> finished_order;          // bounded memory of finished jobs
+  std::size_t finished_bytes = 0;                  // their memory_bytes(), against the budget
   std::string last_served;                         // round robin: job that got the last call
   std::map<std::uint64_t, sched_task> tasks;
   std::uint64_t next_task_id = 1;
@@ -97,6 +102,8 @@ struct scheduler_state {
 
   std::map<std::string, jobs::fingerprint_set> fingerprints; // per user
   std::map<std::string, long> dataset_size;                  // per user
+  std::map<std::string, std::uint64_t> user_last_use;        // per cached user: use counter
+  std::uint64_t user_uses = 0;
   std::mt19937_64 rng;
 };
 

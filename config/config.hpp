@@ -169,6 +169,8 @@ struct storage_config {
   int commit_interval_ms = 5;
   int attempts_retention_days = 30;
   std::string on_interrupted = "resume"; // "resume" | "mark"
+  // Finished jobs stay queryable (GET /jobs/{id}, event replay) until their results and
+  // events together pass this many bytes; the oldest go first, the newest always stays.
   std::size_t finished_jobs_max_bytes = 64u << 20;
 };
 

@@ -47,6 +47,16 @@ std::string by_user_prefix(std::string_view user) {
   return k;
 }
 
+std::string by_job_prefix(std::string_view job_id) {
+  std::string out = key_part(job_id);
+  out.push_back('\0');
+  return out;
+}
+
+std::string by_job_key(std::string_view job_id, std::uint64_t id) {
+  return by_job_prefix(job_id) + id_key(id);
+}
+
 std::string by_user_key(std::string_view user, std::uint64_t id) {
   return by_user_prefix(user) + id_key(id);
 }
@@ -151,13 +161,52 @@ int migrate_1_to_2(const lmdb::txn& t, const handles& h, std::string& error) {
   return 0;
 }
 
+// Version 2 -> 3: index every example by its job; by_user values get the fingerprints.
+int migrate_2_to_3(const lmdb::txn& t, const handles& h, std::string& error) {
+  std::vector<std::string> keys;
+  std::vector<std::pair<std::string, std::string>> user_entries;
+  {
+    lmdb::cursor c;
+    if (int rc = c.open(t, h.examples); rc != 0)
+      return rc;
+    for (int rc = c.first(); rc == 0; rc = c.next()) {
+      auto id = parse_id_key(c.key());
+      rapidjson::Document d;
+      auto v = c.value();
+      d.Parse(v.data(), v.size());
+      if (!id || d.HasParseError() || !d.IsObject()) {
+        error = "schema migration 2->3: example " + to_hex(c.key()) + " is not a JSON object";
+        return MDB_CORRUPTED;
+      }
+      std::string job;
+      if (auto j = d.FindMember("job_id"); j != d.MemberEnd() && j->value.IsString())
+        job.assign(j->value.GetString(), j->value.GetStringLength());
+      keys.push_back(by_job_key(job, *id));
+      std::string user = "default";
+      if (auto u = d.FindMember("user"); u != d.MemberEnd() && u->value.IsString())
+        user.assign(u->value.GetString(), u->value.GetStringLength());
+      std::uint64_t fp = 0;
+      if (auto f = d.FindMember("fingerprint"); f != d.MemberEnd() && f->value.IsUint64())
+        fp = f->value.GetUint64();
+      user_entries.emplace_back(by_user_key(user, *id), id_key(fp));
+    }
+  }
+  for (const auto& k : keys)
+    if (int rc = h.by_job.put(t, k, {}); rc != 0)
+      return rc;
+  for (const auto& [k, v] : user_entries)
+    if (int rc = h.by_user.put(t, k, v); rc != 0)
+      return rc;
+  return 0;
+}
+
 } // namespace
 
 int open_and_migrate(const lmdb::txn& t, handles& h, int& version, std::string& error) {
   const std::pair<const char*, lmdb::dbi*> dbs[] = {
     {examples_db, &h.examples}, {by_user_db, &h.by_user}, {jobs_db, &h.jobs},
     {attempts_db, &h.attempts}, {quota_db, &h.quota},     {library_db, &h.library},
-    {meta_db, &h.meta}};
+    {meta_db, &h.meta},         {by_job_db, &h.by_job}};
   for (const auto& [name, dbi] : dbs) {
     if (int rc = lmdb::open_dbi(t, name, true, *dbi); rc != 0) {
       error = std::string("cannot open sub-database ") + name + ": " + lmdb::error_text(rc);
@@ -192,6 +241,14 @@ int open_and_migrate(const lmdb::txn& t, handles& h, int& version, std::string& 
         return rc;
       }
       version = 2;
+    }
+    if (version == 2) {
+      if (rc = migrate_2_to_3(t, h, error); rc != 0) {
+        if (error.empty())
+          error = "schema migration 2->3 failed: " + lmdb::error_text(rc);
+        return rc;
+      }
+      version = 3;
     }
   }
   return h.meta.put(t, version_key, std::to_string(version));

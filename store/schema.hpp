@@ -3,7 +3,9 @@
 //
 //   db          key                                   value
 //   examples    u64 id, big-endian (8 bytes)          example JSON (codec.hpp)
-//   by_user     key_part(user) + 0x00 + u64 id BE     empty (index: a user's examples in id order)
+//   by_user     key_part(user) + 0x00 + u64 id BE     u64 SimHash BE (index: a user's examples in
+//                                                     id order, with their fingerprints)
+//   by_job      key_part(job id) + 0x00 + u64 id BE   empty (index: a job's examples, for resume)
 //   jobs        job id (key_part)                     job JSON
 //   attempts    u64 id, big-endian                    attempt JSON
 //   quota       provider + 0x00 + "YYYY-MM-DD" (UTC)  quota JSON (both parts through key_part)
@@ -17,7 +19,9 @@
 // Schema versions:
 //   1  examples kept the element under "kind"; there was no by_user index.
 //   2  examples carry "element"; by_user indexes every example.
-// Opening a version-1 environment migrates it in one write transaction.
+//   3  by_job indexes every example (resuming a job reads its examples, not the table);
+//      by_user values hold the example's fingerprint (dedup loads 8 bytes per example).
+// Opening an older environment migrates it in one write transaction.
 
 #include "store/lmdb.hpp"
 
@@ -28,10 +32,11 @@
 
 namespace zega::store::schema {
 
-inline constexpr int current_version = 2;
+inline constexpr int current_version = 3;
 
 inline constexpr const char* examples_db = "examples";
 inline constexpr const char* by_user_db = "by_user";
+inline constexpr const char* by_job_db = "by_job";
 inline constexpr const char* jobs_db = "jobs";
 inline constexpr const char* attempts_db = "attempts";
 inline constexpr const char* quota_db = "quota";
@@ -57,6 +62,8 @@ std::string by_user_prefix(std::string_view user);
 std::string by_user_key(std::string_view user, std::uint64_t id);
 // The id of a by_user key that belongs to `user`, or nothing.
 std::optional<std::uint64_t> by_user_id(std::string_view key, std::string_view user);
+std::string by_job_prefix(std::string_view job_id);
+std::string by_job_key(std::string_view job_id, std::uint64_t id);
 std::string quota_key(std::string_view provider, std::string_view day);
 
 // Opaque pagination cursors: the hex of the next key to read.
@@ -64,7 +71,7 @@ std::string to_hex(std::string_view bytes);
 std::optional<std::string> from_hex(std::string_view hex);
 
 struct handles {
-  lmdb::dbi examples, by_user, jobs, attempts, quota, library, meta;
+  lmdb::dbi examples, by_user, jobs, attempts, quota, library, meta, by_job;
 };
 
 // Opens (creating) every sub-database and brings the schema to current_version inside

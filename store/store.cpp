@@ -115,7 +115,10 @@ struct store::impl {
       auto key = schema::id_key(ex.id);
       if (int rc = h.examples.put(t, key, encode(ex), MDB_APPEND); rc != 0)
         return rc;
-      if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), {}); rc != 0)
+      if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), schema::id_key(ex.fingerprint));
+          rc != 0)
+        return rc;
+      if (int rc = h.by_job.put(t, schema::by_job_key(ex.job_id, ex.id), {}); rc != 0)
         return rc;
       if (ex.in_library) {
         rapidjson::StringBuffer buf;
@@ -394,6 +397,28 @@ page<example_record> store::list_examples(const example_filter& f, const std::st
 
 std::string store::for_each_example(const example_filter& f,
                                     const std::function<bool(const example_record&)>& fn) const {
+  if (f.job_id && !f.user) {
+    // One job's examples through the by_job index: resume reads them, not the table.
+    std::vector<std::uint64_t> ids;
+    {
+      const auto& i = *impl_;
+      impl::reader r(i);
+      lmdb::cursor c;
+      if (!r.ok || c.open(r.txn, i.h.by_job) != 0)
+        return "cannot read the by_job index";
+      auto prefix = schema::by_job_prefix(*f.job_id);
+      for (int rc = c.seek(prefix); rc == 0 && c.key().substr(0, prefix.size()) == prefix;
+           rc = c.next())
+        if (auto id = schema::parse_id_key(c.key().substr(prefix.size())))
+          ids.push_back(*id);
+    }
+    for (auto id : ids) {
+      auto ex = get_example(id);
+      if (ex && matches(f, *ex) && !fn(*ex))
+        return {};
+    }
+    return {};
+  }
   std::string cursor;
   do {
     auto p = list_examples(f, cursor, scan_page);
@@ -427,13 +452,20 @@ std::size_t store::count_examples(const std::string& user) const {
 }
 
 std::vector<std::uint64_t> store::fingerprints(const std::string& user) const {
+  // The by_user index carries each example's fingerprint: 8 bytes per example, no record
+  // decoded, so loading a user's fingerprints costs a cursor walk over its index entries.
   std::vector<std::uint64_t> out;
-  example_filter f;
-  f.user = user;
-  for_each_example(f, [&](const example_record& ex) {
-    out.push_back(ex.fingerprint);
-    return true;
-  });
+  const auto& i = *impl_;
+  impl::reader r(i);
+  lmdb::cursor c;
+  if (!r.ok || c.open(r.txn, i.h.by_user) != 0)
+    return out;
+  auto prefix = schema::by_user_prefix(user);
+  for (int rc = c.seek(prefix); rc == 0 && c.key().substr(0, prefix.size()) == prefix;
+       rc = c.next())
+    if (schema::by_user_id(c.key(), user))
+      if (auto fp = schema::parse_id_key(c.value()))
+        out.push_back(*fp);
   return out;
 }
 

@@ -4,8 +4,8 @@
 
 #include "tools/child_process.hpp"
 
-#include "net/http_client.hpp"
-#include "net/io_runtime.hpp"
+#include "net/http/client.hpp"
+#include "net/http/io_runtime.hpp"
 #include "store/store.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // Provider wire codecs: request building, response parsing and error classification for
 // every kind, with fixture bodies in the shapes documented in shared/docs/providers.md.
 
-#include "net/codec.hpp"
+#include "net/providers/codec.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>

@@ -1,7 +1,7 @@
 // The console's files are embedded at build time and served as one page by GET /.
 
 #include "net/api/console_assets.hpp"
-#include "net/dashboard.hpp"
+#include "net/api/dashboard.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include "net/http_client.hpp"
-#include "net/io_runtime.hpp"
+#include "net/http/client.hpp"
+#include "net/http/io_runtime.hpp"
 #include "tests/loopback_server.hpp"
 
 #include <boost/asio/write.hpp>

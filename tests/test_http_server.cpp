@@ -1,5 +1,5 @@
-#include "net/http_server.hpp"
-#include "net/io_runtime.hpp"
+#include "net/http/server.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include "loopback_http.hpp"
 

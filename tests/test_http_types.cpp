@@ -1,4 +1,4 @@
-#include "net/http_types.hpp"
+#include "net/http/types.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -77,7 +77,26 @@ TEST_CASE("job request survives the store round trip with its seed", "[job]") {
   CHECK(back.min_votes == 2);
   CHECK_FALSE(back.store_in_memory);
   CHECK(back.save_to_database);
+  CHECK(back.kind == job_kind::interactive);
+  CHECK(back.deadline_ms == 0);
   CHECK_FALSE(jobs::request_from_json("{}", back, seed));
+}
+
+TEST_CASE("a scheduled job's kind and deadline survive the store round trip", "[unit]") {
+  job_request r;
+  r.num_examples = 3;
+  r.kind = job_kind::scheduled;
+  r.deadline_ms = 1'795'000'123'456;
+  auto json = jobs::request_to_json(r, 9);
+  CHECK(json.find("\"kind\":\"scheduled\"") != std::string::npos);
+  job_request back;
+  std::uint64_t seed = 0;
+  REQUIRE(jobs::request_from_json(json, back, seed));
+  CHECK(back.kind == job_kind::scheduled);
+  CHECK(back.deadline_ms == 1'795'000'123'456);
+  // An interactive request keeps the stored shape it always had.
+  r.kind = job_kind::interactive;
+  CHECK(jobs::request_to_json(r, 9).find("kind") == std::string::npos);
 }
 
 TEST_CASE("job summary has ZEGA's /auto-train shape", "[job]") {

@@ -115,7 +115,8 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer,
   };
 }
 
-caf::behavior view_recorder(caf::event_based_actor*, std::vector<provider_view>* views) {
+avail_listener::behavior_type view_recorder(avail_listener::pointer,
+                                           std::vector<provider_view>* views) {
   return {[views](avail_atom, const provider_view& v) { views->push_back(v); }};
 }
 

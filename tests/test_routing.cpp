@@ -1,4 +1,4 @@
-#include "actors/routing.hpp"
+#include "actors/policy/routing.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,6 @@
+#include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
+#include "actors/scheduler_parts.hpp"
 
 #include "training/dedup.hpp"
 #include "training/quality.hpp"
@@ -70,7 +72,7 @@ struct fake_script {
   int busy_replies = 0;
   std::vector<std::string> jobs_seen;
   std::vector<clock_ns> sent_at;
-  std::vector<caf::actor> subscribers;
+  std::vector<avail_listener> subscribers;
 };
 using script_ptr = std::shared_ptr<fake_script>;
 
@@ -132,7 +134,7 @@ provider_actor::behavior_type fake_provider(provider_actor::stateful_pointer<fak
       st.rpd = 100;
       return st;
     },
-    [=](subscribe_atom, caf::actor who) {
+    [=](subscribe_atom, avail_listener who) {
       s->subscribers.push_back(who);
       push_view(s);
     },
@@ -215,6 +217,16 @@ caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+// What a submit answered: a job id, or the domain error and its message.
+struct submitted {
+  std::string job_id;
+  ec error = ec::none;
+  std::string error_message;
+  bool ok() const {
+    return error == ec::none && !job_id.empty();
+  }
+};
+
 struct fixture {
   caf::actor_system_config sys_cfg;
   caf::actor_system sys{testing_config(sys_cfg)};
@@ -273,6 +285,7 @@ struct fixture {
     deps.archiver = arch;
     deps.wall_clock = [] { return std::int64_t{1'795'000'000'000}; };
     deps.db = db;
+    deps.max_cached_users = max_cached_users;
     sch = sys.spawn(scheduler, cfg, deps);
     sched.run();
   }
@@ -303,8 +316,29 @@ struct fixture {
     return **out;
   }
 
-  submit_result submit(job_request req) {
-    return ask<submit_result>(submit_atom::value, req);
+  submitted submit(job_request req) {
+    return submit_with(req, nullptr);
+  }
+
+  // A submit, with or without a sink; the answer is a job id or a zega::ec error.
+  submitted submit_with(job_request req, job_sink_ptr sink) {
+    auto out = std::make_shared<std::optional<submitted>>();
+    sys.spawn(
+      [=](caf::event_based_actor* self, scheduler_actor target,
+          std::shared_ptr<std::optional<submitted>> result) {
+        auto ok = [=](const std::string& id) { *result = submitted{id, ec::none, {}}; };
+        auto failed = [=](const caf::error& e) {
+          *result = submitted{{}, ec_of(e), message_of(e)};
+        };
+        if (sink)
+          self->request(target, caf::infinite, submit_atom::value, req, sink).then(ok, failed);
+        else
+          self->request(target, caf::infinite, submit_atom::value, req).then(ok, failed);
+      },
+      sch, out);
+    sched.run();
+    REQUIRE(out->has_value());
+    return **out;
   }
 
   std::shared_ptr<recording_sink> subscribe(const std::string& job, std::uint64_t last = 0) {
@@ -324,6 +358,7 @@ struct fixture {
 
   std::vector<provider_config> pcs;
   const store::store* db = nullptr;
+  std::size_t max_cached_users = 256;
 };
 
 job_request request(int n, int min_votes = 1) {
@@ -342,7 +377,7 @@ TEST_CASE("scheduler uses the highest free group and falls through when it fails
   p1->replies.push_back(failure(net::outcome_class::broken, "ollama: model not pulled", 404));
   f.start();
   auto res = f.submit(request(1));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.run_for(300ms);
   CHECK(p1->generate_calls == 1);
   CHECK(p2->generate_calls == 1);
@@ -462,7 +497,7 @@ TEST_CASE("scheduler min_votes keeps the best of distinct providers and records 
   p2->replies.push_back(ok_result(strong));
   f.start();
   auto res = f.submit(request(1, 2));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.run_for(300ms);
   auto ex = f.archive->examples();
   REQUIRE(ex.size() == 1);
@@ -638,24 +673,24 @@ TEST_CASE("scheduler rejects bad input with 4xx", "[scheduler]") {
   f.add_provider("gemini", 2);
   f.start();
   auto r = f.submit(request(1, 3));
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message.rfind("min_votes:", 0) == 0);
   auto bad_el = request(1);
   bad_el.elements = {"scene", "poem"};
   r = f.submit(bad_el);
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message.rfind("elements[1]: unknown element \"poem\"", 0) == 0);
   auto bad_genre = request(1);
   bad_genre.genres = {"fantasy", "x"};
   r = f.submit(bad_genre);
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message == "genres[1]: unknown genre \"x\"");
   r = f.submit(request(0));
-  CHECK(r.http_status == 400);
+  CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message.rfind("num_examples:", 0) == 0);
   r = f.submit(request(11));
-  CHECK(r.http_status == 429);
-  CHECK(r.error_code == "queue_full");
+  CHECK(r.error == ec::queue_full);
+  CHECK(std::string{to_string(r.error)} == "queue_full");
   CHECK(f.ask<json_reply>(job_atom::value, std::string{"nope"}).http_status == 404);
   CHECK(f.ask<json_reply>(probe_atom::value, std::string{"nope"}).http_status == 404);
 }
@@ -725,7 +760,7 @@ TEST_CASE("a provider actor that dies is taken out of routing", "[scheduler]") {
   caf::anon_send_exit(f.providers[0], caf::exit_reason::kill);
   f.sched.run();
   auto res = f.submit(request(2));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.run_for(300ms);
   CHECK(p1->generate_calls == 0);
   CHECK(p2->generate_calls == 2);
@@ -739,7 +774,7 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   auto p1 = f.add_provider("groq", 1);
   f.start();
   auto res = f.submit(request(2));
-  REQUIRE(res.http_status == 202);
+  REQUIRE(res.ok());
   f.archive->status = store::commit_status::storage_full;
   f.run_for(300ms);
   auto status = f.ask<json_reply>(status_atom::value);
@@ -752,8 +787,8 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   CHECK(p1->generate_calls == calls_when_full);
   // No new job is acknowledged while nothing can be stored.
   auto refused = f.submit(request(1));
-  CHECK(refused.http_status == 503);
-  CHECK(refused.error_code == "storage_full");
+  CHECK(refused.error == ec::storage_full);
+  CHECK_THAT(refused.error_message, Catch::Contains("storage full: disk full"));
   f.archive->status = store::commit_status::ok;
   f.ask<json_reply>(resume_atom::value);
   f.run_for(300ms);
@@ -860,4 +895,109 @@ TEST_CASE("scheduler fails a waiting task at its deadline", "[scheduler]") {
   auto d = f.job_json(res.job_id);
   CHECK(d["failed"].GetInt() == 1);
   CHECK(std::string{d["examples"][0]["error"].GetString()}.find("deadline") != std::string::npos);
+}
+
+TEST_CASE("finished jobs are kept up to a byte budget: the oldest go, the newest stays",
+          "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1, 4);
+  // One 3-example job holds a few KB (three stories, their events and the summary): a
+  // 1-byte budget keeps only the newest finished job, a 64 MB one keeps all of them.
+  f.cfg.storage.finished_jobs_max_bytes = 1;
+  f.start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto res = f.submit(request(3));
+    REQUIRE(res.ok());
+    ids.push_back(res.job_id);
+    f.run_for(1000ms);
+    CHECK(f.job_json(res.job_id)["state"].GetString() == std::string("completed"));
+  }
+  auto listed = f.ask<json_reply>(jobs_atom::value);
+  rapidjson::Document d;
+  d.Parse(listed.body.c_str());
+  REQUIRE(d["jobs"].GetArray().Size() == 1);
+  CHECK(d["jobs"][0]["job_id"].GetString() == ids.back());
+  CHECK(f.ask<json_reply>(job_atom::value, ids.front()).http_status == 404);
+}
+
+TEST_CASE("a byte budget that fits every job keeps them all", "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1, 4);
+  f.start(); // the default budget, 64 MB
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.submit(request(3)).ok());
+    f.run_for(1000ms);
+  }
+  auto listed = f.ask<json_reply>(jobs_atom::value);
+  rapidjson::Document d;
+  d.Parse(listed.body.c_str());
+  CHECK(d["jobs"].GetArray().Size() == 3);
+}
+
+TEST_CASE("a submit that carries its sink streams the job from its first event in one message",
+          "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1, 2);
+  f.start();
+  auto sink = std::make_shared<recording_sink>();
+  auto res = f.submit_with(request(2), sink);
+  REQUIRE(res.ok());
+  f.run_for(1000ms);
+  auto types = sink->types();
+  REQUIRE(types.size() == 3);
+  CHECK(types[0] == "progress");
+  CHECK(types[1] == "progress");
+  CHECK(types[2] == "complete");
+  CHECK(sink->events.front().first == 1);
+  CHECK(sink->closed);
+}
+
+TEST_CASE("a refused submit never opens its sink", "[scheduler]") {
+  fixture f;
+  f.add_provider("ollama", 1);
+  f.cfg.routing.queue_limit = 1;
+  f.start();
+  auto sink = std::make_shared<recording_sink>();
+  auto res = f.submit_with(request(5), sink);
+  CHECK(res.error == ec::queue_full);
+  CHECK_THAT(res.error_message, Catch::StartsWith("queue full: 0 tasks queued (limit 1)"));
+  CHECK(sink->events.empty());
+  CHECK_FALSE(sink->closed);
+}
+
+TEST_CASE("the per-user cache drops the least recently used idle users first", "[scheduler]") {
+  std::map<std::string, std::uint64_t> used{{"ann", 3}, {"bob", 1}, {"cat", 2}, {"dan", 4}};
+  CHECK(sched::users_to_evict(used, {}, 4).empty());
+  CHECK(sched::users_to_evict(used, {}, 2) == std::vector<std::string>{"bob", "cat"});
+  // A user with unfinished work stays even when it is the oldest.
+  CHECK(sched::users_to_evict(used, {"bob"}, 2) == std::vector<std::string>{"cat", "ann"});
+  // Nothing idle to drop: the cache may exceed the cap rather than lose live work.
+  CHECK(sched::users_to_evict(used, {"ann", "bob", "cat", "dan"}, 1).empty());
+}
+
+TEST_CASE("a user dropped from the cache is reloaded from the store: dedup still holds",
+          "[scheduler]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, false); // "default" owns story(999)
+  fixture f;
+  f.db = db.get();
+  f.cfg.storage.on_interrupted = "mark";
+  auto p1 = f.add_provider("groq", 1);
+  f.max_cached_users = 1;
+  f.start();
+  for (const char* user : {"ann", "bob"}) {
+    auto r = request(1);
+    r.user_id = user;
+    REQUIRE(f.submit(r).ok());
+    f.run_for(500ms);
+  }
+  // "default" was dropped for ann and bob; its next job meets its stored story again.
+  p1->replies.push_back(ok_result(story(999)));
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  f.run_for(1000ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["duplicates_rejected"].GetInt() == 1);
+  CHECK(d["successful"].GetInt() == 1);
 }

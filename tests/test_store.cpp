@@ -246,36 +246,50 @@ TEST_CASE("ids come from persistent counters and the by_user index", "[store]") 
   CHECK(fps[0] == make_example(1).fingerprint);
 }
 
-TEST_CASE("opening a version 1 store migrates it to version 2", "[store]") {
+namespace {
+
+// Writes an environment the way an older build left it: raw examples and meta, no index.
+void write_old_store(const std::string& dir,
+                     const std::vector<std::pair<std::string, std::string>>& examples,
+                     const std::vector<std::pair<std::string, std::string>>& meta_entries) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 8);
+  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0644) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi examples_dbi, meta;
+  REQUIRE(mdb_dbi_open(txn, "examples", MDB_CREATE, &examples_dbi) == 0);
+  REQUIRE(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta) == 0);
+  auto put = [&](MDB_dbi dbi, const std::string& k, const std::string& v) {
+    MDB_val key{k.size(), const_cast<char*>(k.data())};
+    MDB_val val{v.size(), const_cast<char*>(v.data())};
+    REQUIRE(mdb_put(txn, dbi, &key, &val, 0) == 0);
+  };
+  for (const auto& [k, v] : examples)
+    put(examples_dbi, k, v);
+  for (const auto& [k, v] : meta_entries)
+    put(meta, k, v);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+} // namespace
+
+TEST_CASE("opening a version 1 store migrates it to the current version", "[store]") {
   temp_dir dir;
-  {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 8);
-    REQUIRE(mdb_env_open(env, dir.path.c_str(), 0, 0644) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi examples, meta;
-    REQUIRE(mdb_dbi_open(txn, "examples", MDB_CREATE, &examples) == 0);
-    REQUIRE(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta) == 0);
-    auto put = [&](MDB_dbi dbi, const std::string& k, const std::string& v) {
-      MDB_val key{k.size(), const_cast<char*>(k.data())};
-      MDB_val val{v.size(), const_cast<char*>(v.data())};
-      REQUIRE(mdb_put(txn, dbi, &key, &val, 0) == 0);
-    };
-    put(examples, schema::id_key(1),
-        R"({"id":1,"user":"alice","kind":"dialogue","genre":"noir","output":"x","quality":8})");
-    put(examples, schema::id_key(2),
-        R"({"id":2,"user":"bob","kind":"setting","genre":"fantasy","output":"y","quality":6})");
-    put(meta, "schema_version", "1");
-    put(meta, "next_example_id", "2"); // stale: the store must not reuse id 2
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
-  }
+  write_old_store(
+    dir.path,
+    {{schema::id_key(1),
+      R"({"id":1,"user":"alice","kind":"dialogue","genre":"noir","output":"x","quality":8})"},
+     {schema::id_key(2),
+      R"({"id":2,"user":"bob","kind":"setting","genre":"fantasy","output":"y","quality":6})"}},
+    // next_example_id is stale: the store must not reuse id 2
+    {{"schema_version", "1"}, {"next_example_id", "2"}});
   {
     auto db = open_store(dir.path);
-    CHECK(db->schema_version() == 2);
-    CHECK(db->get_meta("schema_version") == std::optional<std::string>("2"));
+    CHECK(db->schema_version() == schema::current_version);
+    CHECK(db->get_meta("schema_version") == std::optional<std::string>("3"));
     auto e1 = db->get_example(1);
     REQUIRE(e1);
     CHECK(e1->element == "dialogue");
@@ -292,8 +306,8 @@ TEST_CASE("opening a version 1 store migrates it to version 2", "[store]") {
     CHECK(db->commit(b).example_ids == std::vector<std::uint64_t>{3});
     CHECK(db->count_examples("alice") == 2);
   }
-  auto db = open_store(dir.path); // a second open finds version 2 and changes nothing
-  CHECK(db->schema_version() == 2);
+  auto db = open_store(dir.path); // a second open finds the current version and changes nothing
+  CHECK(db->schema_version() == schema::current_version);
   CHECK(db->count_examples("alice") == 2);
 }
 
@@ -764,4 +778,39 @@ TEST_CASE("a selective filter pages through a big table in bounded steps", "[sto
   std::size_t seen = 0;
   db->for_each_example(f, [&](const example_record&) { return ++seen, true; });
   CHECK(seen == 1);
+}
+
+TEST_CASE("opening a version 2 store indexes every example by its job", "[store]") {
+  temp_dir dir;
+  write_old_store(
+    dir.path,
+    {{schema::id_key(1), R"({"id":1,"user":"default","job_id":"j-a","task_seq":0,"element":"scene","genre":"noir","output":"x","quality":8,"fingerprint":11})"},
+     {schema::id_key(2), R"({"id":2,"user":"default","job_id":"j-b","task_seq":0,"element":"scene","genre":"noir","output":"y","quality":7})"},
+     {schema::id_key(3), R"({"id":3,"user":"default","job_id":"j-a","task_seq":1,"element":"scene","genre":"noir","output":"z","quality":6,"fingerprint":33})"}},
+    {{"schema_version", "2"}, {"next_example_id", "4"}});
+  auto db = open_store(dir.path);
+  CHECK(db->schema_version() == 3);
+  auto seqs_of = [&](const std::string& job) {
+    example_filter f;
+    f.job_id = job;
+    std::vector<std::uint64_t> ids;
+    CHECK(db->for_each_example(f, [&](const example_record& ex) {
+      CHECK(ex.job_id == job);
+      ids.push_back(ex.id);
+      return true;
+    }).empty());
+    return ids;
+  };
+  CHECK(seqs_of("j-a") == std::vector<std::uint64_t>{1, 3});
+  CHECK(seqs_of("j-b") == std::vector<std::uint64_t>{2});
+  CHECK(seqs_of("j").empty()); // a prefix of another job's id is another job
+  // The user index now carries the fingerprints (example 2 had none).
+  CHECK(db->fingerprints("default") == std::vector<std::uint64_t>{11, 0, 33});
+  // New commits are indexed too.
+  write_batch b;
+  b.examples = {make_example(5, "default")};
+  b.examples[0].job_id = "j-b";
+  CHECK(db->commit(b).example_ids == std::vector<std::uint64_t>{4});
+  CHECK(seqs_of("j-b") == std::vector<std::uint64_t>{2, 4});
+  CHECK(db->fingerprints("default").back() == make_example(5, "default").fingerprint);
 }

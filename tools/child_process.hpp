@@ -54,6 +54,11 @@ public:
     return true;
   }
 
+  // The child's process id (0 before start), e.g. to read its /proc/<pid>/status.
+  pid_t pid() const {
+    return pid_;
+  }
+
   // Reads stdout until a line matches `pattern` (first capture group returned) or the
   // deadline passes (empty string).
   std::string wait_for_line(const std::string& pattern, std::chrono::milliseconds deadline) {

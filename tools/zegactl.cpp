@@ -2,8 +2,8 @@
 // Exit codes: 0 ok, 1 the daemon answered with an error or some work failed, 2 usage error,
 // 3 daemon unreachable, 4 the daemon is paused and --no-wait was given.
 
-#include "net/http_client.hpp"
-#include "net/io_runtime.hpp"
+#include "net/http/client.hpp"
+#include "net/http/io_runtime.hpp"
 #include "training/element.hpp"
 #include "training/quality.hpp"
 

@@ -7,8 +7,8 @@
 
 #include "bench_support.hpp"
 
-#include "net/http_client.hpp"
-#include "net/io_runtime.hpp"
+#include "net/http/client.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include <rapidjson/document.h>
 

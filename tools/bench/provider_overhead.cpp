@@ -9,9 +9,9 @@
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
 #include "config/config.hpp"
-#include "net/codec.hpp"
-#include "net/http_client.hpp"
-#include "net/io_runtime.hpp"
+#include "net/providers/codec.hpp"
+#include "net/http/client.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>

@@ -11,7 +11,7 @@
 
 #include "actors/policy/calendar.hpp"
 #include "actors/policy/deadline.hpp"
-#include "actors/rate_policy.hpp"
+#include "actors/policy/rate_policy.hpp"
 #include "training/schedule.hpp"
 
 #include <algorithm>

@@ -1,9 +1,9 @@
 // zega-fake-llm: a local stand-in for Ollama, Groq, Gemini and the Hugging Face router,
 // with their real wire formats, sliding-window limits and fault injection.
 
-#include "net/http_server.hpp"
-#include "net/io_runtime.hpp"
-#include "net/stop_signals.hpp"
+#include "net/http/server.hpp"
+#include "net/http/io_runtime.hpp"
+#include "net/http/stop_signals.hpp"
 #include "tools/fake_llm/emulation.hpp"
 #include "tools/fake_llm/service.hpp"
 

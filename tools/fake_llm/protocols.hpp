@@ -2,7 +2,7 @@
 // The four wire protocols the fake server speaks: request parsing, success bodies (whole or
 // as stream pieces) and each provider's real error statuses, headers and bodies.
 
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 #include "tools/fake_llm/emulation.hpp"
 
 #include <optional>

@@ -3,7 +3,7 @@
 // asks the emulator for a verdict, and answers on time (latency, streaming, faults) from a
 // small timer thread, so the io thread never waits.
 
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 #include "tools/fake_llm/emulation.hpp"
 #include "tools/fake_llm/protocols.hpp"
 

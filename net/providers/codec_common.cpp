@@ -2,8 +2,8 @@
 // error-body parsing, the status-based classification every kind falls back to, and the
 // public entry points that dispatch to the per-kind files.
 
-#include "net/codec.hpp"
-#include "net/codec_detail.hpp"
+#include "net/providers/codec.hpp"
+#include "net/providers/codec_detail.hpp"
 
 #include <date/date.h>
 

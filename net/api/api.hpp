@@ -5,7 +5,7 @@
 
 #include "actors/actors.hpp"
 #include "config/config.hpp"
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 
 #include <atomic>
 #include <string>

@@ -1,4 +1,4 @@
-#include "net/io_runtime.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include "config/log.hpp"
 

@@ -1,6 +1,6 @@
-#include "net/http_server.hpp"
+#include "net/http/server.hpp"
 
-#include "net/io_runtime.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>

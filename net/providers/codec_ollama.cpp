@@ -2,8 +2,8 @@
 // Replies may still arrive as NDJSON (a server or proxy that streams anyway), and an error
 // after the 200 arrives as an {"error": "..."} line.
 
-#include "net/codec.hpp"
-#include "net/codec_detail.hpp"
+#include "net/providers/codec.hpp"
+#include "net/providers/codec_detail.hpp"
 
 namespace zega::net::detail {
 

@@ -1,4 +1,4 @@
-#include "net/dashboard.hpp"
+#include "net/api/dashboard.hpp"
 
 #include "net/api/console_assets.hpp"
 

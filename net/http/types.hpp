@@ -1,6 +1,6 @@
 #pragma once
 // Plain HTTP message types shared by the client, the server, the wire codecs and the
-// tools. Beast stays inside net/http_client.cpp and net/http_server.cpp.
+// tools. Beast stays inside net/http/client.cpp and net/http/server.cpp.
 
 #include "config/strings.hpp"
 

@@ -7,7 +7,7 @@
 // Unix milliseconds are only used to find the provider's day boundaries (its calendar).
 
 #include "actors/policy/calendar.hpp"
-#include "net/codec.hpp"
+#include "net/providers/codec.hpp"
 
 #include <cstdint>
 #include <deque>

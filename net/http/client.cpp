@@ -1,6 +1,6 @@
-#include "net/http_client.hpp"
+#include "net/http/client.hpp"
 
-#include "net/io_runtime.hpp"
+#include "net/http/io_runtime.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,8 +1,9 @@
-#include "net/api.hpp"
+#include "net/api/api.hpp"
 
+#include "actors/errors.hpp"
 #include "actors/job.hpp"
-#include "net/dashboard.hpp"
-#include "net/metrics.hpp"
+#include "net/api/dashboard.hpp"
+#include "net/api/metrics.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -152,6 +153,34 @@ void subscribe(const api_context& ctx, const std::string& job_id, std::uint64_t 
   caf::anon_send(ctx.scheduler, subscribe_atom::value, job_id, last_event_id, std::move(sink));
 }
 
+// The HTTP face of a domain error: status code and error code per zega::ec. Anything else
+// (a timeout, a dead actor) means the scheduler did not answer.
+void respond_domain_error(const responder& res, const caf::error& err, const std::string& rendered) {
+  auto message = message_of(err);
+  switch (ec_of(err)) {
+    case ec::invalid_request:
+      return respond_error(res, 400, "bad_request", message);
+    case ec::queue_full:
+      return respond_error(res, 429, "queue_full", message);
+    case ec::shutting_down:
+      return respond_error(res, 503, "shutting_down", message);
+    case ec::storage_full:
+      return respond_error(res, 503, "storage_full", message);
+    case ec::storage_error:
+      return respond_error(res, 503, "storage", message);
+    case ec::paused:
+      return respond_error(res, 503, "paused", message);
+    case ec::unknown_job:
+    case ec::unknown_provider:
+      return respond_error(res, 404, "not_found", message);
+    case ec::provider_timeout:
+      return respond_error(res, 504, "provider_timeout", message);
+    case ec::none:
+      break;
+  }
+  respond_error(res, 503, "unavailable", "scheduler did not answer: " + rendered);
+}
+
 // POST /auto-train, /auto-train?async=1, /auto-train-stream.
 void submit_job(const api_context& ctx, const server_request& req, const responder& res,
                 bool stream) {
@@ -162,29 +191,30 @@ void submit_job(const api_context& ctx, const server_request& req, const respond
     return;
   }
   bool async = !stream && wants_async(req);
+  // A following client's sink travels with the request: the scheduler attaches it as soon
+  // as the job is durable, and answers only errors to this handler.
+  job_sink_ptr sink;
+  if (stream)
+    sink = std::make_shared<sse_sink>(res);
+  else if (!async)
+    sink = std::make_shared<result_sink>(res);
   auto c = ctx;
   ctx.system->spawn([=](caf::event_based_actor* self) {
-    self->request(c.scheduler, query_timeout, submit_atom::value, jr)
-      .then(
-        [=](const submit_result& sr) {
-          if (sr.http_status >= 400) {
-            respond_error(res, sr.http_status, sr.error_code, sr.error_message);
-            return;
-          }
-          if (async) {
-            std::string body = "{\"job_id\":\"" + sr.job_id + "\",\"location\":\"/jobs/"
-                               + sr.job_id + "\"}";
-            res.respond(202, json_type, body, {{"location", "/jobs/" + sr.job_id}});
-          } else if (stream) {
-            subscribe(c, sr.job_id, 0, std::make_shared<sse_sink>(res));
-          } else {
-            subscribe(c, sr.job_id, 0, std::make_shared<result_sink>(res));
-          }
-        },
-        [=](const caf::error& err) {
-          respond_error(res, 503, "unavailable",
-                        "scheduler did not answer: " + self->system().render(err));
-        });
+    auto answered = [=](const std::string& job_id) {
+      if (async) {
+        std::string body = "{\"job_id\":\"" + job_id + "\",\"location\":\"/jobs/"
+                           + job_id + "\"}";
+        res.respond(202, json_type, body, {{"location", "/jobs/" + job_id}});
+      }
+    };
+    auto unanswered = [=](const caf::error& err) {
+      respond_domain_error(res, err, self->system().render(err));
+    };
+    if (sink)
+      self->request(c.scheduler, query_timeout, submit_atom::value, jr, sink)
+        .then(answered, unanswered);
+    else
+      self->request(c.scheduler, query_timeout, submit_atom::value, jr).then(answered, unanswered);
   });
 }
 

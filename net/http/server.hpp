@@ -3,7 +3,7 @@
 // connection with read deadlines and body limits, keep-alive, and chunked streaming for
 // SSE / NDJSON. The application sees only `server_request` and a `responder`.
 
-#include "net/http_types.hpp"
+#include "net/http/types.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -1,4 +1,4 @@
-#include "net/stop_signals.hpp"
+#include "net/http/stop_signals.hpp"
 
 #include <pthread.h>
 

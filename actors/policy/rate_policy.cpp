@@ -1,4 +1,4 @@
-#include "actors/rate_policy.hpp"
+#include "actors/policy/rate_policy.hpp"
 
 #include "actors/policy/calendar.hpp"
 

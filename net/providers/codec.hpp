@@ -5,7 +5,7 @@
 // ../shared/docs/providers.md (section 6 for the classes).
 
 #include "config/provider_kind.hpp"
-#include "net/http_types.hpp"
+#include "net/http/types.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -4,7 +4,7 @@
 // verification and SNI, deadlines for connect / TLS / first byte / whole response, and a
 // response size cap. Callbacks run on the io thread and must not block.
 
-#include "net/http_types.hpp"
+#include "net/http/types.hpp"
 
 #include <functional>
 #include <memory>

@@ -2,8 +2,8 @@
 // Their error quirks (Groq decommissioned models and daily limits, HF provider routing)
 // are recognised by body content, since one kind serves them all.
 
-#include "net/codec.hpp"
-#include "net/codec_detail.hpp"
+#include "net/providers/codec.hpp"
+#include "net/providers/codec_detail.hpp"
 
 namespace zega::net::detail {
 

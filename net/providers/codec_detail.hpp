@@ -1,8 +1,8 @@
 #pragma once
 // Internals shared by the codec translation units (codec_common.cpp and one file per
-// provider kind). Not part of the contract: only net/codec_*.cpp include this.
+// provider kind). Not part of the contract: only net/providers/codec_*.cpp include this.
 
-#include "net/codec.hpp"
+#include "net/providers/codec.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>

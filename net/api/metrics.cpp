@@ -1,4 +1,4 @@
-#include "net/metrics.hpp"
+#include "net/api/metrics.hpp"
 
 #include <rapidjson/document.h>
 

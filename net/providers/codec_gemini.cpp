@@ -2,8 +2,8 @@
 // cannot end up in proxy or access logs. Errors are Google RPC shaped: the status string,
 // ErrorInfo reasons, QuotaFailure quota ids and RetryInfo drive the classification.
 
-#include "net/codec.hpp"
-#include "net/codec_detail.hpp"
+#include "net/providers/codec.hpp"
+#include "net/providers/codec_detail.hpp"
 
 namespace zega::net::detail {
 

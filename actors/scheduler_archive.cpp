@@ -1,0 +1,161 @@
+// The archive round trips: example batches and job records to the archiver, storage full (held batches), drain, and the persisted pause flag.
+
+#include "actors/scheduler_parts.hpp"
+
+namespace zega::sched {
+
+void check_drain(self_ptr self) {
+  auto& st = self->state;
+  if (!st.draining || st.in_flight != 0 || st.pending_archive != 0)
+    return;
+  // Once the last call is archived, the unfinished jobs' records are brought up to date so
+  // the archive agrees with itself while the daemon is down; the next start resumes them.
+  if (!st.drain_jobs_saved) {
+    st.drain_jobs_saved = true;
+    for (const auto& id : st.job_order)
+      upsert_job(self, st.jobs.at(id));
+    if (st.pending_archive != 0)
+      return;
+  }
+  for (auto& rp : st.drain_waiters)
+    rp.deliver(true);
+  st.drain_waiters.clear();
+}
+
+void enter_storage_full(self_ptr self, const std::string& message) {
+  auto& st = self->state;
+  if (!st.storage_full)
+    std::cerr << "[scheduler] storage full, dispatch paused: " << message << "\n";
+  st.storage_full = true;
+  st.pause_reason = "storage full: " + message;
+  if (st.paused_since_ms == 0)
+    st.paused_since_ms = wall_ms(self);
+}
+
+// Sends a batch; `tid` (0 = none) is the task whose example waits for this commit; `done`
+// is called with the archiver's answer, whatever it was.
+void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
+                commit_callback done) {
+  auto& st = self->state;
+  ++st.pending_archive;
+  self->request(st.deps.archiver, archive_timeout, archive_atom::value, batch)
+    .then(
+      [=](const store::commit_result& r) {
+        auto& st = self->state;
+        --st.pending_archive;
+        if (r.status == store::commit_status::storage_full) {
+          enter_storage_full(self, r.message);
+          st.held_batches.emplace_back(tid, batch);
+        } else if (tid != 0) {
+          finish_archived_example(self, tid, r);
+        } else if (r.status != store::commit_status::ok) {
+          std::cerr << "[scheduler] archive failed: " << r.message << "\n";
+        }
+        if (done)
+          done(r);
+        check_drain(self);
+      },
+      [=](caf::error& e) {
+        auto& st = self->state;
+        --st.pending_archive;
+        store::commit_result r;
+        r.status = store::commit_status::failed;
+        r.message = "archiver did not answer: " + self->system().render(e);
+        if (tid != 0)
+          finish_archived_example(self, tid, r);
+        else
+          std::cerr << "[scheduler] " << r.message << "\n";
+        if (done)
+          done(r);
+        check_drain(self);
+      });
+}
+
+void upsert_job(self_ptr self, const sched_job& job, commit_callback done) {
+  store::write_batch b;
+  b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0,
+                                    ready_for_finetuning(self->state, job.info->request().user_id)));
+  send_batch(self, 0, std::move(b), std::move(done));
+}
+
+void finish_archived_example(self_ptr self, std::uint64_t tid, const store::commit_result& r) {
+  auto& st = self->state;
+  auto it = st.tasks.find(tid);
+  if (it == st.tasks.end())
+    return;
+  auto& t = it->second;
+  if (r.status != store::commit_status::ok) {
+    t.archiving = false;
+    fail_task(self, tid, "storage: " + r.message, {});
+    return;
+  }
+  auto& job = st.jobs.at(t.job_id);
+  auto res = success_result(t);
+  res.story_id = r.example_ids.empty() ? 0 : r.example_ids.front();
+  job.info->add(std::move(res));
+  ++st.dataset_size[job.info->request().user_id];
+  emit(self, job, job.info->progress_json());
+  remove_task(self, tid);
+}
+
+// The winner goes first in t.candidates; every vote is listed in its candidates.
+void finalize_success(self_ptr self, sched_task& t) {
+  auto& st = self->state;
+  auto& job = st.jobs.at(t.job_id);
+  const auto& req = job.info->request();
+  auto best = std::max_element(t.candidates.begin(), t.candidates.end(),
+                               [](const auto& a, const auto& b) { return a.quality < b.quality; });
+  std::iter_swap(t.candidates.begin(), best);
+  auto& ex = t.candidates.front();
+  ex.candidates.clear();
+  for (const auto& c : t.candidates)
+    ex.candidates.push_back({c.provider, c.model, c.quality});
+  ex.in_memory = req.store_in_memory && ex.quality >= st.cfg.quality.memory_threshold;
+  ex.in_library = req.save_to_database && ex.quality >= st.cfg.quality.library_threshold;
+  st.fingerprints[req.user_id].add(ex.fingerprint);
+  t.archiving = true;
+  store::write_batch b;
+  b.examples.push_back(ex);
+  b.attempts = t.attempts;
+  // The job record committed with the example already counts it, so the archive agrees
+  // with itself after every transaction (a crash right after it loses nothing).
+  auto pending = success_result(t);
+  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, req.user_id), &pending));
+  send_batch(self, t.id, std::move(b));
+}
+
+std::string pause_json(const scheduler_state& st) {
+  bool paused = st.paused || st.storage_full;
+  std::string out = std::string{R"({"paused":)"} + (paused ? "true" : "false") + R"(,"since":)"
+                    + (paused ? std::to_string(st.paused_since_ms) : "null")
+                    + R"(,"state":")" + run_state(st) + "\"}";
+  return out;
+}
+
+caf::typed_response_promise<json_reply> persist_pause(self_ptr self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<json_reply>();
+  std::string meta = st.paused ? R"({"paused":true,"since_ms":)" + std::to_string(st.paused_since_ms) + "}"
+                               : std::string{R"({"paused":false})"};
+  store::write_batch b;
+  b.meta.emplace_back("paused", meta);
+  ++st.pending_archive;
+  self->request(st.deps.archiver, archive_timeout, archive_atom::value, b)
+    .then(
+      [=](const store::commit_result& r) mutable {
+        --self->state.pending_archive;
+        if (r.status == store::commit_status::ok)
+          rp.deliver(json_reply{200, pause_json(self->state)});
+        else
+          rp.deliver(json_reply{500, net::error_json("storage", r.message)});
+        check_drain(self);
+      },
+      [=](caf::error& e) mutable {
+        --self->state.pending_archive;
+        rp.deliver(json_reply{500, net::error_json("storage", self->system().render(e))});
+        check_drain(self);
+      });
+  return rp;
+}
+
+} // namespace zega::sched

@@ -1,0 +1,330 @@
+// Dispatch and routing: which task goes to which provider and when (adaptive and fixed pacing), outcomes, retries, ensemble votes and near-duplicate checks.
+
+#include "actors/scheduler_parts.hpp"
+
+namespace zega::sched {
+
+void schedule_tick(self_ptr self, clock_ns at) {
+  auto now = now_ns(self);
+  at = std::max(at, now);
+  if (!self->state.timers.insert(at).second)
+    return;
+  self->delayed_send(self, std::chrono::nanoseconds(at - now), tick_atom::value);
+}
+
+bool needs_calls(const sched_job& job, const sched_task& t) {
+  if (job.cancel_requested || t.archiving)
+    return false;
+  auto votes = job.info->request().min_votes;
+  return static_cast<int>(t.candidates.size()) + t.calls < votes;
+}
+
+void handle_success(self_ptr self, sched_task& t, const gen_outcome& o) {
+  auto& st = self->state;
+  auto& job = st.jobs.at(t.job_id);
+  const auto& req = job.info->request();
+  auto text = training::clean_output(o.result.text);
+  if (text.empty()) {
+    routing::record_failure(t.route, o.provider, net::outcome_class::refused,
+                            o.provider + ": empty output", st.cfg.routing.retries_per_provider);
+    return;
+  }
+  auto fp = training::simhash(text);
+  bool dup = st.fingerprints[req.user_id].near(fp, st.cfg.quality.dedup_max_distance);
+  if (dup) {
+    job.info->add_duplicate();
+    if (req.min_votes > 1) {
+      t.route.used.erase(o.provider);
+      t.route.tried.insert(o.provider);
+      t.route.reasons[o.provider] = o.provider + ": near-duplicate of an existing example";
+      return;
+    }
+    if (++t.dup_retries > max_duplicate_retries) {
+      fail_task(self, t.id, "near-duplicate of an existing example (after "
+                              + std::to_string(max_duplicate_retries) + " new topics)",
+                {});
+      return;
+    }
+    set_spec(t, job);
+    t.route = routing::task_route{};
+    return;
+  }
+  auto q = training::score(t.spec.el, text, o.result.truncated);
+  store::example_record ex;
+  ex.user = req.user_id;
+  ex.job_id = t.job_id;
+  ex.task_seq = t.seq;
+  ex.element = training::to_string(t.spec.el);
+  ex.genre = t.spec.genre;
+  ex.topic = t.spec.topic;
+  ex.style = t.spec.style;
+  ex.system = t.prompt.system;
+  ex.prompt = t.prompt.user;
+  ex.output = std::move(text);
+  ex.quality = q.score;
+  ex.quality_json = q.to_json();
+  ex.provider = o.provider;
+  ex.model = o.model;
+  ex.prompt_tokens = o.result.prompt_tokens;
+  ex.completion_tokens = o.result.completion_tokens;
+  ex.latency_ms = o.latency_us / 1000;
+  ex.created_ms = wall_ms(self);
+  ex.fingerprint = fp;
+  t.candidates.push_back(std::move(ex));
+  if (static_cast<int>(t.candidates.size()) >= req.min_votes)
+    finalize_success(self, t);
+}
+
+void dispatch(self_ptr self, sched_task& t, std::size_t pidx) {
+  auto& st = self->state;
+  const auto& [pc, handle] = st.deps.providers[pidx];
+  auto& v = st.views[pidx];
+  // Our own calls count even before the provider's view reflects them, so the next
+  // decision does not pick a full provider again.
+  ++st.calls_out[pidx];
+  v.in_flight = std::max(v.in_flight + 1, st.calls_out[pidx]);
+  ++t.calls;
+  ++st.in_flight;
+  t.route.used.insert(v.name);
+  gen_task g;
+  g.task_id = t.id;
+  g.job_id = t.job_id;
+  g.task_seq = t.seq;
+  g.params.system = t.prompt.system;
+  g.params.prompt = t.prompt.user;
+  g.params.max_tokens = std::min(t.prompt.max_tokens, pc.max_output_tokens);
+  g.params.temperature = pc.temperature;
+  auto tid = t.id;
+  auto name = pc.name;
+  auto model = pc.model;
+  auto timeout = std::chrono::milliseconds(pc.timeouts.total_ms + provider_reply_slack_ms);
+  self->request(handle, timeout, generate_atom::value, g)
+    .then([=](gen_outcome& o) { on_outcome(self, tid, pidx, std::move(o)); },
+          [=](caf::error& e) {
+            gen_outcome o;
+            o.task_id = tid;
+            o.provider = name;
+            o.model = model;
+            o.result.cls = net::outcome_class::transient;
+            o.result.message = name + ": provider actor did not answer (" + self->system().render(e) + ")";
+            on_outcome(self, tid, pidx, std::move(o));
+          });
+}
+
+// Round-robin between jobs: start after the job served last.
+std::size_t rr_start(const scheduler_state& st) {
+  auto it = std::find(st.job_order.begin(), st.job_order.end(), st.last_served);
+  return it == st.job_order.end() ? 0 : (it - st.job_order.begin() + 1) % st.job_order.size();
+}
+
+void on_outcome(self_ptr self, std::uint64_t tid, std::size_t pidx, gen_outcome o) {
+  auto& st = self->state;
+  --st.in_flight;
+  --st.calls_out[pidx];
+  auto& v = st.views[pidx];
+  v.in_flight = std::max(0, v.in_flight - 1);
+  o.provider = st.deps.providers[pidx].first.name;
+  if (o.model.empty())
+    o.model = st.deps.providers[pidx].first.model;
+  auto it = st.tasks.find(tid);
+  if (it == st.tasks.end()) {
+    check_drain(self);
+    pump(self);
+    return;
+  }
+  auto& t = it->second;
+  --t.calls;
+  auto cls = o.result.cls;
+  if (cls != net::outcome_class::ok)
+    t.route.used.erase(o.provider);
+  bool repicked = false;
+  if (cls == net::outcome_class::busy) {
+    // Our view was stale: nothing went upstream. Learn when it frees up and re-route.
+    // A refusal without a time: look again shortly rather than hammering it.
+    auto now = now_ns(self);
+    v.next_free = std::max(v.next_free, o.busy_until > now ? o.busy_until : now + busy_retry_ns);
+    if (fixed_mode(st))
+      t.route.reasons[o.provider] = o.provider + ": busy (local limit)";
+  } else {
+    store::attempt_record a;
+    a.job_id = t.job_id;
+    a.task_seq = t.seq;
+    a.provider = o.provider;
+    a.model = o.model;
+    a.outcome = net::to_string(cls);
+    a.http_status = o.result.http_status;
+    a.latency_ms = o.latency_us / 1000;
+    if (cls != net::outcome_class::ok)
+      a.error = o.result.message;
+    a.at_ms = wall_ms(self);
+    t.attempts.push_back(std::move(a));
+    if (cls == net::outcome_class::ok) {
+      auto dups = t.dup_retries;
+      handle_success(self, t, o);
+      auto again = st.tasks.find(tid);
+      repicked = again != st.tasks.end() && again->second.dup_retries != dups;
+    } else {
+      routing::record_failure(t.route, o.provider, cls, o.result.message,
+                              st.cfg.routing.retries_per_provider);
+    }
+  }
+  auto again = st.tasks.find(tid);
+  if (again != st.tasks.end()) {
+    auto& job = st.jobs.at(again->second.job_id);
+    auto& tk = again->second;
+    // A cancelled job keeps what its in-flight calls produced and drops the rest.
+    if (job.cancel_requested && tk.calls == 0 && !tk.archiving) {
+      if (!tk.candidates.empty())
+        finalize_success(self, tk);
+      else
+        remove_task(self, tid);
+    }
+  }
+  if (fixed_mode(st))
+    fixed_after(self, tid, cls == net::outcome_class::ok, repicked);
+  check_drain(self);
+  pump(self);
+}
+
+std::vector<std::pair<std::string, std::string>> fixed_reasons(const scheduler_state& st,
+                                                               const sched_task& t) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto idx : st.fixed_order) {
+    const auto& name = st.deps.providers[idx].first.name;
+    auto it = t.route.reasons.find(name);
+    out.emplace_back(name, it != t.route.reasons.end() ? it->second : "not tried");
+  }
+  return out;
+}
+
+void fixed_after(self_ptr self, std::uint64_t tid, bool ok, bool repicked) {
+  auto& st = self->state;
+  const auto& f = st.cfg.routing.fixed;
+  auto now = now_ns(self);
+  auto pause = [&] {
+    st.fixed_task = 0;
+    st.fixed_next_at = now + routing::fixed_pause_ms(f, st.rng()) * ns_per_ms;
+  };
+  auto it = st.tasks.find(tid);
+  if (it == st.tasks.end() || it->second.archiving) {
+    pause();
+  } else if (repicked) {
+    it->second.cursor = {};
+    st.fixed_next_at = now + routing::fixed_pause_ms(f, st.rng()) * ns_per_ms;
+  } else {
+    std::vector<int> prios;
+    for (auto idx : st.fixed_order)
+      prios.push_back(st.deps.providers[idx].first.priority);
+    auto step = routing::fixed_next(f, prios, it->second.cursor, !ok);
+    if (step.exhausted) {
+      auto reasons = fixed_reasons(st, it->second);
+      pause();
+      fail_task(self, tid, routing::failure_text(reasons), reasons);
+    } else {
+      it->second.cursor = step.next;
+      st.fixed_next_at = now + step.delay_ms * ns_per_ms;
+    }
+  }
+  schedule_tick(self, st.fixed_next_at);
+}
+
+void fixed_pump(self_ptr self) {
+  auto& st = self->state;
+  if (st.in_flight > 0)
+    return;
+  auto now = now_ns(self);
+  if (now < st.fixed_next_at) {
+    schedule_tick(self, st.fixed_next_at);
+    return;
+  }
+  if (st.fixed_task == 0) {
+    auto n = st.job_order.size();
+    auto first = rr_start(st);
+    for (std::size_t k = 0; k < n && st.fixed_task == 0; ++k) {
+      auto ji = (first + k) % n;
+      auto& job = st.jobs.at(st.job_order[ji]);
+      for (auto tid : job.pending)
+        if (needs_calls(job, st.tasks.at(tid))) {
+          st.fixed_task = tid;
+          st.tasks.at(tid).cursor = {};
+          st.last_served = job.info->id();
+          break;
+        }
+    }
+    if (st.fixed_task == 0)
+      return;
+  }
+  auto& t = st.tasks.at(st.fixed_task);
+  if (st.fixed_order.empty()) {
+    st.fixed_task = 0;
+    fail_task(self, t.id, routing::failure_text({}), {});
+    return;
+  }
+  dispatch(self, t, st.fixed_order[t.cursor.index]);
+}
+
+void pump(self_ptr self) {
+  auto& st = self->state;
+  if (st.paused || st.storage_full || st.draining)
+    return;
+  if (fixed_mode(st)) {
+    fixed_pump(self);
+    return;
+  }
+  auto now = now_ns(self);
+  auto max_wait = static_cast<clock_ns>(st.cfg.routing.max_wait_for_higher_ms) * ns_per_ms;
+  auto deadline = static_cast<clock_ns>(st.cfg.routing.task_deadline_ms) * ns_per_ms;
+  ++st.pump_gen;
+  // Fresh tasks all get the same answer: once one must wait, the others need not ask.
+  bool fresh_blocked = false;
+  std::vector<std::pair<std::uint64_t, routing::decision>> failures;
+  while (st.in_flight < st.cfg.routing.max_in_flight && !st.job_order.empty()) {
+    bool dispatched = false;
+    auto n = st.job_order.size();
+    auto first = rr_start(st);
+    for (std::size_t k = 0; k < n && !dispatched; ++k) {
+      auto ji = (first + k) % n;
+      auto& job = st.jobs.at(st.job_order[ji]);
+      for (auto tid : job.pending) {
+        auto& t = st.tasks.at(tid);
+        if (t.pump_gen == st.pump_gen || !needs_calls(job, t))
+          continue;
+        bool fresh = t.route.fresh();
+        if (fresh && fresh_blocked)
+          continue;
+        if (t.route.deadline == 0)
+          t.route.deadline = now + deadline;
+        auto d = routing::choose(st.views, now, t.route, max_wait);
+        if (d.what == routing::action::dispatch) {
+          dispatch(self, t, st.provider_index.at(d.provider));
+          st.last_served = job.info->id();
+          dispatched = true;
+          break;
+        }
+        t.pump_gen = st.pump_gen;
+        if (d.what == routing::action::wait) {
+          // Without a known time the wait ends with a view change, or at the deadline.
+          schedule_tick(self, d.until > now ? d.until : t.route.deadline);
+          fresh_blocked = fresh_blocked || fresh;
+        } else {
+          failures.emplace_back(tid, std::move(d));
+        }
+      }
+    }
+    if (!dispatched)
+      break;
+  }
+  for (auto& [tid, d] : failures) {
+    auto it = st.tasks.find(tid);
+    if (it == st.tasks.end())
+      continue;
+    // An ensemble that cannot reach min_votes keeps the votes it has: a good example is
+    // not thrown away because a second provider is down.
+    if (!it->second.candidates.empty() && it->second.calls == 0 && !it->second.archiving)
+      finalize_success(self, it->second);
+    else
+      fail_task(self, tid, d.error, d.reasons);
+  }
+}
+
+} // namespace zega::sched
