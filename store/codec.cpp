@@ -82,6 +82,25 @@ std::string finish(rapidjson::StringBuffer& buf) {
 } // namespace
 
 
+const char* to_string(review_status s) {
+  switch (s) {
+  case review_status::accepted:
+    return "accepted";
+  case review_status::rejected:
+    return "rejected";
+  case review_status::none:
+    break;
+  }
+  return "none";
+}
+
+std::optional<review_status> parse_review_status(const std::string& s) {
+  for (auto v : {review_status::none, review_status::accepted, review_status::rejected})
+    if (s == to_string(v))
+      return v;
+  return std::nullopt;
+}
+
 void write_string(json_writer& w, std::string_view s) {
   std::string clean = valid_utf8(s);
   w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
@@ -128,6 +147,9 @@ std::string encode(const example_record& r) {
   write_bool(w, "in_memory", r.in_memory);
   write_bool(w, "in_library", r.in_library);
   write_uint(w, "fingerprint", r.fingerprint);
+  if (r.review != review_status::none)
+    write_field(w, "review", to_string(r.review));
+  write_int(w, "rubric_version", r.rubric_version);
   w.Key("candidates");
   w.StartArray();
   for (const auto& c : r.candidates) {
@@ -168,6 +190,8 @@ bool decode(std::string_view json, example_record& r) {
   r.in_memory = get_bool(d, "in_memory");
   r.in_library = get_bool(d, "in_library");
   r.fingerprint = get_uint(d, "fingerprint");
+  r.review = parse_review_status(get_string(d, "review", "none")).value_or(review_status::none);
+  r.rubric_version = static_cast<int>(get_int(d, "rubric_version"));
   r.candidates.clear();
   if (auto it = d.FindMember("candidates"); it != d.MemberEnd() && it->value.IsArray()) {
     for (const auto& c : it->value.GetArray()) {
