@@ -79,6 +79,24 @@ std::string finish(rapidjson::StringBuffer& buf) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+// Records written before example_record::rubric_version existed (or by writers that leave
+// it unset) still name the version inside the stored report; a plain search is enough
+// because quality_report::to_json writes the key once, at the top level.
+int report_rubric_version(const std::string& quality_json) {
+  static const std::string key = "\"rubric_version\":";
+  auto at = quality_json.find(key);
+  if (at == std::string::npos)
+    return 0;
+  int v = 0;
+  for (std::size_t i = at + key.size(); i < quality_json.size() && v < 100000; ++i) {
+    const char c = quality_json[i];
+    if (c < '0' || c > '9')
+      break;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 } // namespace
 
 
@@ -192,6 +210,8 @@ bool decode(std::string_view json, example_record& r) {
   r.fingerprint = get_uint(d, "fingerprint");
   r.review = parse_review_status(get_string(d, "review", "none")).value_or(review_status::none);
   r.rubric_version = static_cast<int>(get_int(d, "rubric_version"));
+  if (r.rubric_version == 0)
+    r.rubric_version = report_rubric_version(r.quality_json);
   r.candidates.clear();
   if (auto it = d.FindMember("candidates"); it != d.MemberEnd() && it->value.IsArray()) {
     for (const auto& c : it->value.GetArray()) {

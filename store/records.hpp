@@ -48,7 +48,7 @@ struct example_record {
   std::uint64_t fingerprint = 0; // SimHash of the output
   std::vector<candidate> candidates;
   review_status review = review_status::none; // rejected examples never export
-  int rubric_version = 0;        // version of the rubric behind `quality`; 0 = before versions
+  int rubric_version = 0;        // rubric behind `quality`; decode falls back to the report's; 0 = unknown
 };
 
 struct model_perf {

@@ -19,33 +19,24 @@ rescore_counts& rescore_counts::operator+=(const rescore_counts& o) {
 
 namespace {
 
-struct stored_report {
-  bool truncated = false; // the provider stopped at its token limit
-  int version = 0;
-};
-
 // The rubric notes "token limit" in its truncation part only when the provider reported
-// finish reason "length", the one input of score() the record does not keep. Records
-// written before example_record::rubric_version existed carry the version in the report.
-stored_report read_report(const std::string& quality_json) {
-  stored_report out;
+// finish reason "length", the one input of score() the record does not keep.
+bool provider_truncated(const std::string& quality_json) {
   rapidjson::Document d;
   d.Parse(quality_json.data(), quality_json.size());
   if (d.HasParseError() || !d.IsObject())
-    return out;
-  if (auto v = d.FindMember("rubric_version"); v != d.MemberEnd() && v->value.IsInt())
-    out.version = v->value.GetInt();
+    return false;
   auto parts = d.FindMember("parts");
   if (parts == d.MemberEnd() || !parts->value.IsArray())
-    return out;
+    return false;
   for (const auto& p : parts->value.GetArray()) {
     if (!p.IsObject() || !p.HasMember("name") || !p["name"].IsString()
         || std::string(p["name"].GetString()) != "truncation")
       continue;
-    if (p.HasMember("note") && p["note"].IsString())
-      out.truncated = std::string(p["note"].GetString()).find("token limit") != std::string::npos;
+    return p.HasMember("note") && p["note"].IsString()
+           && std::string(p["note"].GetString()).find("token limit") != std::string::npos;
   }
-  return out;
+  return false;
 }
 
 void count_crossing(double before, double after, double threshold, std::size_t& up,
@@ -61,13 +52,12 @@ void count_crossing(double before, double after, double threshold, std::size_t& 
 bool rescore_example(example_record& ex, const rescore_options& opts, rescore_counts& counts) {
   ++counts.examined;
   auto e = training::element_from_string(ex.element);
-  const auto stored = read_report(ex.quality_json);
-  const int version = ex.rubric_version ? ex.rubric_version : stored.version;
-  if (!e || (!opts.force && version == training::rubric_version)) {
+  if (!e || (!opts.force && ex.rubric_version == training::rubric_version)) {
     ++counts.skipped;
     return false;
   }
-  const auto report = training::score(*e, ex.output, stored.truncated, opts.rubric);
+  const auto report =
+    training::score(*e, ex.output, provider_truncated(ex.quality_json), opts.rubric);
   const double before = ex.quality;
   const double after = report.score;
   count_crossing(before, after, opts.memory_threshold, counts.memory_up, counts.memory_down);

@@ -320,6 +320,7 @@ commit_result store::commit(const write_batch& batch) {
 store::update_result store::update_examples(std::uint64_t from_id, std::size_t limit,
                                             const std::function<bool(example_record&)>& fn) {
   update_result res;
+  limit = std::max<std::size_t>(limit, 1); // a zero chunk would never advance the cursor
   auto& i = *impl_;
   std::lock_guard<std::mutex> guard(i.write_mutex);
   // `fn` runs once, in a read snapshot taken under the write lock (no other writer can

@@ -229,7 +229,7 @@ TEST_CASE("export: chat messages, prompt/completion and zega formats", "[unit][e
   CHECK_FALSE(parse_export_format("alpaca"));
 }
 
-TEST_CASE("curation: review status round trip, old records, filters; rejected never export",
+TEST_CASE("curation: review status round trip, old records, filters, rejected never export",
           "[unit][export]") {
   temp_dir dir;
   auto db = open_db(dir.path);
@@ -238,6 +238,10 @@ TEST_CASE("curation: review status round trip, old records, filters; rejected ne
   REQUIRE(decode(R"({"id":3,"user":"alice","element":"scene","quality":8.5})", old));
   CHECK(old.review == review_status::none);
   CHECK(old.rubric_version == 0);
+  example_record versioned; // the version read back from the stored report
+  REQUIRE(decode(R"({"id":4,"quality_json":"{\"score\":8.5,\"rubric_version\":1,\"parts\":[]}"})",
+                 versioned));
+  CHECK(versioned.rubric_version == 1);
   auto ids = commit(*db, {example(0, 9, "a"), example(1, 8, "b"), example(2, 3, "c"),
                           example(3, 9.5, "d", "bob")});
   CHECK(db->get_example(ids[0])->review == review_status::none);

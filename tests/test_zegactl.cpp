@@ -205,7 +205,7 @@ TEST_CASE("zegad names the missing key and starts without its optional config",
   CHECK(strict.wait_exit(30s) == 2);
 }
 
-TEST_CASE("zegactl export: --dir writes train, validation and a card; a split needs a fraction",
+TEST_CASE("zegactl export: --dir writes train, validation and a card, a split needs a fraction",
           "[integration][zegactl]") {
   temp_dir dir;
   const auto data = dir.path() + "/data";

@@ -731,9 +731,13 @@ int cmd_export(client_env& env, const export_args& a) {
   }
   if (!a.dir.empty())
     return cmd_export_dir(env, a);
-  // Checked here too, so the mistake costs no download.
+  // A split without a fraction would download nothing useful: refused before the call.
+  // (The daemon checks the rest and answers 400.)
+  auto split_only = export_query_of(a);
+  split_only.format.reset();
+  split_only.min_quality.reset();
   zega::store::export_options check;
-  if (auto error = zega::store::apply_export_query(export_query_of(a), check); !error.empty()) {
+  if (auto error = zega::store::apply_export_query(split_only, check); !error.empty()) {
     std::cerr << "zegactl: export: " << error << "\n";
     return usage;
   }
