@@ -79,8 +79,45 @@ std::string finish(rapidjson::StringBuffer& buf) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+// Records written before example_record::rubric_version existed (or by writers that leave
+// it unset) still name the version inside the stored report; a plain search is enough
+// because quality_report::to_json writes the key once, at the top level.
+int report_rubric_version(const std::string& quality_json) {
+  static const std::string key = "\"rubric_version\":";
+  auto at = quality_json.find(key);
+  if (at == std::string::npos)
+    return 0;
+  int v = 0;
+  for (std::size_t i = at + key.size(); i < quality_json.size() && v < 100000; ++i) {
+    const char c = quality_json[i];
+    if (c < '0' || c > '9')
+      break;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 } // namespace
 
+
+const char* to_string(review_status s) {
+  switch (s) {
+  case review_status::accepted:
+    return "accepted";
+  case review_status::rejected:
+    return "rejected";
+  case review_status::none:
+    break;
+  }
+  return "none";
+}
+
+std::optional<review_status> parse_review_status(const std::string& s) {
+  for (auto v : {review_status::none, review_status::accepted, review_status::rejected})
+    if (s == to_string(v))
+      return v;
+  return std::nullopt;
+}
 
 void write_string(json_writer& w, std::string_view s) {
   std::string clean = valid_utf8(s);
@@ -128,6 +165,9 @@ std::string encode(const example_record& r) {
   write_bool(w, "in_memory", r.in_memory);
   write_bool(w, "in_library", r.in_library);
   write_uint(w, "fingerprint", r.fingerprint);
+  if (r.review != review_status::none)
+    write_field(w, "review", to_string(r.review));
+  write_int(w, "rubric_version", r.rubric_version);
   w.Key("candidates");
   w.StartArray();
   for (const auto& c : r.candidates) {
@@ -168,6 +208,10 @@ bool decode(std::string_view json, example_record& r) {
   r.in_memory = get_bool(d, "in_memory");
   r.in_library = get_bool(d, "in_library");
   r.fingerprint = get_uint(d, "fingerprint");
+  r.review = parse_review_status(get_string(d, "review", "none")).value_or(review_status::none);
+  r.rubric_version = static_cast<int>(get_int(d, "rubric_version"));
+  if (r.rubric_version == 0)
+    r.rubric_version = report_rubric_version(r.quality_json);
   r.candidates.clear();
   if (auto it = d.FindMember("candidates"); it != d.MemberEnd() && it->value.IsArray()) {
     for (const auto& c : it->value.GetArray()) {

@@ -17,6 +17,12 @@ struct candidate {
   double quality = 0;
 };
 
+// An operator's verdict on an example (PATCH /examples/{id}). Records written before
+// curation existed carry no field and read as none.
+enum class review_status : std::uint8_t { none, accepted, rejected };
+const char* to_string(review_status s);
+std::optional<review_status> parse_review_status(const std::string& s); // "none"|"accepted"|"rejected"
+
 struct example_record {
   std::uint64_t id = 0;          // assigned by the store on commit (big-endian u64 key)
   std::string user = "default";
@@ -41,6 +47,8 @@ struct example_record {
   bool in_library = false;       // quality >= library threshold and save_to_database
   std::uint64_t fingerprint = 0; // SimHash of the output
   std::vector<candidate> candidates;
+  review_status review = review_status::none; // rejected examples never export
+  int rubric_version = 0;        // rubric behind `quality`; decode falls back to the report's; 0 = unknown
 };
 
 struct model_perf {
@@ -95,15 +103,23 @@ struct quota_record {
   long tokens = 0;
 };
 
+// Sets the review status of a stored example; a missing id is skipped (and reported), not
+// an error for the whole batch.
+struct review_update {
+  std::uint64_t example_id = 0;
+  review_status status = review_status::none;
+};
+
 // Everything one archiver transaction writes.
 struct write_batch {
   std::vector<example_record> examples;
+  std::vector<review_update> reviews;
   std::vector<job_record> jobs;        // upserts
   std::vector<attempt_record> attempts;
   std::vector<quota_record> quota;     // upserts (absolute values)
   std::vector<std::pair<std::string, std::string>> meta; // upserts
   bool empty() const {
-    return examples.empty() && jobs.empty() && attempts.empty() && quota.empty() && meta.empty();
+    return examples.empty() && reviews.empty() && jobs.empty() && attempts.empty() && quota.empty() && meta.empty();
   }
 };
 
@@ -117,6 +133,7 @@ struct commit_result {
   commit_status status = commit_status::ok;
   std::string message;                  // reason when not ok
   std::vector<std::uint64_t> example_ids; // ids in the order of write_batch::examples
+  std::vector<std::uint64_t> missing_reviews; // review_update ids that name no example
 };
 
 } // namespace zega::store

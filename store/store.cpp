@@ -25,6 +25,7 @@ constexpr std::size_t scan_budget = 4096;
 bool matches(const example_filter& f, const example_record& r) {
   return (!f.user || r.user == *f.user) && (!f.genre || r.genre == *f.genre)
          && (!f.element || r.element == *f.element) && (!f.job_id || r.job_id == *f.job_id)
+         && (!f.provider || r.provider == *f.provider) && (!f.review || r.review == *f.review)
          && (!f.min_quality || r.quality >= *f.min_quality)
          && (!f.from_ms || r.created_ms >= *f.from_ms) && (!f.to_ms || r.created_ms < *f.to_ms);
 }
@@ -109,6 +110,7 @@ struct store::impl {
     std::uint64_t next_library = read_counter(t, schema::next_library_key);
     res.example_ids.clear();
     res.example_ids.reserve(b.examples.size());
+    res.missing_reviews.clear();
     for (const auto& in : b.examples) {
       example_record ex = in;
       ex.id = next_example++;
@@ -137,6 +139,16 @@ struct store::impl {
           return rc;
       }
       res.example_ids.push_back(ex.id);
+    }
+    for (const auto& rv : b.reviews) {
+      auto ex = load_example(t, rv.example_id);
+      if (!ex) {
+        res.missing_reviews.push_back(rv.example_id);
+        continue;
+      }
+      ex->review = rv.status;
+      if (int rc = h.examples.put(t, schema::id_key(ex->id), encode(*ex)); rc != 0)
+        return rc;
     }
     for (const auto& j : b.jobs)
       if (int rc = h.jobs.put(t, schema::job_key(j.id), encode(j)); rc != 0)
@@ -184,6 +196,37 @@ struct store::impl {
           return rc;
     }
     return 0;
+  }
+
+  // Runs `attempt` (one write transaction) until it commits, growing or adopting the map
+  // as needed. Returns the final LMDB code; `status` and `message` say what it means.
+  template <class F>
+  int retry_write(F&& attempt, commit_status& status, std::string& message) {
+    for (;;) {
+      int rc = attempt();
+      if (rc == 0) {
+        ++commits;
+        return 0;
+      }
+      if (rc == MDB_MAP_RESIZED) {
+        adopt_map_size();
+        continue;
+      }
+      if (rc == MDB_MAP_FULL) {
+        if (grow(message))
+          continue;
+        status = commit_status::storage_full;
+        return rc;
+      }
+      if (disk_full(rc)) {
+        status = commit_status::storage_full;
+        message = "no space left for " + opts.dir + " (" + lmdb::error_text(rc) + ")";
+        return rc;
+      }
+      status = commit_status::failed;
+      message = "database write failed: " + lmdb::error_text(rc);
+      return rc;
+    }
   }
 
   // Doubles the map up to the configured maximum; false (with the reason) when it cannot.
@@ -270,33 +313,63 @@ commit_result store::commit(const write_batch& batch) {
   }
   auto& i = *impl_;
   std::lock_guard<std::mutex> guard(i.write_mutex);
-  for (;;) {
-    int rc = i.write(batch, res);
-    if (rc == 0) {
-      ++i.commits;
-      return res;
-    }
+  if (i.retry_write([&] { return i.write(batch, res); }, res.status, res.message) != 0) {
     res.example_ids.clear();
-    if (rc == MDB_MAP_RESIZED) {
-      i.adopt_map_size();
-      continue;
-    }
-    if (rc == MDB_MAP_FULL) {
-      if (i.grow(res.message))
-        continue;
-      res.status = commit_status::storage_full;
-      return res;
-    }
-    if (disk_full(rc)) {
-      res.status = commit_status::storage_full;
-      res.message = "no space left for " + i.opts.dir + " (" + lmdb::error_text(rc)
-                    + ")";
-      return res;
-    }
-    res.status = commit_status::failed;
-    res.message = "database write failed: " + lmdb::error_text(rc);
-    return res;
+    res.missing_reviews.clear();
   }
+  return res;
+}
+
+store::update_result store::update_examples(std::uint64_t from_id, std::size_t limit,
+                                            const std::function<bool(example_record&)>& fn) {
+  update_result res;
+  limit = std::max<std::size_t>(limit, 1); // a zero chunk would never advance the cursor
+  auto& i = *impl_;
+  std::lock_guard<std::mutex> guard(i.write_mutex);
+  // `fn` runs once, in a read snapshot taken under the write lock (no other writer can
+  // change these records before they are written back); a retried transaction only
+  // rewrites what it produced.
+  std::vector<example_record> changed;
+  {
+    impl::reader r(i);
+    lmdb::cursor c;
+    if (!r.ok || c.open(r.txn, i.h.examples) != 0) {
+      res.status = commit_status::failed;
+      res.message = "cannot read the archive";
+      return res;
+    }
+    for (int rc = c.seek(schema::id_key(from_id)); rc == 0; rc = c.next()) {
+      auto id = schema::parse_id_key(c.key());
+      if (!id)
+        continue;
+      if (res.examined == limit) {
+        res.next_id = *id;
+        break;
+      }
+      ++res.examined;
+      example_record ex;
+      if (!decode(c.value(), ex))
+        continue;
+      ex.id = *id;
+      if (fn(ex))
+        changed.push_back(std::move(ex));
+    }
+  }
+  res.changed = changed.size();
+  if (changed.empty())
+    return res;
+  auto write_all = [&] {
+    lmdb::txn t;
+    if (int rc = t.begin(i.env, false); rc != 0)
+      return rc;
+    for (const auto& ex : changed)
+      if (int rc = i.h.examples.put(t, schema::id_key(ex.id), encode(ex)); rc != 0)
+        return rc;
+    return t.commit();
+  };
+  if (i.retry_write(write_all, res.status, res.message) != 0)
+    res.changed = 0;
+  return res;
 }
 
 std::size_t store::trim_attempts(std::int64_t cutoff_ms) {

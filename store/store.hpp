@@ -24,6 +24,8 @@ struct example_filter {
   std::optional<std::string> genre;
   std::optional<std::string> element;
   std::optional<std::string> job_id;
+  std::optional<std::string> provider;
+  std::optional<review_status> review;
   std::optional<double> min_quality;
   std::optional<std::int64_t> from_ms;  // created_ms >= from
   std::optional<std::int64_t> to_ms;    // created_ms < to
@@ -64,6 +66,19 @@ public:
   commit_result commit(const write_batch& batch);
   // Deletes attempts older than `cutoff_ms`; returns how many were removed.
   std::size_t trim_attempts(std::int64_t cutoff_ms);
+  // Rewrites up to `limit` examples with id >= `from_id` in ONE write transaction, so a long
+  // pass over the table (rescore) runs as short chunks between the archiver's other work.
+  // `fn` is called once per example in id order and returns true when it changed the record
+  // (never its id or user); only changed records are written back.
+  struct update_result {
+    commit_status status = commit_status::ok;
+    std::string message;        // reason when not ok
+    std::uint64_t next_id = 0;  // continue from here; 0 = the end of the table was reached
+    std::size_t examined = 0;
+    std::size_t changed = 0;
+  };
+  update_result update_examples(std::uint64_t from_id, std::size_t limit,
+                                const std::function<bool(example_record&)>& fn);
   // Write transactions committed since open (group-commit accounting, tests, bench).
   std::uint64_t commits() const;
 

@@ -503,6 +503,7 @@ TEST_CASE("export: every line of both formats is valid JSON, split is determinis
     std::ofstream out(file, std::ios::binary);
     export_options opts;
     opts.format = format;
+    opts.all_qualities = true; // scores 5..9: the default floor (7.0) would drop some
     auto res = export_jsonl(*db, opts, [&](std::string_view line) {
       out.write(line.data(), static_cast<std::streamsize>(line.size()));
       return true;
@@ -535,6 +536,7 @@ TEST_CASE("export: every line of both formats is valid JSON, split is determinis
   auto collect = [&](export_split split, example_filter f = {}) {
     export_options opts;
     opts.filter = f;
+    opts.all_qualities = true;
     opts.validation_fraction = 0.2;
     opts.split = split;
     std::vector<std::string> lines;

@@ -205,4 +205,55 @@ TEST_CASE("zegad names the missing key and starts without its optional config",
   CHECK(strict.wait_exit(30s) == 2);
 }
 
+TEST_CASE("zegactl export: --dir writes train, validation and a card, a split needs a fraction",
+          "[integration][zegactl]") {
+  temp_dir dir;
+  const auto data = dir.path() + "/data";
+  {
+    std::string error;
+    auto db = zega::store::store::open({data, 16, 64}, error);
+    REQUIRE(db);
+    zega::store::write_batch b;
+    for (int n = 0; n < 40; ++n) {
+      zega::store::example_record e;
+      e.user = "alice";
+      e.element = "scene";
+      e.genre = "fantasy";
+      e.topic = "premise " + std::to_string(n);
+      e.prompt = "Write a scene about premise " + std::to_string(n);
+      e.output = "A scene.";
+      e.quality = n % 2 ? 8.0 : 5.0;
+      e.provider = "ollama";
+      b.examples.push_back(e);
+    }
+    REQUIRE(db->commit(b).status == zega::store::commit_status::ok);
+  }
+  const auto err = dir.path() + "/err";
+  const auto out_dir = dir.path() + "/dataset";
+  std::vector<std::string> out;
+  REQUIRE(zegactl({"export", "--dir", out_dir, "--data-dir", data, "--validation-fraction", "0.5",
+                   "--json"},
+                  err, &out) == 0);
+  REQUIRE(out.size() == 1);
+  rapidjson::Document d;
+  d.Parse(out[0].c_str());
+  REQUIRE(d.IsObject());
+  // The default floor is the memory threshold: the 20 examples at 5.0 stay out.
+  CHECK(d["train"].GetUint64() + d["validation"].GetUint64() == 20);
+  CHECK(d["validation"].GetUint64() > 0);
+  CHECK_THAT(read_text(out_dir + "/README.md"), Catch::Contains("| total | 20 |"));
+  REQUIRE(zegactl({"export", "--dir", out_dir, "--data-dir", data, "--min-quality", "all",
+                   "--json"},
+                  err, &out) == 0);
+  d.Parse(out[0].c_str());
+  CHECK(d["train"].GetUint64() == 40);
+
+  // Refused before anything is sent: the daemon address is unreachable on purpose.
+  CHECK(zegactl({"--url", "http://127.0.0.1:1", "export", "-o", dir.path() + "/x.jsonl",
+                 "--split", "validation"},
+                err) == 2);
+  CHECK_THAT(read_text(err), Catch::Contains("validation_fraction"));
+  CHECK(zegactl({"export", "--dir", out_dir, "--data-dir", dir.path() + "/nothing"}, err) == 1);
+}
+
 #endif

@@ -2,9 +2,14 @@
 // Exit codes: 0 ok, 1 the daemon answered with an error or some work failed, 2 usage error,
 // 3 daemon unreachable, 4 the daemon is paused and --no-wait was given.
 
+#include "config/config.hpp"
 #include "net/http/client.hpp"
 #include "net/http/io_runtime.hpp"
+#include "store/export.hpp"
+#include "store/finetune.hpp"
+#include "store/store.hpp"
 #include "training/element.hpp"
+#include "training/genres.hpp"
 #include "training/quality.hpp"
 
 #include <CLI/CLI.hpp>
@@ -642,14 +647,105 @@ int cmd_probe(client_env& env, const std::string& name) {
 }
 
 struct export_args {
-  std::string file, format, user, genre, element, min_quality, split, fraction;
+  std::string file, format, user, genre, element, provider, min_quality, split, fraction;
+  std::string dir, config_file, data_dir; // --dir: local export beside the daemon's data
 };
 
+// The optional query strings of an export, as both the daemon and the local export read them.
+zega::store::export_query export_query_of(const export_args& a) {
+  auto given = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  return {given(a.format), given(a.min_quality), given(a.split), given(a.fraction)};
+}
+
+// `export --dir`: reads the archive directly (LMDB lets this process read beside the daemon's
+// writer) and writes train.jsonl, validation.jsonl and the dataset card README.md.
+int cmd_export_dir(client_env& env, const export_args& a) {
+  zega::load_options lo;
+  if (!a.config_file.empty())
+    lo.config_file = a.config_file;
+  if (!a.data_dir.empty())
+    lo.data_dir = a.data_dir;
+  auto loaded = zega::load_config(lo);
+  if (!loaded.cfg) {
+    for (const auto& e : loaded.errors)
+      std::cerr << "zegactl: config: " << e.to_string() << "\n";
+    return usage;
+  }
+  auto opts = zega::store::export_options_from(*loaded.cfg);
+  if (!a.user.empty())
+    opts.filter.user = a.user;
+  if (!a.genre.empty()) {
+    const auto* g = zega::training::find_genre(a.genre);
+    if (!g) {
+      std::cerr << "zegactl: export: unknown genre \"" << a.genre << "\"\n";
+      return usage;
+    }
+    opts.filter.genre = g->name;
+  }
+  if (!a.element.empty())
+    opts.filter.element = a.element;
+  if (!a.provider.empty())
+    opts.filter.provider = a.provider;
+  if (auto error = zega::store::apply_export_query(export_query_of(a), opts); !error.empty()) {
+    std::cerr << "zegactl: export: " << error << "\n";
+    return usage;
+  }
+  const auto& data_dir = loaded.cfg->storage.data_dir;
+  if (!std::ifstream(data_dir + "/data.mdb")) {
+    std::cerr << "zegactl: no archive in " << data_dir << " (give --data-dir or --config)\n";
+    return failed;
+  }
+  std::string error;
+  zega::store::store_options so{data_dir, loaded.cfg->storage.map_size_mb,
+                                loaded.cfg->storage.max_map_size_mb};
+  auto db = zega::store::store::open(so, error);
+  if (!db) {
+    std::cerr << "zegactl: " << error << "\n";
+    return failed;
+  }
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  auto res = zega::store::export_to_directory(*db, opts, a.dir, now_ms);
+  if (!res.error.empty()) {
+    std::cerr << "zegactl: export: " << res.error << "\n";
+    return failed;
+  }
+  if (env.json_out)
+    std::cout << R"({"dir":)" << json_string(a.dir) << R"(,"train":)" << res.stats.train
+              << R"(,"validation":)" << res.stats.validation << R"(,"rejected":)"
+              << res.stats.rejected << R"(,"card":)" << json_string(res.card_path) << "}\n";
+  else
+    std::cout << "wrote " << res.stats.train << " training and " << res.stats.validation
+              << " validation examples and a dataset card to " << a.dir << " ("
+              << res.stats.rejected << " rejected left out)\n";
+  return ok;
+}
+
 int cmd_export(client_env& env, const export_args& a) {
+  if (a.file.empty() == a.dir.empty()) {
+    std::cerr << "zegactl: export: give either -o FILE (from the daemon) or --dir DIR (local)\n";
+    return usage;
+  }
+  if (!a.dir.empty())
+    return cmd_export_dir(env, a);
+  // A split without a fraction would download nothing useful: refused before the call.
+  // (The daemon checks the rest and answers 400.)
+  auto split_only = export_query_of(a);
+  split_only.format.reset();
+  split_only.min_quality.reset();
+  zega::store::export_options check;
+  if (auto error = zega::store::apply_export_query(split_only, check); !error.empty()) {
+    std::cerr << "zegactl: export: " << error << "\n";
+    return usage;
+  }
   const auto query = query_of({{"format", a.format},
                                {"user_id", a.user},
                                {"genre", a.genre},
                                {"element", a.element},
+                               {"provider", a.provider},
                                {"min_quality", a.min_quality},
                                {"split", a.split},
                                {"validation_fraction", a.fraction}});
@@ -866,7 +962,7 @@ int main(int argc, char** argv) {
     };
   });
 
-  std::string user, cursor, limit, from, to, genre, element, min_quality;
+  std::string user, cursor, limit, from, to, genre, element, min_quality, review, provider;
   auto* history = app.add_subcommand("history", "past batches");
   auto* stats = app.add_subcommand("stats", "totals by provider, genre, element and day");
   auto* examples = app.add_subcommand("examples", "stored examples; `examples accept|reject ID`");
@@ -882,10 +978,13 @@ int main(int argc, char** argv) {
   examples->add_option("--genre", genre, "genre");
   examples->add_option("--element", element, "element");
   examples->add_option("--min-quality", min_quality, "lowest quality")->check(CLI::Number);
+  examples->add_option("--status", review, "review status: none, accepted or rejected")
+    ->check(CLI::IsMember({"none", "accepted", "rejected"}));
+  examples->add_option("--provider", provider, "provider name");
   auto filters = [&] {
     return query_of({{"user_id", user}, {"limit", limit}, {"cursor", cursor}, {"from", from},
                      {"to", to}, {"genre", genre}, {"element", element},
-                     {"min_quality", min_quality}});
+                     {"min_quality", min_quality}, {"status", review}, {"provider", provider}});
   };
   history->callback([&] {
     run = [&] { return show(env, call(env, "GET", "/history" + filters()), print_history); };
@@ -917,14 +1016,22 @@ int main(int argc, char** argv) {
 
   export_args ea;
   auto* exp = app.add_subcommand("export", "the dataset as JSONL for fine-tuning");
-  exp->add_option("-o,--output", ea.file, "file to write")->required();
-  exp->add_option("--format", ea.format, "openai or zega");
+  exp->add_option("-o,--output", ea.file, "file to write (JSONL from the daemon)");
+  exp->add_option("--dir", ea.dir,
+                  "write train.jsonl, validation.jsonl and README.md here, reading the archive "
+                  "locally (with --config/--data-dir)");
+  exp->add_option("--config", ea.config_file, "with --dir: zegad's config (data dir, thresholds)");
+  exp->add_option("--data-dir", ea.data_dir, "with --dir: zegad's data directory");
+  exp->add_option("--format", ea.format, "openai (chat messages), completion or zega");
   exp->add_option("--user", ea.user, "user id");
   exp->add_option("--genre", ea.genre, "genre");
   exp->add_option("--element", ea.element, "element");
-  exp->add_option("--min-quality", ea.min_quality, "lowest quality")->check(CLI::Number);
-  exp->add_option("--split", ea.split, "train or validation");
-  exp->add_option("--validation-fraction", ea.fraction, "share held out")->check(CLI::Number);
+  exp->add_option("--provider", ea.provider, "provider name");
+  exp->add_option("--min-quality", ea.min_quality,
+                  "lowest quality, or all (default: the memory threshold)");
+  exp->add_option("--split", ea.split, "train or validation (needs --validation-fraction)");
+  exp->add_option("--validation-fraction", ea.fraction, "share of premises held out")
+    ->check(CLI::Number);
   exp->callback([&] { run = [&] { return cmd_export(env, ea); }; });
 
   std::string score_element, score_file;
