@@ -88,4 +88,17 @@ using scheduler_actor = caf::typed_actor<
   // Internal: pacing / wait timers and heartbeats.
   caf::reacts_to<tick_atom>>;
 
+// One configured schedule (schedules[]): turns its phases and window into one-example
+// scheduled jobs spread over each day's window; its state lives in the archive.
+using planner_actor = caf::typed_actor<
+  // The schedule's progress.
+  caf::replies_to<schedule_atom>::with<schedule_view>,
+  // Pause / resume with the scheduler: window time lost while paused counts as missed.
+  caf::reacts_to<pause_atom>,
+  caf::reacts_to<resume_atom>,
+  // Internal: a job of one of its tasks ended (day, seq, job id, successful).
+  caf::reacts_to<task_done_atom, std::int64_t, std::uint32_t, std::string, bool>,
+  // Internal: the timer of the given generation fell due.
+  caf::reacts_to<tick_atom, std::uint64_t>>;
+
 } // namespace zega

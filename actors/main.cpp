@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 #include "actors/errors.hpp"
 #include "actors/archiver.hpp"
+#include "actors/planner.hpp"
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
@@ -118,16 +119,29 @@ int run(const zega::config& cfg) {
     pdeps.rng_seed = sdeps.seed ^ std::hash<std::string>{}(pc.name);
     // The persisted counter of the provider's own day (its reset zone, time_scale).
     pdeps.today = db->get_quota(
-      pc.name, rate::provider_days(pc.kind, cfg.routing.time_scale).day_key(wall_ms()));
+      pc.name, rate::provider_days(pc, cfg.routing.time_scale).day_key(wall_ms()));
+    if (auto saved = db->get_meta(quota_exhausted_key(pc.name)))
+      parse_quota_exhausted(*saved, pdeps.exhausted_until_ms, pdeps.exhausted_reason);
     pdeps.time_scale = cfg.routing.time_scale;
     sdeps.providers.emplace_back(pc, sys.spawn(zega::provider, pc, pdeps));
   }
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);
+  std::vector<planner_actor> planners;
+  for (const auto& sc : cfg.schedules) {
+    planner_deps pl;
+    pl.scheduler = scheduler;
+    pl.archiver = archiver;
+    pl.db = db.get();
+    pl.wall_clock = wall_ms;
+    pl.time_scale = cfg.routing.time_scale;
+    planners.push_back(sys.spawn(zega::planner, sc, pl));
+  }
 
   std::atomic<bool> shutting_down{false};
   net::api_context ctx;
   ctx.system = &sys;
   ctx.scheduler = scheduler;
+  ctx.planners = planners;
   ctx.db = db.get();
   ctx.cfg = &cfg;
   ctx.shutting_down = &shutting_down;
@@ -140,6 +154,8 @@ int run(const zega::config& cfg) {
   if (auto err = server.start(); !err.empty()) {
     log::error("zegad", "cannot listen on " + cfg.server.listen + ": " + err);
     anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+    for (auto& pl : planners)
+      anon_send_exit(pl, caf::exit_reason::user_shutdown);
     for (auto& entry : sdeps.providers)
       anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
@@ -161,6 +177,9 @@ int run(const zega::config& cfg) {
                        + std::to_string(cfg.server.shutdown_grace_ms) + " ms");
   shutting_down = true;
   server.stop_accepting();
+  // The planners stop first: nothing new is submitted while the scheduler drains.
+  for (auto& pl : planners)
+    anon_send_exit(pl, caf::exit_reason::user_shutdown);
   {
     caf::scoped_actor self{sys};
     auto grace = std::chrono::milliseconds(cfg.server.shutdown_grace_ms);

@@ -27,6 +27,8 @@ struct gen_task {
   std::uint64_t task_seq = 0;
   net::generation_params params;
   bool probe = false; // operator probe: bypasses nothing, but is not a job task
+  // Work of a schedule: never spends the provider's limits.reserve_per_day.
+  bool scheduled = false;
 };
 
 // The provider's answer. For cls == busy nothing was sent upstream and `busy_until`
@@ -63,6 +65,9 @@ struct provider_view {
   int max_in_flight = 1;
   clock_ns next_free = 0; // earliest time a call could be accepted (0 = now)
   std::string reason;     // why not available (operator text)
+  // Only limits.reserve_per_day is left today: interactive work only, scheduled tasks are
+  // refused (routing sends them elsewhere).
+  bool reserve_reached = false;
 };
 
 // Full operator view of one provider (GET /status, /models/available).
@@ -100,6 +105,38 @@ struct job_request {
   bool save_to_database = true;
   job_kind kind = job_kind::interactive;
   std::int64_t deadline_ms = 0;      // wall-clock Unix ms; 0 = none (interactive jobs)
+  // Scheduled jobs: "<schedule>/<day>/<seq>", the planner task it serves, so a planner
+  // restarted before it learned the job id still finds it.
+  std::string origin;
+};
+
+// One day of a schedule as the operator sees it (GET /schedule "days").
+struct schedule_day {
+  std::int64_t day = 0; // local date, days since 1970-01-01
+  int target = 0;
+  int done = 0;
+  int failed = 0;
+  bool missed = false;  // the daemon did not run that day at all
+};
+
+// A schedule's progress (GET /schedule, /status "schedules"). Times are Unix ms, 0 = none.
+struct schedule_view {
+  std::string name;
+  std::string user_id;
+  std::string timezone;
+  int phase = 0;
+  std::string phase_description;
+  std::int64_t day_index = 0;
+  bool paused = false;
+  schedule_day today;
+  bool day_open = false;
+  std::int64_t window_start_ms = 0;
+  std::int64_t window_end_ms = 0;
+  std::int64_t next_task_at_ms = 0;
+  std::int64_t total_done = 0;
+  std::int64_t missed_days = 0;
+  int in_flight = 0;
+  std::vector<schedule_day> days; // up to 30, oldest first
 };
 
 // Receives a job's events (progress, heartbeat, complete) on behalf of an HTTP client.
@@ -133,6 +170,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::schedule_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::net::http_result)

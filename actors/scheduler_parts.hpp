@@ -175,7 +175,7 @@ caf::typed_response_promise<json_reply> persist_pause(self_ptr self);
 // --- status (actors/scheduler_status.cpp) ------------------------------------------------------
 
 void write_provider(json_writer& w, const provider_config& pc, const provider_status& s,
-                    clock_ns now);
+                    clock_ns now, std::int64_t wall_now_ms);
 
 // Asks every provider for its status (bounded), falling back to the local view.
 void gather_status(self_ptr self, std::function<void(const status_gather&)> done);

@@ -2,12 +2,21 @@
 
 #include "actors/scheduler_parts.hpp"
 
+#include "store/codec.hpp"
+
 namespace zega::sched {
 
 void write_provider(json_writer& w, const provider_config& pc, const provider_status& s,
-                    clock_ns now) {
+                    clock_ns now, std::int64_t wall_now_ms) {
   const auto& v = s.view;
   auto from_now = [&](clock_ns t) { return t > now ? (t - now) / ns_per_ms : 0; };
+  // Instants as RFC 3339 (null = not busy): "ms from now" went stale in every cache.
+  auto instant = [&](clock_ns t) {
+    if (t <= now || wall_now_ms <= 0)
+      w.Null();
+    else
+      jstr(w, store::iso8601_utc(wall_now_ms + from_now(t)));
+  };
   bool cooling = v.state == provider_state::cooldown || v.state == provider_state::backoff
                  || v.state == provider_state::open;
   w.StartObject();
@@ -30,13 +39,17 @@ void write_provider(json_writer& w, const provider_config& pc, const provider_st
   w.Key("max_in_flight");
   w.Int(v.max_in_flight);
   w.Key("busy_until");
+  instant(v.next_free);
+  w.Key("busy_for_ms");
   w.Int64(from_now(v.next_free));
   w.Key("cooldown_until");
-  w.Int64(cooling ? from_now(v.next_free) : 0);
+  instant(cooling ? v.next_free : 0);
   w.Key("cooldown_reason");
   jstr(w, !s.cooldown_reason.empty() ? s.cooldown_reason : (cooling ? v.reason : std::string{}));
   w.Key("reason");
   jstr(w, v.reason);
+  w.Key("reserve_reached");
+  w.Bool(v.reserve_reached);
   w.Key("circuit");
   jstr(w, s.circuit.empty() ? std::string{"closed"} : s.circuit);
   w.Key("broken");
@@ -89,7 +102,7 @@ std::string providers_array(self_ptr self, const status_gather& g) {
   w.StartArray();
   auto now = now_ns(self);
   for (std::size_t i = 0; i < g.got.size(); ++i)
-    write_provider(w, st.deps.providers[i].first, g.got[i], now);
+    write_provider(w, st.deps.providers[i].first, g.got[i], now, wall_ms(self));
   w.EndArray();
   return buf.GetString();
 }

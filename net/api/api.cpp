@@ -4,6 +4,7 @@
 #include "actors/job.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
+#include "net/api/routes_schedule.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -569,7 +570,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       write_health(ctx, res);
   } else if (p == "/status") {
     if (only({"GET"}))
-      ask_scheduler(ctx, res, query_timeout, status_atom::value);
+      status_with_schedules(ctx, res);
   } else if (p == "/models/available") {
     if (only({"GET"}))
       ask_scheduler(ctx, res, query_timeout, providers_atom::value);
@@ -577,11 +578,17 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"GET"}))
       write_genres(res);
   } else if (p == "/pause") {
-    if (only({"POST"}))
+    if (only({"POST"})) {
+      for (const auto& pl : ctx.planners)
+        caf::anon_send(pl, pause_atom::value);
       ask_scheduler(ctx, res, query_timeout, pause_atom::value);
+    }
   } else if (p == "/resume") {
-    if (only({"POST"}))
+    if (only({"POST"})) {
+      for (const auto& pl : ctx.planners)
+        caf::anon_send(pl, resume_atom::value);
       ask_scheduler(ctx, res, query_timeout, resume_atom::value);
+    }
   } else if (p == "/auto-train" || p == "/auto-train-stream") {
     if (!only({"POST"}))
       return;
@@ -636,6 +643,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"POST"}))
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
+  } else if (route_schedule(ctx, req, res)) {
   } else {
     respond_error(res, 404, "not_found", "no route for " + p);
   }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 namespace caf {
 class actor_system;
@@ -23,6 +24,7 @@ namespace zega::net {
 struct api_context {
   caf::actor_system* system = nullptr;
   scheduler_actor scheduler;
+  std::vector<planner_actor> planners; // one per configured schedule
   const store::store* db = nullptr;
   const config* cfg = nullptr;
   std::atomic<bool>* shutting_down = nullptr; // new work answered with 503 once set

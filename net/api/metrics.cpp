@@ -70,7 +70,7 @@ std::string metrics_from_status(const std::string& status_json, std::size_t exam
                "requests_today");
   per_provider("zega_provider_tokens_today", "gauge", "tokens spent today (UTC)", "tokens_today");
   per_provider("zega_provider_busy_until_ms", "gauge", "milliseconds until the provider is free",
-               "busy_until");
+               "busy_for_ms");
   return out.str();
 }
 

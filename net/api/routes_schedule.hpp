@@ -1,0 +1,23 @@
+#pragma once
+// GET /schedule and the "schedules" member of GET /status: the planners' progress as JSON.
+
+#include "net/api/api.hpp"
+
+#include <string>
+#include <vector>
+
+namespace zega::net {
+
+// Answers GET /schedule; false when the path is not its own.
+bool route_schedule(const api_context& ctx, server_request& req, responder& res);
+
+// GET /status: the scheduler's document with "schedules" added.
+void status_with_schedules(const api_context& ctx, const responder& res);
+
+// One schedule as JSON (also the SSE "schedule" event's body).
+std::string schedule_json(const schedule_view& v, const schedule_config* cfg);
+// The GET /schedule document: the first schedule's fields at the top (what the console
+// reads), every schedule under "schedules".
+std::string schedules_document(const std::vector<schedule_view>& views, const config& cfg);
+
+} // namespace zega::net
