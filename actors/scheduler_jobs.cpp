@@ -2,6 +2,8 @@
 
 #include "actors/scheduler_parts.hpp"
 
+#include "config/log.hpp"
+
 namespace zega::sched {
 
 std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_t>& last_use,
@@ -87,6 +89,11 @@ void publish_completion(self_ptr self, const std::string& job_id) {
   emit(self, job,
        R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
   job.completion_published = true;
+  const auto counts = job.info->record(0, false);
+  log::info("scheduler", "job " + job_id + " " + job.info->state() + ": "
+                           + std::to_string(counts.successful) + " of "
+                           + std::to_string(counts.requested) + " done, "
+                           + std::to_string(counts.failed) + " failed");
   for (auto& s : job.sinks)
     s->close();
   job.sinks.clear();
@@ -356,6 +363,13 @@ caf::result<std::string> submit(self_ptr self, job_request req, job_sink_ptr sin
               }
               if (sink)
                 attach_sink(self, job_id, 0, sink);
+              if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end()) {
+                const auto& q = it->second.info->request();
+                log::info("scheduler", "job " + job_id + " started: "
+                                         + std::to_string(q.num_examples) + " examples for user "
+                                         + q.user_id
+                                         + (q.kind == job_kind::scheduled ? " (scheduled)" : ""));
+              }
               rp.deliver(job_id);
             });
   pump(self);
