@@ -7,15 +7,19 @@
 #include "actors/scheduler.hpp"
 #include "config/config.hpp"
 #include "net/api.hpp"
+#include "net/codec.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
 #include "net/stop_signals.hpp"
+#include "store/dir_lock.hpp"
 #include "store/store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -150,6 +154,13 @@ int run(const zega::config& cfg) {
   net::server_options opts;
   opts.host = host;
   opts.port = port;
+  opts.guard.token = cfg.server.token;
+  // A specific address the operator chose to listen on is a Host clients will name.
+  if (host != "0.0.0.0" && host != "::")
+    opts.guard.allowed_hosts.push_back(host.find(':') != std::string::npos ? "[" + host + "]"
+                                                                           : host);
+  // TODO(integrator): once config has them, copy server.cors_origins, allowed_hosts,
+  // max_connections, metrics_require_token and sse_queue_max_events into `opts` here.
   net::http_server server{io, opts, [ctx](net::server_request req, net::responder res) {
                             net::handle_api_request(ctx, std::move(req), std::move(res));
                           }};
@@ -252,6 +263,25 @@ int main(int argc, char** argv) {
   if (check_only) {
     std::cout << zega::to_json(*loaded.cfg) << "\n";
     return 0;
+  }
+  // One daemon per data directory: a second one would resume the same jobs twice.
+  std::string lock_error;
+  auto data_lock = zega::store::dir_lock::acquire(loaded.cfg->storage.data_dir, lock_error);
+  if (!data_lock) {
+    std::cerr << "zegad: " << lock_error << "\n";
+    return 1;
+  }
+  // Each connection is a descriptor: the soft limit (often 1,024) would let idle clients
+  // starve /health long before server.max_connections is reached.
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  {
+    std::vector<std::string> secrets{loaded.cfg->server.token};
+    for (const auto& p : loaded.cfg->providers)
+      secrets.push_back(p.api_key);
+    zega::net::set_known_secrets(std::move(secrets));
   }
   for (const auto& p : loaded.cfg->providers)
     if (!p.enabled)
