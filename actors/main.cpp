@@ -7,7 +7,7 @@
 #include "actors/scheduler.hpp"
 #include "config/config.hpp"
 #include "net/api.hpp"
-#include "net/codec.hpp"
+#include "net/providers/secrets.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"

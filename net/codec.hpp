@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace zega::net {
 
@@ -45,10 +44,6 @@ struct rate_info {
   std::string quota_id;                  // Gemini QuotaFailure quotaId, Groq limit name
   std::optional<long> quota_value;       // Gemini quotaValue
 };
-
-// Secrets of the whole configuration (every provider key, the server token): an upstream
-// may echo any of them, not only its own, and error text masks them all. Set at start.
-void set_known_secrets(std::vector<std::string> secrets);
 
 // What the codec needs to know about the endpoint.
 struct endpoint {

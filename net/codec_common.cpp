@@ -4,6 +4,7 @@
 
 #include "net/codec.hpp"
 #include "net/codec_detail.hpp"
+#include "net/providers/secrets.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -50,7 +50,7 @@ TEST_CASE("2,000 connections and 500 stalled SSE subscribers: /health answered, 
     std::sort(ms.begin(), ms.end());
     // Generous: 2 shared cores under a parallel test run; the bench records the real figure.
     CHECK(ms[ms.size() * 99 / 100] < 1000.0);
-    long peak = zega::bench::memory_kib(daemon.pid(), "VmHWM");
+    long peak = zega::bench::memory_kib(std::stoi(read_text(dir.path() + "/data/zegad.lock")), "VmHWM");
     INFO("peak RSS " << peak << " KiB");
     CHECK(peak > 0);
     CHECK(peak < 512 * 1024);

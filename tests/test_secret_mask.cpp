@@ -2,6 +2,7 @@
 // masked, so a key echoed after padding leaked its prefix; other keys were never masked.
 #include "net/codec.hpp"
 #include "net/codec_detail.hpp"
+#include "net/providers/secrets.hpp"
 
 #include <catch2/catch.hpp>
 

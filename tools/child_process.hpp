@@ -102,8 +102,6 @@ public:
     return std::exchange(buffer_, {});
   }
 
-  pid_t pid() const { return pid_; }
-
   void signal(int sig) {
     if (pid_ > 0)
       ::kill(pid_, sig);
