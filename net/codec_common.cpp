@@ -645,13 +645,6 @@ std::mutex secrets_mtx;
 std::vector<std::string> known_secrets; // lower-cased
 } // namespace
 
-void set_known_secrets(std::vector<std::string> secrets) {
-  for (auto& s : secrets)
-    s = lower(std::move(s));
-  std::lock_guard<std::mutex> guard(secrets_mtx);
-  known_secrets = std::move(secrets);
-}
-
 std::string mask_secrets(std::string text, const std::string& endpoint_key) {
   std::vector<std::string> secrets;
   {
@@ -838,4 +831,12 @@ void unusable_body(const endpoint& ep, const std::string& why, call_result& r) {
 }
 
 } // namespace detail
+
+void set_known_secrets(std::vector<std::string> secrets) {
+  for (auto& s : secrets)
+    s = detail::lower(std::move(s));
+  std::lock_guard<std::mutex> guard(detail::secrets_mtx);
+  detail::known_secrets = std::move(secrets);
+}
+
 } // namespace zega::net

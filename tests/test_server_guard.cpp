@@ -58,7 +58,7 @@ std::string raw_request(const std::string& method, const std::string& target,
   return r;
 }
 
-zega::test::raw_response exchange(std::uint16_t port, const std::string& request) {
+zega::test::raw_response ask(std::uint16_t port, const std::string& request) {
   raw_conn c(port);
   REQUIRE(c.send_all(request));
   return c.read_response();
@@ -89,42 +89,42 @@ TEST_CASE("the server refuses smuggled JSON types, foreign Hosts and Origins bef
   REQUIRE(s.error.empty());
   auto p = s.port();
   // Hole 1: the reproduction from the issue.
-  CHECK(exchange(p, raw_request("POST", "/pause",
+  CHECK(ask(p, raw_request("POST", "/pause",
                                 {"Host: 127.0.0.1", "Content-Type: text/plain; x=application/json"},
                                 "{}"))
           .status
         == 415);
-  CHECK(exchange(p, raw_request("POST", "/pause",
+  CHECK(ask(p, raw_request("POST", "/pause",
                                 {"Host: 127.0.0.1", "Origin: http://evil.example",
                                  "Content-Type: application/json"},
                                 "{}"))
           .status
         == 403);
   // Hole 2: DNS rebinding names.
-  CHECK(exchange(p, raw_request("GET", "/export", {"Host: attacker.example"})).status == 403);
-  CHECK(exchange(p, raw_request("GET", "/export", {"Host: 127.0.0.1.nip.io"})).status == 403);
+  CHECK(ask(p, raw_request("GET", "/export", {"Host: attacker.example"})).status == 403);
+  CHECK(ask(p, raw_request("GET", "/export", {"Host: 127.0.0.1.nip.io"})).status == 403);
   CHECK(handled == 0);
   // Hole 3: preflight and CORS headers on answers and streams, for the listed origin only.
-  auto pre = exchange(p, raw_request("OPTIONS", "/auto-train",
+  auto pre = ask(p, raw_request("OPTIONS", "/auto-train",
                                      {"Host: 127.0.0.1", "Origin: http://localhost:3000",
                                       "Access-Control-Request-Method: POST"}));
   CHECK(pre.status == 204);
   CHECK(pre.header("access-control-allow-methods"));
-  auto ans = exchange(p, raw_request("GET", "/status",
+  auto ans = ask(p, raw_request("GET", "/status",
                                      {"Host: 127.0.0.1", "Origin: http://localhost:3000"}));
   CHECK(ans.status == 200);
   REQUIRE(ans.header("access-control-allow-origin"));
   CHECK(*ans.header("access-control-allow-origin") == "http://localhost:3000");
-  auto sse = exchange(p, raw_request("GET", "/stream",
+  auto sse = ask(p, raw_request("GET", "/stream",
                                      {"Host: 127.0.0.1", "Origin: http://localhost:3000"}));
   CHECK(sse.ok);
   CHECK(sse.header("access-control-allow-origin"));
-  auto foreign = exchange(p, raw_request("GET", "/status",
+  auto foreign = ask(p, raw_request("GET", "/status",
                                          {"Host: 127.0.0.1", "Origin: http://evil.example"}));
   CHECK(foreign.status == 200);
   CHECK_FALSE(foreign.header("access-control-allow-origin"));
   // ZEGA's bodyless POST from its origin passes.
-  CHECK(exchange(p, raw_request("POST", "/user/u1/trigger-finetuning",
+  CHECK(ask(p, raw_request("POST", "/user/u1/trigger-finetuning",
                                 {"Host: 127.0.0.1", "Origin: http://localhost:3000"}))
           .status
         == 200);
@@ -135,9 +135,9 @@ TEST_CASE("with a token every route but /health asks for it", "[integration][gua
   opts.guard.token = "s3cret-token-123";
   guarded_server s(ok_handler, opts);
   auto p = s.port();
-  CHECK(exchange(p, raw_request("GET", "/health", {"Host: 127.0.0.1"})).status == 200);
-  CHECK(exchange(p, raw_request("GET", "/export", {"Host: 127.0.0.1"})).status == 401);
-  CHECK(exchange(p, raw_request("GET", "/export",
+  CHECK(ask(p, raw_request("GET", "/health", {"Host: 127.0.0.1"})).status == 200);
+  CHECK(ask(p, raw_request("GET", "/export", {"Host: 127.0.0.1"})).status == 401);
+  CHECK(ask(p, raw_request("GET", "/export",
                                 {"Host: 127.0.0.1", "Authorization: Bearer s3cret-token-123"}))
           .status
         == 200);
@@ -157,13 +157,13 @@ TEST_CASE("connections over max_connections get a fast 503 but /health is answer
     REQUIRE(held.back()->read_response().status == 200);
   }
   auto start = std::chrono::steady_clock::now();
-  auto over = exchange(p, raw_request("GET", "/x", {"Host: 127.0.0.1"}));
+  auto over = ask(p, raw_request("GET", "/x", {"Host: 127.0.0.1"}));
   CHECK(over.status == 503);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
-  CHECK(exchange(p, raw_request("GET", "/health", {"Host: 127.0.0.1"})).status == 200);
+  CHECK(ask(p, raw_request("GET", "/health", {"Host: 127.0.0.1"})).status == 200);
   held.clear();
   CHECK(poll_until(
-    [&] { return exchange(p, raw_request("GET", "/x", {"Host: 127.0.0.1"})).status == 200; },
+    [&] { return ask(p, raw_request("GET", "/x", {"Host: 127.0.0.1"})).status == 200; },
     std::chrono::seconds(5)));
 }
 
