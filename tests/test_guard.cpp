@@ -51,7 +51,7 @@ TEST_CASE("tokens compare in constant time and exactly", "[unit][guard]") {
   CHECK_FALSE(secrets_equal("s3cret-token", ""));
 }
 
-TEST_CASE("with a token every route but /health needs it; /metrics is configurable",
+TEST_CASE("with a token every route but /health needs it, and /metrics is configurable",
           "[unit][guard]") {
   guard_options o;
   o.token = "s3cret-token";
@@ -74,7 +74,7 @@ TEST_CASE("with a token every route but /health needs it; /metrics is configurab
   CHECK(check_request(o, "GET", "/export", foreign, false).status == 403);
 }
 
-TEST_CASE("Origin decides state-changing requests; CORS only for listed origins",
+TEST_CASE("Origin decides state-changing requests, and CORS answers only listed origins",
           "[unit][guard]") {
   guard_options o;
   o.cors_origins = {"http://localhost:3000"};
