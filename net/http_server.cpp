@@ -124,7 +124,6 @@ struct server_core : std::enable_shared_from_this<server_core> {
   std::atomic<std::uint16_t> bound_port{0};
   // Sessions with an open socket; the last owner of a session may be another thread.
   std::atomic<int> open_sessions{0};
-
 };
 
 class session;
