@@ -144,8 +144,7 @@ namespace {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket socket, std::shared_ptr<server_core> server, bool over_cap)
-    : stream_(std::move(socket)), server_(std::move(server)), over_cap_(over_cap),
-      eof_timer_(stream_.get_executor()) {
+    : stream_(std::move(socket)), server_(std::move(server)), over_cap_(over_cap) {
     if (!over_cap_)
       ++server_->open_sessions;
   }
@@ -421,19 +420,15 @@ private:
 
   // End of stream while an answer is pending: the client either left or only shut down its
   // sending side (`nc -N`, some scripts) and still waits. Both look the same, so producers are
-  // told it is gone (alive() = false, streams stop) while a plain answer is still delivered,
-  // within the read timeout.
+  // told it is gone (alive() = false, streams stop) while a plain answer is still delivered.
+  // No operation is left pending: if the application drops its responders without answering,
+  // the session goes with them and its socket is closed.
   void on_peer_eof() {
     if (streaming_)
       return fail();
     peer_eof_ = true;
     keep_alive_ = false;
     mark_gone();
-    eof_timer_.expires_after(std::chrono::milliseconds(server_->opts.read_timeout_ms));
-    eof_timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (!ec && self->awaiting_)
-        self->fail();
-    });
   }
 
   void refuse(int status, std::string body) {
@@ -531,8 +526,6 @@ private:
     queued_bytes_ = 0;
     queued_pieces_ = 0;
     writing_ = false;
-    error_code ignored;
-    eof_timer_.cancel(ignored);
     stream_.close();
     uncount();
   }
@@ -555,7 +548,6 @@ private:
   bool over_cap_ = false;   // accepted beyond max_connections: /health or 503
   bool uncounted_ = false;
   bool peer_eof_ = false;   // the client shut down its sending side
-  asio::steady_timer eof_timer_;
   header_list cors_;        // CORS headers for the current request's answers
   std::size_t queued_bytes_ = 0;
   std::size_t queued_pieces_ = 0;
