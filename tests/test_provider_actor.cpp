@@ -593,21 +593,27 @@ TEST_CASE_METHOD(fixture, "a disabled provider never calls upstream", "[provider
 
 TEST_CASE_METHOD(fixture, "a provider's quota day follows its configured day_reset", "[actor]") {
   auto c = groq_config();
-  c.limits.rpd = 1;
   c.day_reset.from_headers = false;
   c.day_reset.timezone = "Asia/Tokyo";
-  c.day_reset.minute_of_day = 9 * 60; // 09:00 JST = 00:00 UTC
-  auto p = spawn_provider(c, deps());
-  CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
-  const auto t = now();
-  const auto busy = generate(p, 2);
-  CHECK(busy.result.cls == net::outcome_class::busy);
-  CHECK(busy.busy_until == t + (utc_midnight_ms - start_wall_ms) * 1'000'000);
-  c.day_reset.minute_of_day = 21 * 60; // 21:00 JST = 12:00 UTC: the day ended at 12:00 UTC
-  auto q = spawn_provider(c, deps());
-  CHECK(generate(q, 3).result.cls == net::outcome_class::ok);
-  const auto later = generate(q, 4);
-  CHECK(later.busy_until == t + (utc_midnight_ms - 12 * 3600'000 - start_wall_ms) * 1'000'000);
+  SECTION("09:00 in Tokyo is midnight UTC") {
+    c.day_reset.minute_of_day = 9 * 60;
+    auto p = spawn_provider(c, deps());
+    CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
+    advance(std::chrono::milliseconds(utc_midnight_ms - start_wall_ms - 1000));
+    CHECK(status(p).requests_today == 1);
+    advance(1s);
+    CHECK(status(p).requests_today == 0);
+  }
+  SECTION("21:00 in Tokyo is noon UTC: today's count ends at 12:00 UTC") {
+    c.day_reset.minute_of_day = 21 * 60;
+    auto p = spawn_provider(c, deps());
+    CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
+    const std::int64_t noon = utc_midnight_ms - 12 * 3600'000;
+    advance(std::chrono::milliseconds(noon - start_wall_ms - 1000));
+    CHECK(status(p).requests_today == 1);
+    advance(1s);
+    CHECK(status(p).requests_today == 0);
+  }
 }
 
 TEST_CASE_METHOD(fixture, "a daily exhaustion learned from a 429 is persisted and survives a restart",
