@@ -198,7 +198,7 @@ struct process {
 TEST_CASE("planner: 60 simulated days with restarts meet every target exactly, inside the window",
           "[actor]") {
   testing::temp_dir dir;
-  const double scale = 1440; // a day in one real minute
+  const double scale = 1000; // the largest routing.time_scale: a day in 86.4 real seconds
   config conf;
   conf.routing.time_scale = scale;
   conf.providers = {ollama_config()};
@@ -285,7 +285,7 @@ TEST_CASE("planner: 60 simulated days with restarts meet every target exactly, i
 
 TEST_CASE("planner: window time lost while paused counts as missed", "[actor]") {
   testing::temp_dir dir;
-  const double scale = 1440;
+  const double scale = 1000;
   config conf;
   conf.routing.time_scale = scale;
   conf.providers = {ollama_config()};

@@ -25,11 +25,12 @@ TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner;
   temp_dir dir;
   child_process fake;
   const auto fake_url = start_fake_with(fake, dir.path(), {});
-  // A day lasts 20 s; the whole day is the window; 40 a day: a task every half second.
+  // A day lasts 86.4 s (time_scale 1000, the largest); the whole day is the window; 400 a
+  // day: a task every 0.2 s.
   const std::string config = dir.path() + "/zegad.json";
-  std::ofstream(config) << R"({"server":{"shutdown_grace_ms":3000},"routing":{"time_scale":4320},
+  std::ofstream(config) << R"({"server":{"shutdown_grace_ms":3000},"routing":{"time_scale":1000},
     "schedules":[{"name":"nightly","user_id":"sched-user","timezone":"Europe/Berlin",
-                  "phases":[{"days":3,"per_day":40},{"per_day":{"min":2,"max":5}}]}],
+                  "phases":[{"days":3,"per_day":400},{"per_day":{"min":2,"max":5}}]}],
     "providers":[{"name":"ollama","kind":"ollama","base_url":")"
                         << fake_url << R"(","model":"llama3.2","priority":1}]})";
   child_process daemon;
@@ -59,10 +60,10 @@ TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner;
   CHECK(std::string(s["name"].GetString()) == "nightly");
   CHECK(std::string(s["user_id"].GetString()) == "sched-user");
   CHECK(s["phase"]["index"].GetInt() == 0);
-  CHECK(std::string(s["phase"]["description"].GetString()) == "40 a day for 3 days");
+  CHECK(std::string(s["phase"]["description"].GetString()) == "400 a day for 3 days");
   CHECK(s["day_index"].GetInt() >= 0);
   const auto& today = s["today"];
-  CHECK(today["target"].GetInt() == 40);
+  CHECK(today["target"].GetInt() == 400);
   CHECK(today["done"].GetInt() >= 1);
   CHECK(rfc3339(today["window_start"]));
   CHECK(rfc3339(today["window_end"]));
@@ -92,7 +93,7 @@ TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner;
   CHECK(ctl.wait_exit(30s) == 0);
   INFO(all);
   CHECK(all.find("nightly") != std::string::npos);
-  CHECK(all.find("40 a day for 3 days") != std::string::npos);
+  CHECK(all.find("400 a day for 3 days") != std::string::npos);
   CHECK(all.find("sched-user") != std::string::npos);
 
   // The planner's day-start line is in the log.
@@ -100,7 +101,7 @@ TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner;
   CHECK(daemon.wait_exit(20s) == 0);
   const auto log = read_text(dir.path() + "/zegad.log");
   CHECK(log.find("[planner nightly] day ") != std::string::npos);
-  CHECK(log.find("starts: target 40") != std::string::npos);
+  CHECK(log.find("starts: target 400") != std::string::npos);
 }
 
 #endif

@@ -3,7 +3,8 @@
 // 10-a-day phase within the window), Groq and Gemini have small daily quotas. Prints each
 // day (target, done, status), the days with the target met, the cloud calls used against
 // the minimum those days needed, and the 429s. Figures only, not a test.
-// Usage: zega-bench-schedule_days [days=30] [time_scale=4320] [ollama_latency_ms=500]
+// Usage: zega-bench-schedule_days [days=30] [time_scale=1000] [ollama_latency_ms=3000]
+// (1000 is the largest routing.time_scale: a day lasts 86.4 s, thirty days 43 minutes)
 
 #include "bench_support.hpp"
 
@@ -87,8 +88,8 @@ std::string zegad_config(const std::string& base, double scale) {
 
 int main(int argc, char** argv) {
   const int days = argc > 1 ? std::atoi(argv[1]) : 30;
-  const double scale = argc > 2 ? std::atof(argv[2]) : 4320;
-  const int ollama_ms = argc > 3 ? std::atoi(argv[3]) : 500;
+  const double scale = argc > 2 ? std::atof(argv[2]) : 1000;
+  const int ollama_ms = argc > 3 ? std::atoi(argv[3]) : 3000;
   zega::tools::temp_dir dir;
   std::ofstream(dir.path() + "/fake.json") << fake_config(scale, ollama_ms);
   zega::tools::child_process fake;
