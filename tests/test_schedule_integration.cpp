@@ -19,7 +19,7 @@ bool rfc3339(const rapidjson::Value& v) {
 
 } // namespace
 
-TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner; its tasks "
+TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner, whose tasks "
           "are scheduled jobs in /history",
           "[integration]") {
   temp_dir dir;
