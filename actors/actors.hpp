@@ -53,6 +53,12 @@ using archiver_actor = caf::typed_actor<
   caf::replies_to<archive_atom, store::write_batch>::with<store::commit_result>,
   // Commits everything pending now; replies when done.
   caf::replies_to<flush_atom>::with<bool>,
+  // Re-scores every stored example with the current rubric (memory threshold, library
+  // threshold, quality.language, force), in chunks between other commits; replies with the
+  // crossing counts as JSON (store::to_json(rescore_counts)) or the error text prefixed "error: ".
+  caf::replies_to<rescore_atom, double, double, std::string, bool>::with<std::string>,
+  // Internal: the next rescore chunk.
+  caf::reacts_to<rescore_atom>,
   // Internal: the batching timer fell due.
   caf::reacts_to<tick_atom>>;
 

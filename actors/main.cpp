@@ -16,6 +16,7 @@
 #include "net/http/io_runtime.hpp"
 #include "net/http/stop_signals.hpp"
 #include "store/store.hpp"
+#include "training/premise.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -25,6 +26,8 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <string>
 
@@ -72,6 +75,23 @@ int run(const zega::config& cfg) {
     return 2;
   }
 
+  // A bad topics file is a configuration error: better refused at start than half used.
+  std::shared_ptr<const training::user_topics> topics;
+  if (cfg.prompts.topics_file) {
+    std::ifstream in(*cfg.prompts.topics_file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string why;
+    auto parsed = in ? training::parse_user_topics(text.str(), why) : std::nullopt;
+    if (!in)
+      why = "cannot read the file";
+    if (!parsed) {
+      log::error("config", "prompts.topics_file " + *cfg.prompts.topics_file + ": " + why);
+      return 2;
+    }
+    topics = std::make_shared<const training::user_topics>(std::move(*parsed));
+  }
+
   // Before any thread starts, so only the wait below receives them.
   net::stop_signals stop;
 
@@ -108,6 +128,7 @@ int run(const zega::config& cfg) {
   scheduler_deps sdeps;
   sdeps.archiver = archiver;
   sdeps.db = db.get();
+  sdeps.topics = topics;
   sdeps.wall_clock = wall_ms;
   sdeps.seed = static_cast<std::uint64_t>(wall_ms());
   for (const auto& pc : cfg.providers) {
@@ -128,6 +149,7 @@ int run(const zega::config& cfg) {
   net::api_context ctx;
   ctx.system = &sys;
   ctx.scheduler = scheduler;
+  ctx.archiver = archiver;
   ctx.db = db.get();
   ctx.cfg = &cfg;
   ctx.shutting_down = &shutting_down;

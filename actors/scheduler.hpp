@@ -7,6 +7,8 @@
 #include "actors/policy/routing.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
+#include "training/dedup.hpp"
+#include "training/premise.hpp"
 #include "training/prompt.hpp"
 
 #include <caf/typed_response_promise.hpp>
@@ -33,6 +35,8 @@ struct scheduler_deps {
   // the cache is bounded: the least recently used idle user is dropped and reloaded from
   // the store when it comes back.
   std::size_t max_cached_users = 256;
+  // prompts.topics_file, parsed at start (null = none): extra premises per genre.
+  std::shared_ptr<const training::user_topics> topics;
 };
 
 // One element to generate for a job.
@@ -45,11 +49,13 @@ struct sched_task {
   routing::task_route route;
   int calls = 0;                      // calls in flight
   int dup_retries = 0;
+  std::map<std::string, int> dups_from; // near-duplicates per provider (issue 10 item 6b)
   std::uint64_t pump_gen = 0;         // last pump that looked at it without dispatching
   std::vector<store::example_record> candidates; // successful votes so far
   std::vector<store::attempt_record> attempts;   // every upstream outcome
   routing::fixed_cursor cursor;       // fixed pacing only
   bool archiving = false;
+  int judging = 0;                    // judge calls outstanding (quality.judge)
 };
 
 struct sched_job {
@@ -100,7 +106,8 @@ struct scheduler_state {
   // Storage full: batches to send again on resume, with the task waiting for each (0 none).
   std::vector<std::pair<std::uint64_t, store::write_batch>> held_batches;
 
-  std::map<std::string, jobs::fingerprint_set> fingerprints; // per user
+  std::map<std::string, training::minhash_index> near;       // per user: committed signatures
+  std::map<std::string, training::premise_history> premises; // per user, persisted in meta
   std::map<std::string, long> dataset_size;                  // per user
   std::map<std::string, std::uint64_t> user_last_use;        // per cached user: use counter
   std::uint64_t user_uses = 0;

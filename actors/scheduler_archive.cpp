@@ -92,6 +92,12 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
   auto& job = st.jobs.at(t.job_id);
   auto res = success_result(t);
   res.story_id = r.example_ids.empty() ? 0 : r.example_ids.front();
+  // Only a committed example counts against later outputs (a failed commit leaves no
+  // phantom duplicate behind).
+  const auto& user = job.info->request().user_id;
+  if (auto near = st.near.find(user); near != st.near.end() && res.story_id != 0)
+    if (auto sig = training::minhash_signature::from_bytes(t.candidates.front().minhash))
+      near->second.add(res.story_id, *sig);
   job.info->add(std::move(res));
   ++st.dataset_size[job.info->request().user_id];
   emit(self, job, job.info->progress_json());
@@ -100,6 +106,12 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
 
 // The winner goes first in t.candidates; every vote is listed in its candidates.
 void finalize_success(self_ptr self, sched_task& t) {
+  t.archiving = true;
+  if (start_judging(self, t) == 0)
+    archive_winner(self, t);
+}
+
+void archive_winner(self_ptr self, sched_task& t) {
   auto& st = self->state;
   auto& job = st.jobs.at(t.job_id);
   const auto& req = job.info->request();
@@ -112,11 +124,12 @@ void finalize_success(self_ptr self, sched_task& t) {
     ex.candidates.push_back({c.provider, c.model, c.quality});
   ex.in_memory = req.store_in_memory && ex.quality >= st.cfg.quality.memory_threshold;
   ex.in_library = req.save_to_database && ex.quality >= st.cfg.quality.library_threshold;
-  st.fingerprints[req.user_id].add(ex.fingerprint);
-  t.archiving = true;
   store::write_batch b;
   b.examples.push_back(ex);
   b.attempts = t.attempts;
+  // The premises drawn so far go with the example, so a restart does not repeat them.
+  if (auto h = st.premises.find(req.user_id); h != st.premises.end())
+    b.meta.emplace_back(premise_meta_key(req.user_id), h->second.to_bytes());
   // The job record committed with the example already counts it, so the archive agrees
   // with itself after every transaction (a crash right after it loses nothing).
   auto pending = success_result(t);

@@ -29,10 +29,11 @@ void handle_success(self_ptr self, sched_task& t, const gen_outcome& o) {
                             o.provider + ": empty output", st.cfg.routing.retries_per_provider);
     return;
   }
-  auto fp = training::simhash(text);
-  bool dup = st.fingerprints[req.user_id].near(fp, st.cfg.quality.dedup_max_distance);
+  auto sig = training::minhash(text);
+  bool dup = !st.near.at(req.user_id).query(sig).empty();
   if (dup) {
     job.info->add_duplicate();
+    ++t.dups_from[o.provider];
     if (req.min_votes > 1) {
       t.route.used.erase(o.provider);
       t.route.tried.insert(o.provider);
@@ -45,11 +46,20 @@ void handle_success(self_ptr self, sched_task& t, const gen_outcome& o) {
                 {});
       return;
     }
-    set_spec(t, job);
-    t.route = routing::task_route{};
+    set_spec(st, t, job);
+    // A provider that keeps writing what is already stored is given up on for this task,
+    // so routing moves on (to the next group once its own is used up).
+    auto route = routing::task_route{};
+    for (const auto& [name, n] : t.dups_from)
+      if (n >= duplicates_before_next_provider) {
+        route.tried.insert(name);
+        route.reasons[name] = name + ": " + std::to_string(n) + " near-duplicates for this task";
+      }
+    t.route = std::move(route);
     return;
   }
-  auto q = training::score(t.spec.el, text, o.result.truncated);
+  auto q = training::score(t.spec.el, text, o.result.truncated,
+                           training::rubric_options{st.cfg.quality.language});
   store::example_record ex;
   ex.user = req.user_id;
   ex.job_id = t.job_id;
@@ -69,7 +79,9 @@ void handle_success(self_ptr self, sched_task& t, const gen_outcome& o) {
   ex.completion_tokens = o.result.completion_tokens;
   ex.latency_ms = o.latency_us / 1000;
   ex.created_ms = wall_ms(self);
-  ex.fingerprint = fp;
+  ex.fingerprint = training::simhash(ex.output);
+  ex.minhash = sig.to_bytes();
+  ex.rubric_version = q.version;
   t.candidates.push_back(std::move(ex));
   if (static_cast<int>(t.candidates.size()) >= req.min_votes)
     finalize_success(self, t);

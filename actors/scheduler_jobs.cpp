@@ -23,10 +23,24 @@ void ensure_user(self_ptr self, const std::string& user) {
   if (st.dataset_size.count(user) != 0)
     return;
   st.dataset_size[user] = st.deps.db ? static_cast<long>(st.deps.db->count_examples(user)) : 0;
-  auto& fps = st.fingerprints[user];
-  if (st.deps.db)
-    for (auto fp : st.deps.db->fingerprints(user))
-      fps.add(fp);
+  auto& near = st.near.emplace(user, training::minhash_index(st.cfg.quality.dedup_jaccard)).first->second;
+  auto& history = st.premises.emplace(user, training::premise_history(static_cast<std::size_t>(
+                                              std::max(1, st.cfg.prompts.no_repeat_within))))
+                    .first->second;
+  if (st.deps.db) {
+    for (const auto& [id, bytes] : st.deps.db->minhashes(user))
+      if (auto sig = training::minhash_signature::from_bytes(bytes))
+        near.add(id, *sig);
+    if (auto bytes = st.deps.db->get_meta(premise_meta_key(user))) {
+      std::string error;
+      if (auto h = training::premise_history::from_bytes(*bytes, error)) {
+        history = std::move(*h);
+        history.set_window(static_cast<std::size_t>(std::max(1, st.cfg.prompts.no_repeat_within)));
+      } else {
+        log::warn("scheduler", "premise history of user " + user + " unreadable, starting afresh: " + error);
+      }
+    }
+  }
   // Users with unfinished jobs stay: their uncommitted work is only in this cache.
   std::set<std::string> busy{user};
   for (const auto& id : st.job_order)
@@ -34,7 +48,8 @@ void ensure_user(self_ptr self, const std::string& user) {
   for (const auto& gone : users_to_evict(st.user_last_use, busy, st.deps.max_cached_users)) {
     st.user_last_use.erase(gone);
     st.dataset_size.erase(gone);
-    st.fingerprints.erase(gone);
+    st.near.erase(gone);
+    st.premises.erase(gone);
   }
 }
 
@@ -119,7 +134,11 @@ void remove_task(self_ptr self, std::uint64_t tid) {
   maybe_finish_job(self, job_id);
 }
 
-void set_spec(sched_task& t, const sched_job& job) {
+std::string premise_meta_key(const std::string& user) {
+  return "premises/" + user;
+}
+
+void set_spec(scheduler_state& st, sched_task& t, const sched_job& job) {
   const auto& req = job.info->request();
   std::vector<std::string> genres;
   for (const auto& g : req.genres)
@@ -129,7 +148,8 @@ void set_spec(sched_task& t, const sched_job& job) {
     elements.push_back(*training::element_from_string(e));
   // A duplicate retry draws a different topic/style for the same position.
   auto seed = job.info->seed() + static_cast<std::uint64_t>(t.dup_retries) * 0x9E3779B97F4A7C15ull;
-  t.spec = training::pick_task(seed, t.seq, genres, elements);
+  auto& history = st.premises.at(req.user_id);
+  t.spec = training::draw_task(seed, t.seq, genres, elements, history, st.deps.topics.get());
   t.prompt = training::build_prompt(t.spec);
 }
 
@@ -157,7 +177,7 @@ void start_job(self_ptr self, const std::string& id, const job_request& req, std
     t.id = tid;
     t.job_id = id;
     t.seq = seq;
-    set_spec(t, job);
+    set_spec(st, t, job);
     job.pending.push_back(tid);
   }
   job.info->set_state("running");

@@ -4,8 +4,10 @@
 
 #include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
+#include "config/log.hpp"
 
 #include "training/dedup.hpp"
+#include "training/judge.hpp"
 #include "training/quality.hpp"
 
 #include <caf/all.hpp>
@@ -19,6 +21,7 @@
 #include <functional>
 #include <iostream>
 #include <limits>
+#include <optional>
 
 namespace zega::sched {
 
@@ -95,7 +98,16 @@ void publish_completion(self_ptr self, const std::string& job_id);
 
 void remove_task(self_ptr self, std::uint64_t tid);
 
-void set_spec(sched_task& t, const sched_job& job);
+// Draws the task's element, genre and premise so that no (element, genre, premise) of the
+// user's recent history repeats, and records it there.
+void set_spec(scheduler_state& st, sched_task& t, const sched_job& job);
+
+// The meta key of a user's premise history.
+std::string premise_meta_key(const std::string& user);
+
+// At or after this many near-duplicates from one provider, a task moves on to other
+// providers (the next group once the provider's group is used up).
+constexpr int duplicates_before_next_provider = 2;
 
 // `recorded` hears how the job's first record was archived.
 void start_job(self_ptr self, const std::string& id, const job_request& req, std::uint64_t seed,
@@ -165,8 +177,24 @@ void upsert_job(self_ptr self, const sched_job& job, commit_callback done = {});
 
 void finish_archived_example(self_ptr self, std::uint64_t tid, const store::commit_result& r);
 
-// The winner goes first in t.candidates; every vote is listed in its candidates.
+// The winner goes first in t.candidates; every vote is listed in its candidates. With
+// quality.judge, candidates at or above its min_rubric are judged first (archive_winner
+// follows when the last verdict is in).
 void finalize_success(self_ptr self, sched_task& t);
+
+// Picks the best candidate (by its final score) and sends it to the archiver.
+void archive_winner(self_ptr self, sched_task& t);
+
+// --- judge (actors/scheduler_judge.cpp) ------------------------------------------------------
+
+// Sends a judge call for each candidate that qualifies; returns how many were sent (0 = the
+// judge is off, unknown, or no candidate qualifies).
+int start_judging(self_ptr self, sched_task& t);
+
+// The candidate's score and breakdown after the judge's verdict: the blended score, and the
+// stored report gains {"judge":{"score","reason","weight","rubric"}} (or {"error"}). Pure.
+void apply_verdict(store::example_record& ex, const std::optional<training::judge_verdict>& v,
+                   const std::string& error, double weight);
 
 std::string pause_json(const scheduler_state& st);
 

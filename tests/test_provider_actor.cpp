@@ -110,6 +110,9 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer,
       for (const auto& q : batch.quota) log->push_back(q);
       return store::commit_result{};
     },
+    // Rescore is the real archiver's work (tests/test_data_integration.cpp).
+    [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+    [](rescore_atom) {},
     [](flush_atom) { return true; },
     [](tick_atom) {},
   };

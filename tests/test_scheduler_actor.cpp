@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <random>
 
 using namespace zega;
@@ -185,6 +186,9 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer, archive_ptr
         r.example_ids.push_back(log->next_id++);
       return r;
     },
+    // Rescore is the real archiver's work (tests/test_data_integration.cpp).
+    [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+    [](rescore_atom) {},
     [=](flush_atom) { return true; },
     [=](tick_atom) {},
   };
@@ -1000,4 +1004,139 @@ TEST_CASE("a user dropped from the cache is reloaded from the store: dedup still
   auto d = f.job_json(res.job_id);
   CHECK(d["duplicates_rejected"].GetInt() == 1);
   CHECK(d["successful"].GetInt() == 1);
+}
+
+// --- dataset quality in the scheduler (issue 13) ----------------------------------------------
+
+namespace {
+
+// `text` with every `every`-th word replaced: a light paraphrase of a stored example.
+std::string reworded(const std::string& text, int every) {
+  std::istringstream in(text);
+  std::string word, out;
+  for (int i = 1; in >> word; ++i)
+    out += (i % every == 0 ? "pebble" + std::to_string(i) : word) + " ";
+  return out;
+}
+
+rapidjson::Document itest_parse(const std::string& json) {
+  rapidjson::Document d;
+  d.Parse(json.c_str(), json.size());
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
+} // namespace
+
+TEST_CASE("a MinHash near-duplicate of a stored example is rejected", "[actor]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, false); // "default" owns story(999), 120 words
+  fixture f;
+  f.db = db.get();
+  f.cfg.storage.on_interrupted = "mark";
+  auto p1 = f.add_provider("groq", 1);
+  // 15 of 120 words changed: SimHash at distance 8 missed most of these.
+  p1->replies.push_back(ok_result(reworded(story(999), 8)));
+  f.start();
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  f.run_for(1000ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["duplicates_rejected"].GetInt() == 1);
+  CHECK(d["successful"].GetInt() == 1);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  CHECK(ex[0].minhash.size() == 512);
+  CHECK(ex[0].rubric_version == training::rubric_version);
+}
+
+TEST_CASE("repeated near-duplicates from one provider move the task to the next group",
+          "[actor]") {
+  temp_dir dir;
+  auto db = interrupted_store(dir.path, false);
+  fixture f;
+  f.db = db.get();
+  f.cfg.storage.on_interrupted = "mark";
+  auto p1 = f.add_provider("groq", 1);
+  auto p2 = f.add_provider("gemini", 2);
+  p1->replies.push_back(ok_result(story(999)));
+  p1->replies.push_back(ok_result(story(999)));
+  p1->replies.push_back(ok_result(story(999)));
+  f.start();
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  f.run_for(2000ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["duplicates_rejected"].GetInt() == 2);
+  CHECK(d["successful"].GetInt() == 1);
+  CHECK(p1->generate_calls == 2);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  CHECK(ex[0].provider == "gemini");
+}
+
+TEST_CASE("an example whose commit failed is no near-duplicate of later outputs", "[actor]") {
+  fixture f;
+  auto p1 = f.add_provider("groq", 1);
+  p1->replies.push_back(ok_result(story(31)));
+  p1->replies.push_back(ok_result(story(31)));
+  f.start();
+  f.archive->status = store::commit_status::failed;
+  auto first = f.submit(request(1));
+  REQUIRE(first.ok());
+  f.run_for(500ms);
+  CHECK(f.job_json(first.job_id)["failed"].GetInt() == 1);
+  f.archive->status = store::commit_status::ok;
+  auto second = f.submit(request(1));
+  REQUIRE(second.ok());
+  f.run_for(500ms);
+  auto d = f.job_json(second.job_id);
+  CHECK(d["duplicates_rejected"].GetInt() == 0);
+  CHECK(d["successful"].GetInt() == 1);
+}
+
+TEST_CASE("the judge rates a candidate through its provider and the scores are blended",
+          "[actor]") {
+  fixture f;
+  f.cfg.quality.judge = judge_config{"judge", 0.5, 0.0};
+  auto p1 = f.add_provider("groq", 1);
+  auto judge = f.add_provider("judge", 5);
+  judge->replies.push_back(ok_result(R"(Verdict: {"score": 2, "reason": "flat"})"));
+  f.start();
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  f.run_for(1000ms);
+  CHECK(f.job_json(res.job_id)["successful"].GetInt() == 1);
+  CHECK(judge->generate_calls == 1);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  auto report = itest_parse(ex[0].quality_json);
+  REQUIRE(report.HasMember("judge"));
+  CHECK(report["judge"]["score"].GetDouble() == 2.0);
+  double rubric = report["judge"]["rubric"].GetDouble();
+  CHECK(ex[0].quality == Approx(training::blend_scores(rubric, 2.0, 0.5)));
+  CHECK(report["score"].GetDouble() == Approx(ex[0].quality));
+  CHECK(ex[0].provider == "groq");
+  // The rating is recorded as an attempt of the task.
+  bool judged = false;
+  for (const auto& b : f.archive->batches)
+    for (const auto& a : b.attempts)
+      judged = judged || (a.provider == "judge" && a.error == "judge" && a.outcome == "ok");
+  CHECK(judged);
+}
+
+TEST_CASE("the judge is skipped below min_rubric and off without configuration", "[actor]") {
+  fixture f;
+  f.cfg.quality.judge = judge_config{"judge", 0.5, 10.1};
+  f.add_provider("groq", 1);
+  auto judge = f.add_provider("judge", 5);
+  f.start();
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  f.run_for(1000ms);
+  CHECK(f.job_json(res.job_id)["successful"].GetInt() == 1);
+  CHECK(judge->generate_calls == 0);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  CHECK(ex[0].quality_json.find("\"judge\"") == std::string::npos);
 }

@@ -4,6 +4,7 @@
 #include "actors/job.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
+#include "net/api/routes_data.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -336,6 +337,8 @@ void off_io(const api_context& ctx, const responder& res, F fn) {
   });
 }
 
+} // namespace
+
 // Reads the common example filters from the query; false (and `error`) on a bad value.
 bool example_filter_from(const std::string& query, store::example_filter& f, std::string& error) {
   std::string v;
@@ -392,6 +395,8 @@ bool limit_from(const std::string& query, std::size_t& limit, std::string& error
   return true;
 }
 
+namespace {
+
 void get_history(const api_context& ctx, const server_request& req, const responder& res) {
   store::example_filter ef;
   std::string error;
@@ -421,90 +426,6 @@ void get_history(const api_context& ctx, const server_request& req, const respon
   res.respond(200, json_type, store::history_json(page));
 }
 
-void get_examples(const api_context& ctx, const server_request& req, const responder& res) {
-  store::example_filter f;
-  std::string error;
-  std::size_t limit = 50;
-  if (!example_filter_from(req.query, f, error) || !limit_from(req.query, limit, error)) {
-    respond_error(res, 400, "bad_request", error);
-    return;
-  }
-  std::string cursor;
-  query_param(req.query, "cursor", cursor);
-  auto page = ctx.db->list_examples(f, cursor, limit);
-  if (!page.error.empty()) {
-    respond_error(res, 400, "bad_request", "cursor: " + page.error);
-    return;
-  }
-  std::string body = "{\"examples\":[";
-  for (std::size_t i = 0; i < page.items.size(); ++i)
-    body += (i ? "," : "") + store::encode(page.items[i]);
-  body += "],\"count\":" + std::to_string(page.items.size()) + ",\"next_cursor\":"
-          + (page.next_cursor.empty() ? "null" : "\"" + page.next_cursor + "\"") + "}";
-  res.respond(200, json_type, body);
-}
-
-void get_export(const api_context& ctx, const server_request& req, const responder& res) {
-  store::export_options opts;
-  std::string error, v;
-  if (!example_filter_from(req.query, opts.filter, error)) {
-    respond_error(res, 400, "bad_request", error);
-    return;
-  }
-  if (query_param(req.query, "format", v)) {
-    auto fmt = store::parse_export_format(v);
-    if (!fmt) {
-      respond_error(res, 400, "bad_request", "format: expected openai or zega, got \"" + v + "\"");
-      return;
-    }
-    opts.format = *fmt;
-  }
-  if (query_param(req.query, "validation_fraction", v)) {
-    char* end = nullptr;
-    double frac = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || frac < 0 || frac > 1) {
-      respond_error(res, 400, "bad_request",
-                    "validation_fraction: expected a number from 0 to 1, got \"" + v + "\"");
-      return;
-    }
-    opts.validation_fraction = frac;
-  }
-  if (query_param(req.query, "split", v)) {
-    auto split = store::parse_export_split(v);
-    if (!split) {
-      respond_error(res, 400, "bad_request",
-                    "split: expected all, train or validation, got \"" + v + "\"");
-      return;
-    }
-    opts.split = *split;
-  }
-  const store::store* db = ctx.db;
-  off_io(ctx, res, [db, opts, res] {
-    res.start_stream(200, "application/x-ndjson",
-                     {{"content-disposition", "attachment; filename=\"zega-dataset.jsonl\""}});
-    std::string chunk;
-    auto flush = [&] {
-      res.write(std::move(chunk));
-      chunk.clear();
-      return res.wait_writable();
-    };
-    auto result = store::export_jsonl(*db, opts, [&](std::string_view line) {
-      chunk.append(line.data(), line.size());
-      return chunk.size() < 64 * 1024 || flush();
-    });
-    if (!result.error.empty()) {
-      // Ending the chunked body normally would pass a partial file off as complete; a
-      // reset makes the client (zegactl export) fail instead.
-      std::cerr << "[api] export cut short: " << result.error << std::endl;
-      res.abort();
-      return;
-    }
-    if (!result.stopped && !chunk.empty())
-      flush();
-    res.finish();
-  });
-}
-
 // GET /metrics: the status document, re-expressed for Prometheus.
 void get_metrics(const api_context& ctx, const responder& res) {
   auto scheduler = ctx.scheduler;
@@ -527,6 +448,10 @@ void get_metrics(const api_context& ctx, const responder& res) {
 }
 
 } // namespace
+
+void run_off_io(const api_context& ctx, const responder& res, std::function<void()> fn) {
+  off_io(ctx, res, std::move(fn));
+}
 
 void handle_api_request(const api_context& ctx, server_request req, responder res) {
   const std::string& m = req.method;
@@ -555,7 +480,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
                     + "\" is not this machine; set a token to serve other names");
     return;
   }
-  if (m == "POST" && !is_json_content(req)) {
+  if ((m == "POST" || m == "PATCH") && !is_json_content(req)) {
     respond_error(res, 415, "unsupported_media_type", "send the body as application/json");
     return;
   }
@@ -625,17 +550,12 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       const store::store* db = ctx.db;
       off_io(ctx, res, [db, res] { res.respond(200, json_type, store::stats_json(*db)); });
     }
-  } else if (p == "/examples") {
-    if (only({"GET"}))
-      off_io(ctx, res, [ctx, req, res] { get_examples(ctx, req, res); });
-  } else if (p == "/export") {
-    if (only({"GET"}))
-      get_export(ctx, req, res);
   } else if (p.rfind("/providers/", 0) == 0 && p.size() > 17
              && p.compare(p.size() - 6, 6, "/probe") == 0) {
     if (only({"POST"}))
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
+  } else if (route_data(ctx, req, res)) {
   } else {
     respond_error(res, 404, "not_found", "no route for " + p);
   }
