@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 namespace zega::net {
 
@@ -26,7 +27,7 @@ const char* json_type = "application/json";
 // A curation write is one small transaction, but it may wait behind a group commit.
 constexpr auto review_timeout = std::chrono::seconds(30);
 // A rescore walks the whole archive in chunks; a large one takes minutes.
-constexpr auto rescore_timeout = std::chrono::hours(2);
+constexpr auto rescore_timeout = std::chrono::seconds(2 * 3600);
 
 void error_reply(const responder& res, int status, const std::string& code,
                  const std::string& message) {
