@@ -19,8 +19,9 @@ endfunction()
 
 zega_browser_test(console_live)
 
-# Issue 14: a reviewed example left out of exports. Enable once zegad has PATCH
-# /examples/{id}, the example "status" field with ?status= and exports without rejects.
+# Issue 14: a reviewed example left out of exports. Its curation checks pass (PATCH
+# /examples/{id}, "status" with ?status=, exports without rejects); its last check, no
+# console error, waits for GET /schedule and GET /events (the page asks for both).
 zega_browser_test(console_curation)
 set_tests_properties(browser_console_curation PROPERTIES DISABLED TRUE)
 # Issue 14: everything live from one stream. Enable once zegad has GET /events.

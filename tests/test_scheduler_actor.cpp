@@ -1081,9 +1081,10 @@ TEST_CASE("an example whose commit failed is no near-duplicate of later outputs"
   p1->replies.push_back(ok_result(story(31)));
   p1->replies.push_back(ok_result(story(31)));
   f.start();
-  f.archive->status = store::commit_status::failed;
   auto first = f.submit(request(1));
   REQUIRE(first.ok());
+  // The job is recorded; the example's own commit is the one that fails.
+  f.archive->status = store::commit_status::failed;
   f.run_for(500ms);
   CHECK(f.job_json(first.job_id)["failed"].GetInt() == 1);
   f.archive->status = store::commit_status::ok;
