@@ -85,9 +85,9 @@ struct fixture {
     sched.run();
     return s;
   }
+  // Moves the clock; fires the timers that fall due.
   void advance(caf::timespan d) {
-    sched.clock().current_time += d;
-    sched.clock().trigger_timeouts();
+    sched.advance_time(d);
     sched.run();
   }
 };

@@ -80,7 +80,8 @@ TEST_CASE("an independent parser reads every metric family with its type", "[int
        "from prometheus_client.parser import text_string_to_metric_families\n"
        "for f in text_string_to_metric_families(open(sys.argv[1]).read()):\n"
        "    print(f.name, f.type, len(f.samples))\n";
-  std::string cmd = "python3 " + script.string() + " " + in.string() + " 2>&1";
+  // Debian's interpreter, where the package lives (a python3 earlier on PATH may lack it).
+  std::string cmd = "/usr/bin/python3 " + script.string() + " " + in.string() + " 2>&1";
   std::map<std::string, std::string> types;
   std::string all;
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
