@@ -25,5 +25,6 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using providers_atom = caf::atom_constant<caf::atom("providers")>;
 using rescore_atom = caf::atom_constant<caf::atom("rescore")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 } // namespace zega

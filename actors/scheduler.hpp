@@ -37,6 +37,8 @@ struct scheduler_deps {
   std::size_t max_cached_users = 256;
   // prompts.topics_file, parsed at start (null = none): extra premises per genre.
   std::shared_ptr<const training::user_topics> topics;
+  // The live stream (GET /events): job progress and pause/resume go there; may be invalid.
+  event_hub_actor hub;
 };
 
 // One element to generate for a job.
@@ -56,6 +58,8 @@ struct sched_task {
   routing::fixed_cursor cursor;       // fixed pacing only
   bool archiving = false;
   int judging = 0;                    // judge calls outstanding (quality.judge)
+  clock_ns created_at = 0;            // queue wait and end-to-end time (/metrics)
+  bool called = false;                // its first upstream call went out
 };
 
 struct sched_job {
@@ -112,6 +116,12 @@ struct scheduler_state {
   std::map<std::string, std::uint64_t> user_last_use;        // per cached user: use counter
   std::uint64_t user_uses = 0;
   std::mt19937_64 rng;
+
+  // Since start, for /metrics (status_report).
+  std::map<std::string, std::uint64_t> jobs_by_state;
+  std::map<std::string, std::uint64_t> examples_by_quality;
+  stats::histogram queue_wait_s{stats::wait_buckets()};
+  stats::histogram task_duration_s{stats::wait_buckets()};
 };
 
 scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,

@@ -98,6 +98,8 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
   if (auto near = st.near.find(user); near != st.near.end() && res.story_id != 0)
     if (auto sig = training::minhash_signature::from_bytes(t.candidates.front().minhash))
       near->second.add(res.story_id, *sig);
+  auto bucket = std::min(9, std::max(0, static_cast<int>(res.quality)));
+  ++st.examples_by_quality[std::to_string(bucket)];
   job.info->add(std::move(res));
   ++st.dataset_size[job.info->request().user_id];
   emit(self, job, job.info->progress_json());
