@@ -24,5 +24,8 @@ using http_done_atom = caf::atom_constant<caf::atom("httpdone")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using providers_atom = caf::atom_constant<caf::atom("providers")>;
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
+using reset_atom = caf::atom_constant<caf::atom("reset")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
 
 } // namespace zega

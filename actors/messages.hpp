@@ -118,6 +118,15 @@ public:
 };
 using job_sink_ptr = std::shared_ptr<job_sink>;
 
+// What a reload did (POST /reload, SIGHUP). Not applied: `errors` say why, and the running
+// configuration stays as it was.
+struct reload_report {
+  bool applied = false;
+  std::vector<std::pair<std::string, std::string>> errors; // (field path, problem)
+  std::vector<std::string> changes;      // applied, one line each ("routing.slack 0.1 -> 0.2")
+  std::vector<std::string> need_restart; // seen, kept until a restart
+};
+
 // Generic JSON reply for status/jobs queries: status code + body.
 struct json_reply {
   int http_status = 200;
@@ -133,6 +142,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::reload_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::net::http_result)

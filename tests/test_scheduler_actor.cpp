@@ -155,6 +155,16 @@ provider_actor::behavior_type fake_provider(provider_actor::stateful_pointer<fak
     },
     [=](health_atom) {},
     [=](health_atom, const net::http_result&) {},
+    [=](reset_atom) -> provider_status {
+      s->view.state = provider_state::available;
+      s->view.reason.clear();
+      push_view(s);
+      provider_status st;
+      st.view = s->view;
+      return st;
+    },
+    [=](reload_atom) {},
+    [=](retire_atom) { s->subscribers.clear(); },
   };
 }
 

@@ -2,8 +2,10 @@
 
 #include "actors/errors.hpp"
 #include "actors/job.hpp"
+#include "config/log.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
+#include "net/api/routes_ops.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -23,7 +25,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <mutex>
 #include <optional>
 
@@ -495,7 +496,7 @@ void get_export(const api_context& ctx, const server_request& req, const respond
     if (!result.error.empty()) {
       // Ending the chunked body normally would pass a partial file off as complete; a
       // reset makes the client (zegactl export) fail instead.
-      std::cerr << "[api] export cut short: " << result.error << std::endl;
+      log::warn("api", "export cut short: " + result.error);
       res.abort();
       return;
     }
@@ -636,6 +637,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"POST"}))
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
+  } else if (route_ops(ctx, req, res)) {
   } else {
     respond_error(res, 404, "not_found", "no route for " + p);
   }

@@ -23,6 +23,7 @@ namespace zega::net {
 struct api_context {
   caf::actor_system* system = nullptr;
   scheduler_actor scheduler;
+  reloader_actor reloader;  // POST /reload
   const store::store* db = nullptr;
   const config* cfg = nullptr;
   std::atomic<bool>* shutting_down = nullptr; // new work answered with 503 once set
