@@ -49,7 +49,7 @@ TEST_CASE("a reload's changes read as operator lines: added, removed, changed fi
   CHECK(d.need_restart.empty());
 }
 
-TEST_CASE("an identical config changes nothing; a new key or scale restarts providers",
+TEST_CASE("an identical config changes nothing, a new key or scale restarts providers",
           "[unit]") {
   auto before = load(two, {{"GROQ_API_KEY", "k1"}});
   CHECK(zega::diff_configs(before, before).empty());
