@@ -27,5 +27,6 @@ using providers_atom = caf::atom_constant<caf::atom("providers")>;
 using reload_atom = caf::atom_constant<caf::atom("reload")>;
 using reset_atom = caf::atom_constant<caf::atom("reset")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 } // namespace zega

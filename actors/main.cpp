@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/archiver.hpp"
 #include "actors/provider.hpp"
 #include "actors/reloader.hpp"
@@ -12,6 +13,7 @@
 #include "config/config.hpp"
 #include "config/log.hpp"
 #include "net/api/api.hpp"
+#include "net/api/routes_events.hpp"
 #include "net/http/client.hpp"
 #include "net/http/server.hpp"
 #include "net/http/io_runtime.hpp"
@@ -111,7 +113,13 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
                                      std::function<void(net::http_result)> done) {
     client.async_request(std::move(req), std::move(limits), std::move(done));
   };
+  // The live stream's hub; its events are written by the API layer's view.
+  event_hub_deps hdeps;
+  hdeps.render = net::live_event_json;
+  hdeps.heartbeat = std::chrono::milliseconds(std::max(1000, cfg.server.heartbeat_ms));
+  auto hub = sys.spawn(zega::event_hub, hdeps);
   scheduler_deps sdeps;
+  sdeps.hub = hub;
   sdeps.archiver = archiver;
   sdeps.db = db.get();
   sdeps.wall_clock = wall_ms;
@@ -124,7 +132,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
     std::vector<provider_actor> all;
   };
   auto spawned = std::make_shared<spawned_actors>();
-  auto spawn_provider = [&sys, transport, archiver, reader, spawned,
+  auto spawn_provider = [&sys, transport, archiver, reader, spawned, hub,
                          seed = sdeps.seed](const provider_config& pc, const config& in_force) {
     provider_deps pdeps;
     pdeps.transport = transport;
@@ -135,6 +143,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
     pdeps.today = reader->get_quota(
       pc.name, rate::provider_days(pc.kind, in_force.routing.time_scale).day_key(wall_ms()));
     pdeps.time_scale = in_force.routing.time_scale;
+    pdeps.hub = hub;
     provider_actor handle = sys.spawn(zega::provider, pc, pdeps);
     std::lock_guard<std::mutex> lock(spawned->mutex);
     spawned->all.push_back(handle);
@@ -162,6 +171,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   ctx.system = &sys;
   ctx.scheduler = scheduler;
   ctx.reloader = reload;
+  ctx.hub = hub;
   ctx.db = db.get();
   ctx.cfg = &cfg;
   ctx.shutting_down = &shutting_down;
@@ -189,6 +199,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
     anon_send_exit(reload, caf::exit_reason::user_shutdown);
     stop_providers();
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+    anon_send_exit(hub, caf::exit_reason::user_shutdown);
     io.stop();
     return 1;
   }
@@ -236,6 +247,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
   stop_providers();
   anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+  anon_send_exit(hub, caf::exit_reason::user_shutdown);
   client.close_idle();
   io.stop();
   // Finished requests keep their timeout entries (and the requesters) alive until they
