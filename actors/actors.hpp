@@ -4,6 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "config/config.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
@@ -12,6 +13,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace zega {
 
@@ -44,7 +47,19 @@ using provider_actor = caf::typed_actor<
   // Internal: background health probe while unreachable.
   caf::reacts_to<health_atom>,
   // Internal: result of a health probe.
-  caf::reacts_to<health_atom, net::http_result>>;
+  caf::reacts_to<health_atom, net::http_result>,
+  // Operator reset: clears broken, unreachable, cooldown, backoff and an open circuit (rate
+  // windows stay: they are what the provider counts). Answers the new state.
+  caf::replies_to<reset_atom>::with<provider_status>,
+  // A valid reload left this provider's settings as they were: a broken or unreachable
+  // state is tried again.
+  caf::reacts_to<reload_atom>,
+  // A reload removed or replaced this actor: it takes no new work, tells no subscriber,
+  // lets its calls in flight finish (their callers get the answers) and then quits.
+  caf::reacts_to<retire_atom>>;
+
+// The providers the scheduler routes to, with their settings.
+using provider_entries = std::vector<std::pair<provider_config, provider_actor>>;
 
 // The only LMDB writer. Group commit: batches by count and a short timer, replies after
 // the transaction committed (acknowledged == durable).
@@ -102,6 +117,29 @@ using scheduler_actor = caf::typed_actor<
   // From providers: availability changed.
   caf::reacts_to<avail_atom, provider_view>,
   // Internal: pacing / wait timers and heartbeats.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // Reload: the new configuration in force and the provider set (kept actors, new ones for
+  // added or changed providers). Queued tasks are routed again over the new set; calls in
+  // flight finish on the actors that took them. Answers true once switched.
+  caf::replies_to<reload_atom, config, provider_entries>::with<bool>,
+  // POST /providers/{name}/reset; ec::unknown_provider for a name not configured.
+  caf::replies_to<reset_atom, std::string>::with<provider_status>>;
+
+// Anything else that follows the configuration receives each valid reload's configuration
+// (the one in force: restart-only settings keep their old values). The planner is meant to
+// be one: on (reload_atom, config) it takes the new `schedules` — a schedule kept by name
+// keeps its persisted progress (phase, day, tasks done today) and takes the new targets and
+// window from the next task it plans; a removed schedule plans nothing more (its tasks
+// already submitted finish as jobs); a new one starts at its first phase today. main wires
+// it with reloader_deps::listeners.
+using config_listener = caf::typed_actor<caf::reacts_to<reload_atom, config>>;
+
+// Re-reads the config file and .env, validates, and applies a valid result everywhere
+// (providers, scheduler, listeners, log level); an invalid one changes nothing. The
+// string names the trigger for the log ("SIGHUP", "POST /reload").
+using reloader_actor = caf::typed_actor<caf::replies_to<reload_atom, std::string>::with<reload_report>>;
 
 } // namespace zega
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::config)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_entries)

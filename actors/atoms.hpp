@@ -25,6 +25,9 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using providers_atom = caf::atom_constant<caf::atom("providers")>;
 using rescore_atom = caf::atom_constant<caf::atom("rescore")>;
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
+using reset_atom = caf::atom_constant<caf::atom("reset")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 } // namespace zega

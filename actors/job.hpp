@@ -77,6 +77,7 @@ public:
   int duplicates() const { return duplicates_; }
   int saved_to_database() const { return saved_; }
   int examples_before() const { return examples_before_; }
+  const std::vector<example_result>& results() const { return results_; }
 
   // Store record in ZEGA's training-history shape; completed_ms 0 while running.
   // `pending`: a result being committed in the same transaction as this record, counted

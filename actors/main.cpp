@@ -5,6 +5,7 @@
 #include "actors/event_hub.hpp"
 #include "actors/archiver.hpp"
 #include "actors/provider.hpp"
+#include "actors/reloader.hpp"
 #include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/service_notify.hpp"
@@ -34,7 +35,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace {
@@ -67,7 +70,7 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   return !host.empty();
 }
 
-int run(const zega::config& cfg) {
+int run(const zega::config& cfg, const zega::load_options& load, bool config_optional) {
   using namespace zega;
   std::string host;
   std::uint16_t port = 0;
@@ -99,7 +102,7 @@ int run(const zega::config& cfg) {
   }
 
   // Before any thread starts, so only the wait below receives them.
-  net::stop_signals stop;
+  net::stop_signals stop{true};
 
   std::string error;
   store::store_options sopts;
@@ -143,26 +146,54 @@ int run(const zega::config& cfg) {
   sdeps.topics = topics;
   sdeps.wall_clock = wall_ms;
   sdeps.seed = static_cast<std::uint64_t>(wall_ms());
-  for (const auto& pc : cfg.providers) {
+  // At start and for each provider a reload adds or changes.
+  const store::store* reader = db.get();
+  // Every provider actor ever spawned, so that shutdown reaches those a reload added.
+  struct spawned_actors {
+    std::mutex mutex;
+    std::vector<provider_actor> all;
+  };
+  auto spawned = std::make_shared<spawned_actors>();
+  auto spawn_provider = [&sys, transport, archiver, reader, spawned, hub,
+                         seed = sdeps.seed](const provider_config& pc, const config& in_force) {
     provider_deps pdeps;
     pdeps.transport = transport;
     pdeps.archiver = archiver;
     pdeps.wall_clock = wall_ms;
-    pdeps.rng_seed = sdeps.seed ^ std::hash<std::string>{}(pc.name);
+    pdeps.rng_seed = seed ^ std::hash<std::string>{}(pc.name);
     // The persisted counter of the provider's own day (its reset zone, time_scale).
-    pdeps.today = db->get_quota(
-      pc.name, rate::provider_days(pc.kind, cfg.routing.time_scale).day_key(wall_ms()));
-    pdeps.time_scale = cfg.routing.time_scale;
+    pdeps.today = reader->get_quota(
+      pc.name, rate::provider_days(pc.kind, in_force.routing.time_scale).day_key(wall_ms()));
+    pdeps.time_scale = in_force.routing.time_scale;
     pdeps.hub = hub;
-    sdeps.providers.emplace_back(pc, sys.spawn(zega::provider, pc, pdeps));
-  }
+    provider_actor handle = sys.spawn(zega::provider, pc, pdeps);
+    std::lock_guard<std::mutex> lock(spawned->mutex);
+    spawned->all.push_back(handle);
+    return handle;
+  };
+  auto stop_providers = [spawned] {
+    std::lock_guard<std::mutex> lock(spawned->mutex);
+    for (auto& handle : spawned->all)
+      anon_send_exit(handle, caf::exit_reason::user_shutdown);
+  };
+  for (const auto& pc : cfg.providers)
+    sdeps.providers.emplace_back(pc, spawn_provider(pc, cfg));
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);
+  reloader_deps rdeps;
+  rdeps.load = load;
+  rdeps.config_optional = config_optional;
+  rdeps.current = cfg;
+  rdeps.providers = sdeps.providers;
+  rdeps.spawn_provider = spawn_provider;
+  rdeps.scheduler = scheduler;
+  auto reload = sys.spawn<caf::detached>(zega::reloader, rdeps);
 
   std::atomic<bool> shutting_down{false};
   net::api_context ctx;
   ctx.system = &sys;
   ctx.scheduler = scheduler;
   ctx.archiver = archiver;
+  ctx.reloader = reload;
   ctx.hub = hub;
   ctx.db = db.get();
   ctx.cfg = &cfg;
@@ -188,8 +219,8 @@ int run(const zega::config& cfg) {
   if (auto err = server.start(); !err.empty()) {
     log::error("zegad", "cannot listen on " + cfg.server.listen + ": " + err);
     anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-    for (auto& entry : sdeps.providers)
-      anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
+    anon_send_exit(reload, caf::exit_reason::user_shutdown);
+    stop_providers();
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
     anon_send_exit(hub, caf::exit_reason::user_shutdown);
     io.stop();
@@ -204,6 +235,15 @@ int run(const zega::config& cfg) {
     dog = sys.spawn(watchdog, every, [] { notify_watchdog(); });
 
   int sig = stop.wait();
+  // SIGHUP reloads (the reloader logs what happened) and the daemon goes on.
+  for (; sig == SIGHUP; sig = stop.wait()) {
+    caf::scoped_actor self{sys};
+    self->request(reload, std::chrono::seconds(30), reload_atom::value, std::string("SIGHUP"))
+      .receive([](const reload_report&) {},
+               [&](const caf::error& err) {
+                 log::error("reloader", "reload (SIGHUP) did not answer: " + sys.render(err));
+               });
+  }
   notify_stopping();
   log::info("zegad", std::string(sig == SIGINT ? "SIGINT" : "SIGTERM")
                        + ": stopping; in-flight calls may finish for up to "
@@ -226,9 +266,9 @@ int run(const zega::config& cfg) {
   }
   if (dog)
     anon_send_exit(dog, caf::exit_reason::user_shutdown);
+  anon_send_exit(reload, caf::exit_reason::user_shutdown);
   anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-  for (auto& entry : sdeps.providers)
-    anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
+  stop_providers();
   anon_send_exit(archiver, caf::exit_reason::user_shutdown);
   anon_send_exit(hub, caf::exit_reason::user_shutdown);
   client.close_idle();
@@ -251,17 +291,13 @@ int main(int argc, char** argv) {
   auto opts = command_line.options.load;
   const bool check_only = command_line.options.check_config;
   zega::log::init({});
-  std::error_code absent;
-  // Only a file that does not exist means defaults; an unreadable one stays an error.
-  if (command_line.options.config_optional && opts.config_file
-      && !std::filesystem::exists(*opts.config_file, absent) && !absent) {
+  bool defaults = false;
+  auto loaded = zega::load_running_config(opts, command_line.options.config_optional, &defaults);
+  if (defaults)
     zega::log::info("zegad", "no config at " + *opts.config_file + "; using built-in defaults");
-    opts.config_file.reset();
-  }
-  auto loaded = zega::load_config(opts);
   if (!loaded.cfg) {
     std::cerr << "zegad: invalid configuration";
-    if (opts.config_file)
+    if (opts.config_file && !defaults)
       std::cerr << " in " << *opts.config_file;
     std::cerr << ":\n";
     for (const auto& err : loaded.errors)
@@ -300,5 +336,5 @@ int main(int argc, char** argv) {
     zega::log::add_secret(p.api_key);
   if (zega::enabled_provider_count(*loaded.cfg) == 0)
     zega::log::warn("zegad", "every provider is disabled; no work can be done");
-  return run(*loaded.cfg);
+  return run(*loaded.cfg, opts, command_line.options.config_optional);
 }

@@ -142,6 +142,15 @@ public:
 };
 using job_sink_ptr = std::shared_ptr<job_sink>;
 
+// What a reload did (POST /reload, SIGHUP). Not applied: `errors` say why, and the running
+// configuration stays as it was.
+struct reload_report {
+  bool applied = false;
+  std::vector<std::pair<std::string, std::string>> errors; // (field path, problem)
+  std::vector<std::string> changes;      // applied, one line each ("routing.slack 0.1 -> 0.2")
+  std::vector<std::string> need_restart; // seen, kept until a restart
+};
+
 // The daemon's state for GET /status and /metrics; rendered by net/api/views_status.cpp.
 struct status_report {
   std::string state;             // running | paused | storage_full | draining
@@ -256,6 +265,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::reload_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::status_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::jobs_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::live_event)

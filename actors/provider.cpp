@@ -379,6 +379,30 @@ gen_outcome refusal(self_ptr self, const gen_task& task, const availability& av)
   return out;
 }
 
+rate::backoff_params backoff_of(const provider_config& cfg) {
+  rate::backoff_params bp;
+  bp.base = static_cast<rate::time_ns>(cfg.backoff.base_ms) * rate::one_ms;
+  bp.cap = static_cast<rate::time_ns>(cfg.backoff.cap_ms) * rate::one_ms;
+  bp.circuit_failures = cfg.backoff.circuit_failures;
+  bp.circuit_cooldown = static_cast<rate::time_ns>(cfg.backoff.circuit_cooldown_ms) * rate::one_ms;
+  bp.probe_interval = static_cast<rate::time_ns>(cfg.backoff.probe_interval_ms) * rate::one_ms;
+  return bp;
+}
+
+// Forgets what the health tracker learned (a fresh, closed circuit). Rate windows and the
+// day's counters stay: they are what the provider itself counts.
+void clear_health(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  const auto was = check(self, st.typical_tokens);
+  st.health = rate::health_tracker(backoff_of(st.cfg));
+  log_line(self, log::level::info,
+           why + " (was " + to_string(was.state) + (was.reason.empty() ? "" : ": " + was.reason)
+             + ")");
+  // The reset line above stands for the change; publish logs only later ones.
+  st.logged_state = check(self, st.typical_tokens).state;
+}
+
+
 } // namespace
 
 provider_actor::behavior_type
@@ -413,13 +437,7 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   lim.min_interval = static_cast<rate::time_ns>(st.cfg.limits.min_interval_ms) * rate::one_ms;
   lim.time_scale = st.deps.time_scale;
   st.limiter = rate::rate_limiter(lim);
-  rate::backoff_params bp;
-  bp.base = static_cast<rate::time_ns>(st.cfg.backoff.base_ms) * rate::one_ms;
-  bp.cap = static_cast<rate::time_ns>(st.cfg.backoff.cap_ms) * rate::one_ms;
-  bp.circuit_failures = st.cfg.backoff.circuit_failures;
-  bp.circuit_cooldown = static_cast<rate::time_ns>(st.cfg.backoff.circuit_cooldown_ms) * rate::one_ms;
-  bp.probe_interval = static_cast<rate::time_ns>(st.cfg.backoff.probe_interval_ms) * rate::one_ms;
-  st.health = rate::health_tracker(bp);
+  st.health = rate::health_tracker(backoff_of(st.cfg));
   st.rng.seed(st.deps.rng_seed);
   st.typical_tokens = st.cfg.max_output_tokens + 200;
   st.day = rate::provider_days(st.cfg.kind, st.deps.time_scale);
@@ -436,6 +454,13 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   return {
     [=](generate_atom, const gen_task& task) -> caf::result<gen_outcome> {
       auto& st = self->state;
+      if (st.retiring) {
+        // A stale routing decision: the replacement takes the task a moment later.
+        availability gone;
+        gone.state = provider_state::busy;
+        gone.reason = "replaced by a reload";
+        return refusal(self, task, gone);
+      }
       roll_day(self);
       const long tokens = estimate_tokens(task.params);
       st.typical_tokens = tokens;
@@ -501,6 +526,7 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       // Usage changed even when the view did not: the console's gauges move.
       publish_live(self, view);
       call.promise.deliver(std::move(out));
+      if (st.retiring && st.pending.empty()) self->quit();
     },
     [=](tick_atom) {
       auto& st = self->state;
@@ -525,6 +551,29 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       if (st.health.check(now_ns(self)).state == rate::health_state::unreachable)
         schedule_probe(self);
       publish(self);
+    },
+    [=](reset_atom) -> provider_status {
+      auto& st = self->state;
+      if (!st.disabled) clear_health(self, "reset by the operator");
+      return status_of(self, publish(self));
+    },
+    [=](reload_atom) {
+      const auto state = check(self, self->state.typical_tokens).state;
+      if (state == provider_state::broken || state == provider_state::unreachable) {
+        clear_health(self, "config reloaded: trying again");
+        publish(self);
+      }
+    },
+    [=](retire_atom) {
+      auto& st = self->state;
+      st.retiring = true;
+      st.subscribers.clear();
+      log_line(self, log::level::info,
+               "replaced by a reload" + (st.pending.empty()
+                                           ? std::string{}
+                                           : "; " + std::to_string(st.pending.size())
+                                               + " call(s) in flight finish first"));
+      if (st.pending.empty()) self->quit();
     },
   };
 }

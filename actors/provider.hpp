@@ -67,6 +67,7 @@ struct provider_actor_state {
   long calls_total = 0;
   long failures_total = 0;
   bool quota_persist_failing = false; // the last attempt to persist daily counters failed
+  bool retiring = false; // a reload replaced this actor: it quits once its calls are done
   stats::recent_calls recent;          // latency percentiles and error rate for operators
   std::map<std::string, long> calls_by_outcome;
   stats::histogram latency_s{stats::latency_buckets()};

@@ -28,23 +28,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
   st.cfg = std::move(cfg);
   st.deps = std::move(deps);
   st.rng.seed(st.deps.seed);
-  for (std::size_t i = 0; i < st.deps.providers.size(); ++i) {
-    const auto& pc = st.deps.providers[i].first;
-    provider_view v;
-    v.name = pc.name;
-    v.model = pc.model;
-    v.priority = pc.priority;
-    v.max_in_flight = std::max(1, pc.limits.max_in_flight);
-    v.state = pc.enabled ? provider_state::available : provider_state::disabled;
-    v.reason = pc.disabled_reason;
-    st.views.push_back(v);
-    st.calls_out.push_back(0);
-    st.provider_index[pc.name] = i;
-    if (pc.enabled)
-      st.fixed_order.push_back(i);
-    self->send(st.deps.providers[i].second, subscribe_atom::value, avail_listener{self});
-    self->monitor(st.deps.providers[i].second);
-  }
+  adopt_providers(self, {});
   // A provider actor that died (a bug, never a provider failure) must not keep its last
   // "available" view: it is taken out of routing with one operator message.
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -56,12 +40,9 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       v.state = provider_state::disabled;
       v.in_flight = 0;
       v.reason = "provider actor stopped: " + self->system().render(dm.reason);
-      std::cerr << "[scheduler] " << v.name << ": " << v.reason << "; restart zegad\n";
+      log::error("scheduler", v.name + ": " + v.reason + "; restart zegad");
       pump(self);
     }
-  });
-  std::stable_sort(st.fixed_order.begin(), st.fixed_order.end(), [&](std::size_t a, std::size_t b) {
-    return st.deps.providers[a].first.priority < st.deps.providers[b].first.priority;
   });
   load_persisted(self);
   pump(self);
@@ -242,6 +223,24 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
           schedule_tick(self, job.last_push + hb);
       }
       pump(self);
+    },
+    [=](reload_atom, config& cfg, provider_entries& entries) -> bool {
+      apply_reload(self, std::move(cfg), std::move(entries));
+      return true;
+    },
+    [=](reset_atom, const std::string& name) -> caf::result<provider_status> {
+      auto& st = self->state;
+      auto it = st.provider_index.find(name);
+      if (it == st.provider_index.end())
+        return make_error(ec::unknown_provider, "unknown provider \"" + name + "\"");
+      auto rp = self->make_response_promise<provider_status>();
+      self->request(st.deps.providers[it->second].second, status_timeout, reset_atom::value)
+        .then([=](const provider_status& s) mutable { rp.deliver(s); },
+              [=](caf::error& e) mutable {
+                rp.deliver(make_error(ec::provider_timeout,
+                                      name + ": " + self->system().render(e)));
+              });
+      return rp;
     },
   };
 }

@@ -25,7 +25,7 @@ void check_drain(self_ptr self) {
 void enter_storage_full(self_ptr self, const std::string& message) {
   auto& st = self->state;
   if (!st.storage_full)
-    std::cerr << "[scheduler] storage full, dispatch paused: " << message << "\n";
+    log::error("scheduler", "storage full, dispatch paused: " + message);
   st.storage_full = true;
   st.pause_reason = "storage full: " + message;
   if (st.paused_since_ms == 0)
@@ -49,7 +49,7 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
         } else if (tid != 0) {
           finish_archived_example(self, tid, r);
         } else if (r.status != store::commit_status::ok) {
-          std::cerr << "[scheduler] archive failed: " << r.message << "\n";
+          log::error("scheduler", "archive failed: " + r.message);
         }
         if (done)
           done(r);
@@ -64,7 +64,7 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
         if (tid != 0)
           finish_archived_example(self, tid, r);
         else
-          std::cerr << "[scheduler] " << r.message << "\n";
+          log::error("scheduler", r.message);
         if (done)
           done(r);
         check_drain(self);

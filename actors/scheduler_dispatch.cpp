@@ -136,12 +136,24 @@ std::size_t rr_start(const scheduler_state& st) {
 void on_outcome(self_ptr self, std::uint64_t tid, std::size_t pidx, gen_outcome o) {
   auto& st = self->state;
   --st.in_flight;
-  --st.calls_out[pidx];
-  auto& v = st.views[pidx];
-  v.in_flight = std::max(0, v.in_flight - 1);
-  o.provider = st.deps.providers[pidx].first.name;
-  if (o.model.empty())
-    o.model = st.deps.providers[pidx].first.model;
+  // A reload may have renumbered the providers since the call went out (or removed this
+  // one): the answer is booked by name; `pidx` is the slot at dispatch time.
+  bool present = pidx < st.views.size();
+  if (!o.provider.empty()) {
+    auto slot = st.provider_index.find(o.provider);
+    present = slot != st.provider_index.end();
+    if (present)
+      pidx = slot->second;
+  }
+  provider_view gone;
+  auto& v = present ? st.views[pidx] : gone;
+  if (present) {
+    --st.calls_out[pidx];
+    v.in_flight = std::max(0, v.in_flight - 1);
+    o.provider = st.deps.providers[pidx].first.name;
+    if (o.model.empty())
+      o.model = st.deps.providers[pidx].first.model;
+  }
   auto it = st.tasks.find(tid);
   if (it == st.tasks.end()) {
     check_drain(self);

@@ -204,6 +204,16 @@ std::string pause_json(const scheduler_state& st);
 
 caf::typed_response_promise<json_reply> persist_pause(self_ptr self);
 
+// --- reload (actors/scheduler_reload.cpp) -------------------------------------------------------
+
+// Takes `entries` as the provider set (start-up: the deps' own, passed empty): rebuilds the
+// routing views, subscribes to and monitors actors not seen before, and carries each
+// name's calls in flight over, so answers from a replaced actor still balance.
+void adopt_providers(self_ptr self, std::optional<provider_entries> entries);
+
+// A valid reload: the new configuration and provider set; queued tasks route again.
+void apply_reload(self_ptr self, config cfg, provider_entries entries);
+
 // --- status (actors/scheduler_status.cpp) ------------------------------------------------------
 
 // Asks every provider for its status (bounded), falling back to the local view.

@@ -158,6 +158,16 @@ provider_actor::behavior_type fake_provider(provider_actor::stateful_pointer<fak
     },
     [=](health_atom) {},
     [=](health_atom, const net::http_result&) {},
+    [=](reset_atom) -> provider_status {
+      s->view.state = provider_state::available;
+      s->view.reason.clear();
+      push_view(s);
+      provider_status st;
+      st.view = s->view;
+      return st;
+    },
+    [=](reload_atom) {},
+    [=](retire_atom) { s->subscribers.clear(); },
   };
 }
 
@@ -1142,4 +1152,43 @@ TEST_CASE("the judge is skipped below min_rubric and off without configuration",
   auto ex = f.archive->examples();
   REQUIRE(ex.size() == 1);
   CHECK(ex[0].quality_json.find("\"judge\"") == std::string::npos);
+}
+
+TEST_CASE("scheduler reload: the call in flight finishes on the replaced actor, queued tasks "
+          "go to the new provider set",
+          "[scheduler]") {
+  fixture f;
+  auto old_a = f.add_provider("a", 1);
+  f.start();
+  auto res = f.submit(request(4));
+  REQUIRE(res.ok());
+  f.run_for(150ms); // one example done, the second call in flight on the old actor
+  REQUIRE(old_a->generate_calls == 2);
+
+  // "a" changed (a new actor), "b" added; the old actor is retired as the reloader does.
+  auto new_a = f.add_provider("a", 1);
+  auto b = f.add_provider("b", 2);
+  // Fresh scripts would repeat the old one's stories (near-duplicates, retried).
+  new_a->story_seed = 100;
+  b->story_seed = 200;
+  provider_entries entries{{f.pcs[1], f.providers[1]}, {f.pcs[2], f.providers[2]}};
+  auto next = f.cfg;
+  next.routing.slack = 0.2;
+  CHECK(f.ask<bool>(reload_atom::value, next, entries));
+  caf::anon_send(f.providers[0], retire_atom::value);
+  f.run_for(1000ms);
+
+  CHECK(old_a->generate_calls == 2); // nothing new went to the replaced actor
+  CHECK(new_a->generate_calls + b->generate_calls == 2);
+  auto job = f.job_json(res.job_id);
+  CHECK(job["successful"].GetInt() == 4);
+  CHECK(job["failed"].GetInt() == 0);
+  CHECK(f.archive->examples().size() == 4);
+  // Both providers show in the status document, the replaced one once.
+  REQUIRE(f.ask<status_report>(status_atom::value).providers.size() == 2);
+
+  // Reset reaches the provider by name; an unknown name is a domain error.
+  new_a->view.state = provider_state::broken;
+  auto st = f.ask<provider_status>(reset_atom::value, std::string("a"));
+  CHECK(st.view.state == provider_state::available);
 }

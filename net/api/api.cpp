@@ -2,9 +2,11 @@
 
 #include "actors/errors.hpp"
 #include "actors/job.hpp"
+#include "config/log.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
 #include "net/api/routes_data.hpp"
+#include "net/api/routes_ops.hpp"
 #include "net/api/routes_events.hpp"
 #include "net/api/views_jobs.hpp"
 #include "net/api/views_status.hpp"
@@ -27,7 +29,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <mutex>
 #include <optional>
 
@@ -514,6 +515,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
                     p.substr(11, p.size() - 11 - 6));
   } else if (route_data(ctx, req, res)) {
   } else if (route_events(ctx, req, res)) {
+  } else if (route_ops(ctx, req, res)) {
   } else {
     respond_error(res, 404, "not_found", "no route for " + p);
   }

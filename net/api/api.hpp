@@ -24,6 +24,7 @@ struct api_context {
   caf::actor_system* system = nullptr;
   scheduler_actor scheduler;
   archiver_actor archiver; // curation (PATCH /examples) and POST /rescore write through it
+  reloader_actor reloader;  // POST /reload
   event_hub_actor hub; // GET /events; may be invalid (then 404)
   const store::store* db = nullptr;
   const config* cfg = nullptr;

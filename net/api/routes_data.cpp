@@ -3,6 +3,7 @@
 
 #include "net/api/routes_data.hpp"
 
+#include "config/log.hpp"
 #include "store/codec.hpp"
 #include "store/export.hpp"
 
@@ -142,7 +143,7 @@ void get_export(const api_context& ctx, const server_request& req, const respond
     if (!result.error.empty()) {
       // Ending the chunked body normally would pass a partial file off as complete; a
       // reset makes the client (zegactl export) fail instead.
-      std::cerr << "[api] export cut short: " << result.error << std::endl;
+      log::warn("api", "export cut short: " + result.error);
       res.abort();
       return;
     }
