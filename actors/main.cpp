@@ -107,6 +107,7 @@ int run(const zega::config& cfg) {
   };
   scheduler_deps sdeps;
   sdeps.archiver = archiver;
+  sdeps.transport = transport;
   sdeps.db = db.get();
   sdeps.wall_clock = wall_ms;
   sdeps.seed = static_cast<std::uint64_t>(wall_ms());

@@ -4,7 +4,9 @@
 
 #include "net/providers/codec.hpp"
 #include "net/http/types.hpp"
+#include "store/finetune.hpp"
 #include "store/records.hpp"
+#include "training/finetune.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
@@ -118,6 +120,14 @@ public:
 };
 using job_sink_ptr = std::shared_ptr<job_sink>;
 
+// What the store knows about one user's training data (read off the scheduler's thread):
+// ZEGA's training_stats inputs, and the newest example id the read saw, so examples
+// archived meanwhile are counted once.
+struct user_stats_load {
+  training::training_stats_input input;
+  std::uint64_t last_id = 0;
+};
+
 // Generic JSON reply for status/jobs queries: status code + body.
 struct json_reply {
   int http_status = 200;
@@ -136,3 +146,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::net::http_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::user_stats_load)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::finetune_plan)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::training::finetune_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::training::training_stats)

@@ -20,6 +20,7 @@ std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_
 void ensure_user(self_ptr self, const std::string& user) {
   auto& st = self->state;
   st.user_last_use[user] = ++st.user_uses;
+  ensure_training(self, user);
   if (st.dataset_size.count(user) != 0)
     return;
   st.dataset_size[user] = st.deps.db ? static_cast<long>(st.deps.db->count_examples(user)) : 0;
@@ -35,12 +36,15 @@ void ensure_user(self_ptr self, const std::string& user) {
     st.user_last_use.erase(gone);
     st.dataset_size.erase(gone);
     st.fingerprints.erase(gone);
+    st.training.erase(gone);
   }
 }
 
+// ZEGA's rule: ready once the user holds a round's worth of training examples.
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user) {
-  auto it = st.dataset_size.find(user);
-  return it != st.dataset_size.end() && it->second >= st.cfg.quality.fine_tune_threshold;
+  auto stats = training_stats_of(st, user);
+  return stats && stats->training_examples
+                    >= static_cast<std::size_t>(std::max(1, st.cfg.finetune.threshold));
 }
 
 void emit(self_ptr self, sched_job& job, std::string json) {
@@ -58,8 +62,10 @@ double elapsed_s(self_ptr self, const sched_job& job) {
 }
 
 std::string summary_of(self_ptr self, const sched_job& job) {
-  return job.info->summary_json(elapsed_s(self, job),
-                                ready_for_finetuning(self->state, job.info->request().user_id));
+  const auto& user = job.info->request().user_id;
+  auto stats = training_stats_of(self->state, user);
+  return job.info->summary_json(elapsed_s(self, job), ready_for_finetuning(self->state, user),
+                                stats ? &*stats : nullptr);
 }
 
 void maybe_finish_job(self_ptr self, const std::string& job_id) {
@@ -84,6 +90,12 @@ void publish_completion(self_ptr self, const std::string& job_id) {
   if (it == st.jobs.end())
     return;
   auto& job = it->second;
+  // The result carries the user's training_stats: it waits for their read (milliseconds).
+  auto training = st.training.find(job.info->request().user_id);
+  if (training != st.training.end() && !training->second.loaded) {
+    training->second.waiting_jobs.push_back(job_id);
+    return;
+  }
   emit(self, job,
        R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
   job.completion_published = true;

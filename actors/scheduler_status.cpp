@@ -170,6 +170,8 @@ std::string status_json(self_ptr self, const status_gather& g) {
   w.Key("ready_for_finetuning");
   w.Bool(ready_for_finetuning(st, "default"));
   w.EndObject();
+  w.Key("finetune");
+  write_finetune_status(w, st);
   w.EndObject();
   return buf.GetString();
 }

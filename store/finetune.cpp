@@ -93,6 +93,7 @@ user_dataset gather_user_dataset(const store& db, const std::string& user,
       return true;
     ++out.stats.good_examples;
     out.stats.good_quality_total += ex.quality;
+    out.last_id = std::max(out.last_id, ex.id);
     out.pool.offer({ex.id, ex.element, ex.genre, ex.prompt, ex.output, ex.quality});
     return true;
   });

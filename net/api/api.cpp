@@ -4,6 +4,7 @@
 #include "actors/job.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
+#include "net/api/routes_zega.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -224,9 +225,13 @@ void write_genres(const responder& res) {
   w.StartObject();
   w.Key("genres");
   w.StartArray();
-  for (const auto& g : training::all_genres())
-    w.String(g.name.c_str());
+  const auto names = training::genre_names();
+  for (const auto& g : names)
+    w.String(g.c_str());
   w.EndArray();
+  // ZEGA's shape: the list and its length.
+  w.Key("total");
+  w.Uint64(names.size());
   w.Key("elements");
   w.StartArray();
   for (auto e : training::all_elements())
@@ -343,7 +348,7 @@ bool example_filter_from(const std::string& query, store::example_filter& f, std
     f.user = v;
   if (query_param(query, "genre", v)) {
     if (!training::find_genre(v)) {
-      error = "genre: unknown genre \"" + v + "\"";
+      error = "genre: " + training::unknown_genre_message(v);
       return false;
     }
     f.genre = training::find_genre(v)->name;
@@ -528,6 +533,10 @@ void get_metrics(const api_context& ctx, const responder& res) {
 
 } // namespace
 
+void run_off_io(const api_context& ctx, const responder& res, std::function<void()> fn) {
+  off_io(ctx, res, std::move(fn));
+}
+
 void handle_api_request(const api_context& ctx, server_request req, responder res) {
   const std::string& m = req.method;
   const std::string& p = req.path;
@@ -636,6 +645,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"POST"}))
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
+  } else if (route_zega(ctx, req, res)) {
   } else {
     respond_error(res, 404, "not_found", "no route for " + p);
   }

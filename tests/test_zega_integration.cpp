@@ -1,0 +1,256 @@
+// ZEGA's front-end contract on loopback (issue 12): training_stats in every batch result,
+// `detail` in error bodies, the genre list and its 400, POST /user/{id}/trigger-finetuning
+// building zega-{user} on the fake Ollama, and the automatic trigger at the threshold.
+
+#include "integration_support.hpp"
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#if defined(ZEGAD_BIN) && defined(ZEGA_FAKE_LLM_BIN)
+
+namespace {
+
+using namespace zega::itest;
+
+constexpr auto event_wait = std::chrono::milliseconds(20000);
+
+// The fake LLM server with flawless prose (every example reaches the memory threshold, so
+// counts are exact) and zegad with ZEGA's fine-tuning settings.
+struct zega_stack {
+  temp_dir dir;
+  child_process fake;
+  std::string fake_url;
+  std::string data;
+  child_process daemon;
+  std::string url;
+  http_fixture http;
+
+  explicit zega_stack(bool auto_trigger) {
+    fake_url = start_fake_with(fake, dir.path(), {});
+    auto resp = http.call("POST", fake_url + "/_fake/config", R"({"prose_flaws":0})");
+    REQUIRE(resp.status == 200);
+    data = dir.path() + "/data";
+    auto config = dir.path() + "/zegad.json";
+    std::ofstream(config) << R"({"server":{"shutdown_grace_ms":3000},
+      "providers":[{"name":"ollama","kind":"ollama","base_url":")"
+                          << fake_url << R"(","model":"llama3.2","priority":1,
+        "timeouts":{"connect_ms":2000,"first_byte_ms":10000,"total_ms":20000}}],
+      "finetune":{"threshold":50,"auto":)"
+                          << (auto_trigger ? "true" : "false") << R"(,"max_examples":20}})";
+    url = start_zegad_with(daemon, config, data, dir.path() + "/zegad.log",
+                           {"--env-file", "/dev/null"});
+  }
+  ~zega_stack() {
+    daemon.signal(SIGTERM);
+    daemon.wait_exit(20s);
+  }
+  rapidjson::Document json(const std::string& method, const std::string& path,
+                           const std::string& body = {}) {
+    auto resp = http.call(method, url + path, body);
+    INFO(method << " " << path << " -> " << resp.status << " " << resp.body);
+    REQUIRE(resp.status == 200);
+    return parse(resp.body);
+  }
+  // As ZEGA's page sends it: POST, no body, no content type.
+  zega::net::http_response bare_post(const std::string& path) {
+    zega::net::http_request req;
+    req.method = "POST";
+    req.url = url + path;
+    zega::net::client_limits limits;
+    limits.first_byte_ms = 60000;
+    limits.total_ms = 60000;
+    auto result = zega::net::blocking_request(*http.client, req, limits);
+    auto* resp = std::get_if<zega::net::http_response>(&result);
+    REQUIRE(resp != nullptr);
+    return *resp;
+  }
+  rapidjson::Document fake_models() {
+    auto resp = http.call("GET", fake_url + "/_fake/models");
+    REQUIRE(resp.status == 200);
+    return parse(resp.body);
+  }
+  bool fake_lists(const std::string& model) {
+    auto resp = http.call("GET", fake_url + "/api/tags");
+    REQUIRE(resp.status == 200);
+    auto tags = parse(resp.body);
+    for (const auto& m : tags["models"].GetArray())
+      if (m["name"].GetString() == model || m["name"].GetString() == model + ":latest")
+        return true;
+    return false;
+  }
+};
+
+void check_stats(const rapidjson::Value& s, int examples, int until, bool custom, int steps) {
+  REQUIRE(s.IsObject());
+  CHECK(s["training_examples"].GetInt() == examples);
+  CHECK(s["examples_until_next_training"].GetInt() == until);
+  CHECK(s["custom_model_exists"].GetBool() == custom);
+  CHECK(s["training_steps"].GetInt() == steps);
+  CHECK(s["avg_quality_score"].GetDouble() >= 7.0);
+}
+
+} // namespace
+
+TEST_CASE("batch results carry ZEGA's training_stats: sync answer, SSE complete, GET /jobs/{id}",
+          "[integration][zega]") {
+  zega_stack s(false);
+  auto sync = s.json("POST", "/auto-train", R"({"user_id":"carol","num_examples":3})");
+  CHECK(sync["successful"].GetInt() == 3);
+  check_stats(sync["training_stats"], 3, 47, false, 0);
+  CHECK_FALSE(sync["ready_for_finetuning"].GetBool());
+  for (const char* k : {"total_time", "average_quality", "model_performance",
+                        "genre_distribution", "stories_saved", "total_requested"})
+    CHECK(sync.HasMember(k));
+
+  sse_stream stream(*s.http.client, "POST", s.url + "/auto-train-stream",
+                    R"({"user_id":"carol","num_examples":2})");
+  std::optional<rapidjson::Document> complete;
+  while (auto ev = stream.next(event_wait)) {
+    if (ev->type == "complete") {
+      complete = parse(ev->data);
+      break;
+    }
+    if (ev->type == "heartbeat")
+      continue;
+    auto p = parse(ev->data);
+    for (const char* k : {"current", "total", "percentage", "latest_quality", "current_genre",
+                          "best_model", "successful", "failed", "stories_saved"})
+      CHECK(p.HasMember(k));
+  }
+  REQUIRE(complete.has_value());
+  const auto& result = (*complete)["result"];
+  check_stats(result["training_stats"], 5, 45, false, 0);
+  auto job = s.json("GET", std::string("/jobs/") + result["job_id"].GetString());
+  check_stats(job["training_stats"], 5, 45, false, 0);
+
+  auto stats = s.json("GET", "/user/carol/training-stats");
+  check_stats(stats, 5, 45, false, 0);
+  CHECK(stats["user_id"].GetString() == std::string("carol"));
+  CHECK(stats["custom_model_name"].GetString() == std::string("zega-carol"));
+}
+
+TEST_CASE("errors carry detail; the genre list and an unknown genre's 400 name ZEGA's genres",
+          "[integration][zega]") {
+  zega_stack s(false);
+  auto genres = s.json("GET", "/training/genres");
+  CHECK(genres["total"].GetInt() == 34);
+  REQUIRE(genres["genres"].Size() == 34);
+  std::set<std::string> names;
+  for (const auto& g : genres["genres"].GetArray())
+    names.insert(g.GetString());
+  for (const char* zega : {"adventure", "biography", "comedy", "contemporary", "crime", "drama",
+                           "dystopian", "epic", "fairy tale", "fantasy", "historical fiction",
+                           "horror", "literary fiction", "memoir", "mystery", "mythology",
+                           "paranormal", "poetry", "romance", "science fiction", "short story",
+                           "thriller", "urban fantasy", "western", "young adult"})
+    CHECK(names.count(zega) == 1);
+
+  auto bad = s.http.call("POST", s.url + "/auto-train",
+                         R"({"num_examples":1,"genres":["crime","space opera x"]})");
+  CHECK(bad.status == 400);
+  auto body = parse(bad.body);
+  std::string detail = body["detail"].GetString();
+  CHECK(detail == body["error"]["message"].GetString());
+  CHECK(detail.find("genres[1]: unknown genre \"space opera x\"; valid genres: ") == 0);
+  CHECK(detail.find("young adult") != std::string::npos);
+
+  auto filter = s.http.call("GET", s.url + "/examples?genre=nope");
+  CHECK(filter.status == 400);
+  CHECK(std::string(parse(filter.body)["detail"].GetString()).find("valid genres: ")
+        != std::string::npos);
+
+  auto missing = s.http.call("GET", s.url + "/no/such/route");
+  CHECK(missing.status == 404);
+  CHECK(parse(missing.body)["detail"].GetString() == std::string("no route for /no/such/route"));
+}
+
+TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} on Ollama",
+          "[integration][zega]") {
+  zega_stack s(false);
+  auto none = s.bare_post("/user/dave/trigger-finetuning");
+  INFO(none.body);
+  REQUIRE(none.status == 200);
+  auto refused = parse(none.body);
+  CHECK(refused["status"].GetString() == std::string("failed"));
+  CHECK(std::string(refused["message"].GetString()).find("reaches the memory threshold")
+        != std::string::npos);
+  CHECK_FALSE(s.fake_lists("zega-dave"));
+
+  auto batch = s.json("POST", "/auto-train", R"({"user_id":"dave","num_examples":6})");
+  REQUIRE(batch["successful"].GetInt() == 6);
+
+  auto resp = s.bare_post("/user/dave/trigger-finetuning");
+  INFO(resp.body);
+  REQUIRE(resp.status == 200);
+  auto out = parse(resp.body);
+  CHECK(out["status"].GetString() == std::string("success"));
+  CHECK(out["message"].GetString() == std::string("Fine-tuned model 'zega-dave' created from "
+                                                  "llama3.2 with 6 examples"));
+  CHECK(out["model"].GetString() == std::string("zega-dave"));
+  CHECK(out["examples_used"].GetInt() == 6);
+  CHECK(out["training_examples"].GetInt() + out["validation_examples"].GetInt() == 6);
+  for (const char* k : {"train", "validation", "card"}) {
+    std::string path = out["export"][k].GetString();
+    CHECK(path.rfind(s.data + "/finetune/zega-dave/", 0) == 0);
+    CHECK(std::filesystem::exists(path));
+  }
+
+  CHECK(s.fake_lists("zega-dave"));
+  auto models = s.fake_models();
+  REQUIRE(models["models"].Size() == 1);
+  const auto& m = models["models"][0];
+  CHECK(m["name"].GetString() == std::string("zega-dave"));
+  CHECK(m["from"].GetString() == std::string("llama3.2"));
+  CHECK(std::string(m["system"].GetString()).find("creative-writing assistant")
+        != std::string::npos);
+  REQUIRE(m["messages"].Size() == 12);
+  // Prompt/answer pairs, each pair one of dave's archived examples.
+  auto examples = s.json("GET", "/examples?user_id=dave&limit=10");
+  std::set<std::string> outputs;
+  for (const auto& ex : examples["examples"].GetArray())
+    outputs.insert(ex["output"].GetString());
+  for (rapidjson::SizeType i = 0; i < m["messages"].Size(); i += 2) {
+    CHECK(m["messages"][i]["role"].GetString() == std::string("user"));
+    CHECK(m["messages"][i + 1]["role"].GetString() == std::string("assistant"));
+    CHECK(outputs.count(m["messages"][i + 1]["content"].GetString()) == 1);
+  }
+
+  auto stats = s.json("GET", "/user/dave/training-stats");
+  check_stats(stats, 6, 44, true, 1);
+  auto history = s.json("GET", "/history?user_id=dave");
+  int triggered = 0;
+  for (const auto& h : history["history"].GetArray())
+    triggered += h["fine_tuning_triggered"].GetBool() ? 1 : 0;
+  CHECK(triggered >= 1);
+  // The next batch reports the model.
+  auto next = s.json("POST", "/auto-train", R"({"user_id":"dave","num_examples":1})");
+  check_stats(next["training_stats"], 7, 43, true, 1);
+}
+
+TEST_CASE("finetune.auto builds the model when the dataset crosses 50, not before",
+          "[integration][zega]") {
+  zega_stack s(true);
+  auto first = s.json("POST", "/auto-train", R"({"user_id":"erin","num_examples":30})");
+  REQUIRE(first["successful"].GetInt() == 30);
+  check_stats(first["training_stats"], 30, 20, false, 0);
+  CHECK_FALSE(first["ready_for_finetuning"].GetBool());
+  CHECK(s.fake_models()["models"].Size() == 0);
+
+  auto second = s.json("POST", "/auto-train", R"({"user_id":"erin","num_examples":20})");
+  REQUIRE(second["successful"].GetInt() == 20);
+  CHECK(second["training_stats"]["training_examples"].GetInt() == 50);
+  CHECK(second["training_stats"]["examples_until_next_training"].GetInt() == 50);
+  CHECK(second["ready_for_finetuning"].GetBool());
+  // The build runs beside the batch; its model appears on the fake Ollama shortly after.
+  CHECK(wait_until([&] { return s.fake_lists("zega-erin"); }, 20000ms));
+  auto models = s.fake_models();
+  REQUIRE(models["models"].Size() == 1);
+  CHECK(models["models"][0]["messages"].Size() == 40); // finetune.max_examples pairs
+  CHECK(wait_until(
+    [&] { return s.json("GET", "/user/erin/training-stats")["custom_model_exists"].GetBool(); },
+    20000ms));
+}
+
+#endif
