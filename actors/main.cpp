@@ -15,11 +15,15 @@
 #include "net/http/server.hpp"
 #include "net/http/io_runtime.hpp"
 #include "net/http/stop_signals.hpp"
+#include "net/providers/secrets.hpp"
+#include "store/dir_lock.hpp"
 #include "store/store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -135,6 +139,18 @@ int run(const zega::config& cfg) {
   net::server_options opts;
   opts.host = host;
   opts.port = port;
+  opts.guard.token = cfg.server.token;
+  // A specific address the operator chose to listen on is a Host clients will name.
+  if (host != "0.0.0.0" && host != "::")
+    opts.guard.allowed_hosts.push_back(host.find(':') != std::string::npos ? "[" + host + "]"
+                                                                           : host);
+  opts.guard.cors_origins = cfg.server.cors_origins;
+  opts.guard.allowed_hosts.insert(opts.guard.allowed_hosts.end(),
+                                  cfg.server.allowed_hosts.begin(),
+                                  cfg.server.allowed_hosts.end());
+  opts.guard.metrics_require_token = cfg.server.metrics_require_token;
+  opts.max_connections = cfg.server.max_connections;
+  opts.sse_queue_max_events = static_cast<std::size_t>(cfg.server.sse_queue_max_events);
   net::http_server server{io, opts, [ctx](net::server_request req, net::responder res) {
                             net::handle_api_request(ctx, std::move(req), std::move(res));
                           }};
@@ -222,6 +238,25 @@ int main(int argc, char** argv) {
   if (check_only) {
     std::cout << zega::to_json(*loaded.cfg) << "\n";
     return 0;
+  }
+  // One daemon per data directory: a second one would resume the same jobs twice.
+  std::string lock_error;
+  auto data_lock = zega::store::dir_lock::acquire(loaded.cfg->storage.data_dir, lock_error);
+  if (!data_lock) {
+    std::cerr << "zegad: " << lock_error << "\n";
+    return 1;
+  }
+  // Each connection is a descriptor: the soft limit (often 1,024) would let idle clients
+  // starve /health long before server.max_connections is reached.
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  {
+    std::vector<std::string> secrets{loaded.cfg->server.token};
+    for (const auto& p : loaded.cfg->providers)
+      secrets.push_back(p.api_key);
+    zega::net::set_known_secrets(std::move(secrets));
   }
   // Each provider actor logs its state at spawn, a disabled one with the loader's reason
   // ("no API key: set GROQ_API_KEY"), which `enabled == false` alone would hide.

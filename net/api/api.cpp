@@ -275,37 +275,6 @@ void write_health(const api_context& ctx, const responder& res) {
   res.respond(200, json_type, std::string(buf.GetString(), buf.GetSize()));
 }
 
-bool authorised(const api_context& ctx, const server_request& req) {
-  const auto& token = ctx.cfg->server.token;
-  if (token.empty())
-    return true;
-  const std::string* auth = find_header(req.headers, "authorization");
-  return auth && *auth == "Bearer " + token;
-}
-
-// Every POST must say it is JSON, even with an empty body: a plain HTML form on another
-// site cannot set that type, so it cannot pause the daemon or start a probe.
-bool is_json_content(const server_request& req) {
-  const std::string* ct = find_header(req.headers, "content-type");
-  return ct && ct->find("application/json") != std::string::npos;
-}
-
-// Without a token zegad listens on loopback only; a Host naming anything else is a page
-// elsewhere reaching it through DNS rebinding.
-bool host_allowed(const api_context& ctx, const server_request& req) {
-  if (!ctx.cfg->server.token.empty())
-    return true;
-  const std::string* host = find_header(req.headers, "host");
-  if (!host)
-    return true;
-  std::string name = *host;
-  if (!name.empty() && name.front() == '[')
-    name = name.substr(0, name.find(']') + 1);
-  else
-    name = name.substr(0, name.rfind(':'));
-  return name == "localhost" || name == "[::1]" || name.rfind("127.", 0) == 0;
-}
-
 std::uint64_t last_event_id_of(const server_request& req) {
   std::string value;
   if (const std::string* h = find_header(req.headers, "last-event-id"))
@@ -553,21 +522,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
                 {{"allow", list}});
     return false;
   };
-  bool changes_state = m != "GET" && m != "HEAD";
-  if (changes_state && !authorised(ctx, req)) {
-    respond_error(res, 401, "unauthorized", "missing or wrong bearer token");
-    return;
-  }
-  if (!host_allowed(ctx, req)) {
-    respond_error(res, 403, "forbidden",
-                  "Host \"" + *find_header(req.headers, "host")
-                    + "\" is not this machine; set a token to serve other names");
-    return;
-  }
-  if (m == "POST" && !is_json_content(req)) {
-    respond_error(res, 415, "unsupported_media_type", "send the body as application/json");
-    return;
-  }
+  // Token, Host, Origin and media type were checked by the server (net/http/guard.hpp).
   bool stopping = ctx.shutting_down && ctx.shutting_down->load();
 
   if (p == "/") {
