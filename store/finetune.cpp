@@ -84,7 +84,7 @@ finetune_record after_attempt(std::optional<finetune_record> previous, const std
 
 user_dataset gather_user_dataset(const store& db, const std::string& user,
                                  const training::finetune_settings& s) {
-  user_dataset out{training::shot_pool(s), {}, {}};
+  user_dataset out{training::shot_pool(s), {}, 0, {}};
   example_filter f;
   f.user = user;
   f.min_quality = s.min_quality;

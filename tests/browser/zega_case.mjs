@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { check, log, startStack, launchBrowser, watchErrors, staticServer, until } from './harness.mjs';
+import { call, check, log, startStack, launchBrowser, watchErrors, staticServer, until } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The documented ZEGA setting (issue 12).
@@ -13,6 +13,10 @@ export const zegaOrigins = ['http://localhost:5173', 'http://localhost:3000'];
 
 export async function zegaTraining({ n, genres = [], user = 'zega-user', latencyMs = 5 }) {
   const stack = await startStack({ latencyMs, server: { cors_origins: zegaOrigins } });
+  // Flawless fake prose: every example reaches the memory threshold, so the page's counts
+  // (training_examples, ready at 50) are exact.
+  const flaws = await call(stack.fakeBase, 'POST', '/_fake/config', { prose_flaws: 0 });
+  check('the fake server takes prose_flaws 0', flaws.status === 200, flaws.text);
   const origin = await staticServer(path.join(here, 'zega'));
   const context = await launchBrowser();
   const page = await context.newPage();
