@@ -16,6 +16,13 @@ using namespace zega::itest;
 
 constexpr auto event_wait = std::chrono::milliseconds(20000);
 
+const std::string zega_origin = "http://localhost:5173";
+
+bool allows_zega(const zega::net::header_list& headers) {
+  const std::string* allow = zega::net::find_header(headers, "access-control-allow-origin");
+  return allow != nullptr && *allow == zega_origin;
+}
+
 // The fake LLM server with flawless prose (every example reaches the memory threshold, so
 // counts are exact) and zegad with ZEGA's fine-tuning settings.
 struct zega_stack {
@@ -33,7 +40,8 @@ struct zega_stack {
     REQUIRE(resp.status == 200);
     data = dir.path() + "/data";
     auto config = dir.path() + "/zegad.json";
-    std::ofstream(config) << R"({"server":{"shutdown_grace_ms":3000},
+    std::ofstream(config) << R"({"server":{"shutdown_grace_ms":3000,
+      "cors_origins":["http://localhost:5173","http://localhost:3000"]},
       "providers":[{"name":"ollama","kind":"ollama","base_url":")"
                           << fake_url << R"(","model":"llama3.2","priority":1,
         "timeouts":{"connect_ms":2000,"first_byte_ms":10000,"total_ms":20000}}],
@@ -53,11 +61,12 @@ struct zega_stack {
     REQUIRE(resp.status == 200);
     return parse(resp.body);
   }
-  // As ZEGA's page sends it: POST, no body, no content type.
+  // As ZEGA's page sends it: POST, no body, no content type, from ZEGA's origin.
   zega::net::http_response bare_post(const std::string& path) {
     zega::net::http_request req;
     req.method = "POST";
     req.url = url + path;
+    req.headers.emplace_back("origin", zega_origin);
     zega::net::client_limits limits;
     limits.first_byte_ms = 60000;
     limits.total_ms = 60000;
@@ -105,7 +114,7 @@ TEST_CASE("batch results carry ZEGA's training_stats: sync answer, SSE complete,
     CHECK(sync.HasMember(k));
 
   sse_stream stream(*s.http.client, "POST", s.url + "/auto-train-stream",
-                    R"({"user_id":"carol","num_examples":2})");
+                    R"({"user_id":"carol","num_examples":2})", {{"origin", zega_origin}});
   std::optional<rapidjson::Document> complete;
   while (auto ev = stream.next(event_wait)) {
     if (ev->type == "complete") {
@@ -120,6 +129,9 @@ TEST_CASE("batch results carry ZEGA's training_stats: sync answer, SSE complete,
       CHECK(p.HasMember(k));
   }
   REQUIRE(complete.has_value());
+  auto end = stream.wait_end(event_wait);
+  REQUIRE(end.has_value());
+  CHECK(allows_zega(end->headers)); // the stream is readable from ZEGA's page
   const auto& result = (*complete)["result"];
   check_stats(result["training_stats"], 5, 45, false, 0);
   auto job = s.json("GET", std::string("/jobs/") + result["job_id"].GetString());
@@ -184,6 +196,7 @@ TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} 
   auto resp = s.bare_post("/user/dave/trigger-finetuning");
   INFO(resp.body);
   REQUIRE(resp.status == 200);
+  CHECK(allows_zega(resp.headers));
   auto out = parse(resp.body);
   CHECK(out["status"].GetString() == std::string("success"));
   CHECK(out["message"].GetString() == std::string("Fine-tuned model 'zega-dave' created from "
@@ -219,14 +232,27 @@ TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} 
 
   auto stats = s.json("GET", "/user/dave/training-stats");
   check_stats(stats, 6, 44, true, 1);
+  int steps_after = 1;
   auto history = s.json("GET", "/history?user_id=dave");
   int triggered = 0;
   for (const auto& h : history["history"].GetArray())
     triggered += h["fine_tuning_triggered"].GetBool() ? 1 : 0;
   CHECK(triggered >= 1);
+#ifdef ZEGACTL_BIN
+  // zegactl finetune: the same call from a shell; a failed build is a failed command.
+  child_process again;
+  REQUIRE(again.start({ZEGACTL_BIN, "--url", s.url, "finetune", "dave"}, s.dir.path() + "/ctl.err"));
+  CHECK_FALSE(again.wait_for_line("(Fine-tuned model 'zega-dave' created)", 30s).empty());
+  CHECK(again.wait_exit(30s) == 0);
+  steps_after = 2;
+  child_process nothing;
+  REQUIRE(nothing.start({ZEGACTL_BIN, "--url", s.url, "finetune", "nobody"},
+                        s.dir.path() + "/ctl2.err"));
+  CHECK(nothing.wait_exit(30s) == 1);
+#endif
   // The next batch reports the model.
   auto next = s.json("POST", "/auto-train", R"({"user_id":"dave","num_examples":1})");
-  check_stats(next["training_stats"], 7, 43, true, 1);
+  check_stats(next["training_stats"], 7, 43, true, steps_after);
 }
 
 TEST_CASE("finetune.auto builds the model when the dataset crosses 50, not before",

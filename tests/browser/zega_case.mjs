@@ -43,6 +43,17 @@ export async function zegaTraining({ n, genres = [], user = 'zega-user', latency
   check('training_stats.examples_until_next_training renders', untilText === String(until50) || (n % 50 === 0 && untilText === '0') , untilText);
   const counts = await page.locator('#genres li').evaluateAll((lis) => lis.map((li) => [li.dataset.genre, Number(li.textContent.split(': ')[1])]));
   check('genre_distribution renders and adds up', counts.reduce((a, [, c]) => a + c, 0) === n, JSON.stringify(counts));
+  const avg = await page.locator('#avg-quality').innerText();
+  check('average_quality renders', /^\d+\.\d\/10$/.test(avg), avg);
+  const models = await page.locator('#models li').allInnerTexts();
+  check('model_performance renders (avg_quality, count)',
+    models.length > 0 && models.every((m) => /\d+\.\d\/10, \d+ wins$/.test(m)), models.join(' | '));
+  const saved = await page.locator('#stories-saved').innerText();
+  check('stories_saved renders', /^\d+$/.test(saved), saved);
+  const logLines = await page.locator('#log li').allInnerTexts();
+  check('every progress event makes a log line (latest_quality, best_model)',
+    logLines.length === n && logLines.every((l) => / - Quality: \d+\.\d\/10 - Model: \S/.test(l)),
+    logLines.join(' | '));
   if (genres.length)
     check('only the chosen genres were written', counts.every(([g]) => genres.includes(g)), JSON.stringify(counts));
   return { stack, page, errors };
