@@ -73,8 +73,9 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
 
 void upsert_job(self_ptr self, const sched_job& job, commit_callback done) {
   store::write_batch b;
-  b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0,
-                                    ready_for_finetuning(self->state, job.info->request().user_id)));
+  // A batch never claims fine_tuning_triggered: each build is a history entry of its own
+  // (scheduler_finetune.cpp), so /history/stats counts builds, not batches that were ready.
+  b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0, false));
   send_batch(self, 0, std::move(b), std::move(done));
 }
 
@@ -121,7 +122,7 @@ void finalize_success(self_ptr self, sched_task& t) {
   // The job record committed with the example already counts it, so the archive agrees
   // with itself after every transaction (a crash right after it loses nothing).
   auto pending = success_result(t);
-  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, req.user_id), &pending));
+  b.jobs.push_back(job.info->record(0, false, &pending));
   send_batch(self, t.id, std::move(b));
 }
 

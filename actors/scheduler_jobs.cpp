@@ -199,7 +199,7 @@ void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
   job.info->add(std::move(r));
   store::write_batch b;
   b.attempts = t.attempts;
-  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, job.info->request().user_id)));
+  b.jobs.push_back(job.info->record(0, false));
   send_batch(self, 0, std::move(b));
   emit(self, job, job.info->progress_json());
   remove_task(self, tid);

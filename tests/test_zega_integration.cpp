@@ -107,7 +107,10 @@ TEST_CASE("batch results carry ZEGA's training_stats: sync answer, SSE complete,
   zega_stack s(false);
   auto sync = s.json("POST", "/auto-train", R"({"user_id":"carol","num_examples":3})");
   CHECK(sync["successful"].GetInt() == 3);
-  check_stats(sync["training_stats"], 3, 47, false, 0);
+  // All of them, unless the fake writer truncated an odd dialogue below the threshold.
+  const int g1 = sync["training_stats"]["training_examples"].GetInt();
+  CHECK((g1 == 3 || g1 == 2));
+  check_stats(sync["training_stats"], g1, 50 - g1, false, 0);
   CHECK_FALSE(sync["ready_for_finetuning"].GetBool());
   for (const char* k : {"total_time", "average_quality", "model_performance",
                         "genre_distribution", "stories_saved", "total_requested"})
@@ -133,12 +136,14 @@ TEST_CASE("batch results carry ZEGA's training_stats: sync answer, SSE complete,
   REQUIRE(end.has_value());
   CHECK(allows_zega(end->headers)); // the stream is readable from ZEGA's page
   const auto& result = (*complete)["result"];
-  check_stats(result["training_stats"], 5, 45, false, 0);
+  const int g2 = result["training_stats"]["training_examples"].GetInt();
+  CHECK((g2 > g1 && g2 <= g1 + 2));
+  check_stats(result["training_stats"], g2, 50 - g2, false, 0);
   auto job = s.json("GET", std::string("/jobs/") + result["job_id"].GetString());
-  check_stats(job["training_stats"], 5, 45, false, 0);
+  check_stats(job["training_stats"], g2, 50 - g2, false, 0);
 
   auto stats = s.json("GET", "/user/carol/training-stats");
-  check_stats(stats, 5, 45, false, 0);
+  check_stats(stats, g2, 50 - g2, false, 0);
   CHECK(stats["user_id"].GetString() == std::string("carol"));
   CHECK(stats["custom_model_name"].GetString() == std::string("zega-carol"));
 }
@@ -192,6 +197,9 @@ TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} 
 
   auto batch = s.json("POST", "/auto-train", R"({"user_id":"dave","num_examples":6})");
   REQUIRE(batch["successful"].GetInt() == 6);
+  // Nearly always 6; the fake writer truncates an odd dialogue below the memory threshold.
+  const int good = batch["training_stats"]["training_examples"].GetInt();
+  REQUIRE(good >= 5);
 
   auto resp = s.bare_post("/user/dave/trigger-finetuning");
   INFO(resp.body);
@@ -199,11 +207,11 @@ TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} 
   CHECK(allows_zega(resp.headers));
   auto out = parse(resp.body);
   CHECK(out["status"].GetString() == std::string("success"));
-  CHECK(out["message"].GetString() == std::string("Fine-tuned model 'zega-dave' created from "
-                                                  "llama3.2 with 6 examples"));
+  CHECK(out["message"].GetString() == "Fine-tuned model 'zega-dave' created from llama3.2 with "
+                                         + std::to_string(good) + " examples");
   CHECK(out["model"].GetString() == std::string("zega-dave"));
-  CHECK(out["examples_used"].GetInt() == 6);
-  CHECK(out["training_examples"].GetInt() + out["validation_examples"].GetInt() == 6);
+  CHECK(out["examples_used"].GetInt() == good);
+  CHECK(out["training_examples"].GetInt() + out["validation_examples"].GetInt() == good);
   for (const char* k : {"train", "validation", "card"}) {
     std::string path = out["export"][k].GetString();
     CHECK(path.rfind(s.data + "/finetune/zega-dave/", 0) == 0);
@@ -218,7 +226,7 @@ TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} 
   CHECK(m["from"].GetString() == std::string("llama3.2"));
   CHECK(std::string(m["system"].GetString()).find("creative-writing assistant")
         != std::string::npos);
-  REQUIRE(m["messages"].Size() == 12);
+  REQUIRE(m["messages"].Size() == static_cast<rapidjson::SizeType>(2 * good));
   // Prompt/answer pairs, each pair one of dave's archived examples.
   auto examples = s.json("GET", "/examples?user_id=dave&limit=10");
   std::set<std::string> outputs;
@@ -231,7 +239,7 @@ TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} 
   }
 
   auto stats = s.json("GET", "/user/dave/training-stats");
-  check_stats(stats, 6, 44, true, 1);
+  check_stats(stats, good, 50 - good, true, 1);
   int steps_after = 1;
   auto history = s.json("GET", "/history?user_id=dave");
   int triggered = 0;
@@ -252,23 +260,36 @@ TEST_CASE("trigger-finetuning, sent as ZEGA's page sends it, builds zega-{user} 
 #endif
   // The next batch reports the model.
   auto next = s.json("POST", "/auto-train", R"({"user_id":"dave","num_examples":1})");
-  check_stats(next["training_stats"], 7, 43, true, steps_after);
+  const int now_good = next["training_stats"]["training_examples"].GetInt();
+  CHECK((now_good == good || now_good == good + 1));
+  check_stats(next["training_stats"], now_good, 50 - now_good, true, steps_after);
 }
 
 TEST_CASE("finetune.auto builds the model when the dataset crosses 50, not before",
           "[integration][zega]") {
   zega_stack s(true);
-  auto first = s.json("POST", "/auto-train", R"({"user_id":"erin","num_examples":30})");
-  REQUIRE(first["successful"].GetInt() == 30);
-  check_stats(first["training_stats"], 30, 20, false, 0);
+  // The fake writer truncates an odd dialogue (about 1 in 150) below the memory threshold:
+  // batches go on until the training examples reach 50.
+  auto batch = [&](int n) {
+    auto r = s.json("POST", "/auto-train",
+                    R"({"user_id":"erin","num_examples":)" + std::to_string(n) + "}");
+    REQUIRE(r["successful"].GetInt() == n);
+    return r;
+  };
+  auto first = batch(30);
+  int good = first["training_stats"]["training_examples"].GetInt();
+  CHECK(good >= 28);
+  check_stats(first["training_stats"], good, 50 - good, false, 0);
   CHECK_FALSE(first["ready_for_finetuning"].GetBool());
-  CHECK(s.fake_models()["models"].Size() == 0);
-
-  auto second = s.json("POST", "/auto-train", R"({"user_id":"erin","num_examples":20})");
-  REQUIRE(second["successful"].GetInt() == 20);
-  CHECK(second["training_stats"]["training_examples"].GetInt() == 50);
-  CHECK(second["training_stats"]["examples_until_next_training"].GetInt() == 50);
-  CHECK(second["ready_for_finetuning"].GetBool());
+  rapidjson::Document last;
+  for (int round = 0; good < 50 && round < 5; ++round) {
+    CHECK(s.fake_models()["models"].Size() == 0); // nothing before the threshold
+    last = batch(50 - good);
+    good = last["training_stats"]["training_examples"].GetInt();
+  }
+  REQUIRE(good == 50);
+  CHECK(last["training_stats"]["examples_until_next_training"].GetInt() == 50);
+  CHECK(last["ready_for_finetuning"].GetBool());
   // The build runs beside the batch; its model appears on the fake Ollama shortly after.
   CHECK(wait_until([&] { return s.fake_lists("zega-erin"); }, 20000ms));
   auto models = s.fake_models();
@@ -277,6 +298,11 @@ TEST_CASE("finetune.auto builds the model when the dataset crosses 50, not befor
   CHECK(wait_until(
     [&] { return s.json("GET", "/user/erin/training-stats")["custom_model_exists"].GetBool(); },
     20000ms));
+  auto history = s.json("GET", "/history?user_id=erin");
+  int triggered = 0;
+  for (const auto& h : history["history"].GetArray())
+    triggered += h["fine_tuning_triggered"].GetBool() ? 1 : 0;
+  CHECK(triggered == 1);
 }
 
 #endif
