@@ -148,7 +148,7 @@ TEST_CASE("batch results carry ZEGA's training_stats: sync answer, SSE complete,
   CHECK(stats["custom_model_name"].GetString() == std::string("zega-carol"));
 }
 
-TEST_CASE("errors carry detail; the genre list and an unknown genre's 400 name ZEGA's genres",
+TEST_CASE("errors carry detail, and the genre list and an unknown genre's 400 name ZEGA's genres",
           "[integration][zega]") {
   zega_stack s(false);
   auto genres = s.json("GET", "/training/genres");
