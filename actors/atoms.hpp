@@ -26,5 +26,6 @@ using health_atom = caf::atom_constant<caf::atom("health")>;
 using providers_atom = caf::atom_constant<caf::atom("providers")>;
 using finetune_atom = caf::atom_constant<caf::atom("finetune")>;
 using userstats_atom = caf::atom_constant<caf::atom("userstats")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 } // namespace zega

@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/archiver.hpp"
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
@@ -11,6 +12,7 @@
 #include "config/config.hpp"
 #include "config/log.hpp"
 #include "net/api/api.hpp"
+#include "net/api/routes_events.hpp"
 #include "net/http/client.hpp"
 #include "net/http/server.hpp"
 #include "net/http/io_runtime.hpp"
@@ -109,7 +111,13 @@ int run(const zega::config& cfg) {
                                      std::function<void(net::http_result)> done) {
     client.async_request(std::move(req), std::move(limits), std::move(done));
   };
+  // The live stream's hub; its events are written by the API layer's view.
+  event_hub_deps hdeps;
+  hdeps.render = net::live_event_json;
+  hdeps.heartbeat = std::chrono::milliseconds(std::max(1000, cfg.server.heartbeat_ms));
+  auto hub = sys.spawn(zega::event_hub, hdeps);
   scheduler_deps sdeps;
+  sdeps.hub = hub;
   sdeps.archiver = archiver;
   sdeps.transport = transport;
   sdeps.db = db.get();
@@ -125,6 +133,7 @@ int run(const zega::config& cfg) {
     pdeps.today = db->get_quota(
       pc.name, rate::provider_days(pc.kind, cfg.routing.time_scale).day_key(wall_ms()));
     pdeps.time_scale = cfg.routing.time_scale;
+    pdeps.hub = hub;
     sdeps.providers.emplace_back(pc, sys.spawn(zega::provider, pc, pdeps));
   }
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);
@@ -133,6 +142,7 @@ int run(const zega::config& cfg) {
   net::api_context ctx;
   ctx.system = &sys;
   ctx.scheduler = scheduler;
+  ctx.hub = hub;
   ctx.db = db.get();
   ctx.cfg = &cfg;
   ctx.shutting_down = &shutting_down;
@@ -160,6 +170,7 @@ int run(const zega::config& cfg) {
     for (auto& entry : sdeps.providers)
       anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+    anon_send_exit(hub, caf::exit_reason::user_shutdown);
     io.stop();
     return 1;
   }
@@ -198,6 +209,7 @@ int run(const zega::config& cfg) {
   for (auto& entry : sdeps.providers)
     anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
   anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+  anon_send_exit(hub, caf::exit_reason::user_shutdown);
   client.close_idle();
   io.stop();
   // Finished requests keep their timeout entries (and the requesters) alive until they

@@ -41,6 +41,8 @@ struct scheduler_deps {
   // export) run in actors of their own thread; tests with the deterministic clock turn this
   // off so those actors run on the test scheduler.
   bool detach_store_reads = true;
+  // The live stream (GET /events): job progress and pause/resume go there; may be invalid.
+  event_hub_actor hub;
 };
 
 // ZEGA's training_stats of one cached user. The base is read off the scheduler's thread
@@ -60,18 +62,6 @@ struct finetune_run {
   store::finetune_plan plan;
 };
 
-// The last run of finetune.command (operator view in /status).
-struct finetune_command_run {
-  std::string user;
-  int pid = 0;
-  bool running = false;
-  int exit_status = -1;  // exit code, or 128 + signal
-  std::string log_path;
-  std::string log_tail;
-  std::int64_t started_ms = 0;
-  std::int64_t finished_ms = 0;
-  std::string error;     // could not be started
-};
 
 // One element to generate for a job.
 struct sched_task {
@@ -88,6 +78,8 @@ struct sched_task {
   std::vector<store::attempt_record> attempts;   // every upstream outcome
   routing::fixed_cursor cursor;       // fixed pacing only
   bool archiving = false;
+  clock_ns created_at = 0;            // queue wait and end-to-end time (/metrics)
+  bool called = false;                // its first upstream call went out
 };
 
 struct sched_job {
@@ -146,6 +138,12 @@ struct scheduler_state {
   std::optional<finetune_command_run> finetune_command;      // the last finetune.command
   std::uint64_t user_uses = 0;
   std::mt19937_64 rng;
+
+  // Since start, for /metrics (status_report).
+  std::map<std::string, std::uint64_t> jobs_by_state;
+  std::map<std::string, std::uint64_t> examples_by_quality;
+  stats::histogram queue_wait_s{stats::wait_buckets()};
+  stats::histogram task_duration_s{stats::wait_buckets()};
 };
 
 scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,

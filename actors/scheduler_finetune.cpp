@@ -390,49 +390,15 @@ void command_ended(self_ptr self, const std::string& user, int exit_status,
     "finetune", "finetune.command for \"" + user + "\" exited with " + std::to_string(exit_status));
 }
 
-void write_finetune_status(json_writer& w, const scheduler_state& st) {
-  w.StartObject();
-  w.Key("threshold");
-  w.Int(st.cfg.finetune.threshold);
-  w.Key("auto");
-  w.Bool(st.cfg.finetune.auto_trigger);
-  w.Key("base_model");
-  jstr(w, st.cfg.finetune.base_model);
-  w.Key("building");
-  w.StartArray();
+finetune_report finetune_report_of(const scheduler_state& st) {
+  finetune_report r;
+  r.threshold = st.cfg.finetune.threshold;
+  r.auto_trigger = st.cfg.finetune.auto_trigger;
+  r.base_model = st.cfg.finetune.base_model;
   for (const auto& [user, _] : st.finetunes)
-    jstr(w, user);
-  w.EndArray();
-  w.Key("command");
-  if (!st.finetune_command) {
-    w.Null();
-  } else {
-    const auto& c = *st.finetune_command;
-    w.StartObject();
-    w.Key("user");
-    jstr(w, c.user);
-    w.Key("running");
-    w.Bool(c.running);
-    w.Key("pid");
-    w.Int(c.pid);
-    w.Key("exit_status");
-    if (c.running || !c.error.empty())
-      w.Null();
-    else
-      w.Int(c.exit_status);
-    w.Key("started_ms");
-    w.Int64(c.started_ms);
-    w.Key("finished_ms");
-    w.Int64(c.finished_ms);
-    w.Key("log");
-    jstr(w, c.log_path);
-    w.Key("log_tail");
-    jstr(w, c.log_tail);
-    w.Key("error");
-    jstr(w, c.error);
-    w.EndObject();
-  }
-  w.EndObject();
+    r.building.push_back(user);
+  r.command = st.finetune_command;
+  return r;
 }
 
 } // namespace zega::sched
