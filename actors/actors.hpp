@@ -112,6 +112,16 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<providers_atom>::with<status_report>,
   // One real call on the named provider (zegactl probe).
   caf::replies_to<probe_atom, std::string>::with<json_reply>,
+  // Builds zega-{user} (POST /user/{id}/trigger-finetuning): exports the dataset, calls
+  // Ollama's /api/create, records the attempt; answers ZEGA's outcome, failures included.
+  caf::replies_to<finetune_atom, std::string>::with<training::finetune_outcome>,
+  // Internal: a user's training data as read off this thread.
+  caf::reacts_to<userstats_atom, std::string, user_stats_load>,
+  // Internal: a fine-tuning plan (export done) and Ollama's answer to it.
+  caf::reacts_to<finetune_atom, std::string, store::finetune_plan>,
+  caf::reacts_to<finetune_atom, std::string, net::http_result>,
+  // Internal: finetune.command ended (exit status, its log's tail).
+  caf::reacts_to<finetune_atom, std::string, int, std::string>,
   // Shutdown: stop dispatching, reply true once in-flight calls are done and archived.
   caf::replies_to<drain_atom>::with<bool>,
   // From providers: availability changed.

@@ -28,6 +28,8 @@ using rescore_atom = caf::atom_constant<caf::atom("rescore")>;
 using reload_atom = caf::atom_constant<caf::atom("reload")>;
 using reset_atom = caf::atom_constant<caf::atom("reset")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using finetune_atom = caf::atom_constant<caf::atom("finetune")>;
+using userstats_atom = caf::atom_constant<caf::atom("userstats")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 } // namespace zega

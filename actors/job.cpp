@@ -101,7 +101,7 @@ validation validate(const job_request& req, int enabled_providers) {
     return bad("num_examples: must be between 1 and 1000, got " + std::to_string(req.num_examples));
   for (std::size_t i = 0; i < req.genres.size(); ++i)
     if (training::find_genre(req.genres[i]) == nullptr)
-      return bad("genres[" + std::to_string(i) + "]: unknown genre \"" + req.genres[i] + "\"");
+      return bad("genres[" + std::to_string(i) + "]: " + training::unknown_genre_message(req.genres[i]));
   for (std::size_t i = 0; i < req.elements.size(); ++i)
     if (!training::element_from_string(req.elements[i]))
       return bad("elements[" + std::to_string(i) + "]: unknown element \"" + req.elements[i]
@@ -352,7 +352,8 @@ store::job_record job::record(std::int64_t completed_ms, bool fine_tuning,
   return j;
 }
 
-std::string job::summary_json(double total_time_s, bool ready_for_finetuning) const {
+std::string job::summary_json(double total_time_s, bool ready_for_finetuning,
+                              const training::training_stats* stats) const {
   auto rec = record(0, ready_for_finetuning);
   rapidjson::StringBuffer buf;
   writer w(buf);
@@ -427,6 +428,12 @@ std::string job::summary_json(double total_time_s, bool ready_for_finetuning) co
   for (std::size_t i = 0; i < best.size() && i < 3; ++i)
     write_example(w, *best[i]);
   w.EndArray();
+  key(w, "training_stats");
+  if (stats != nullptr) {
+    auto raw = training::to_json(*stats);
+    w.RawValue(raw.c_str(), raw.size(), rapidjson::kObjectType);
+  } else
+    w.Null();
   key(w, "ready_for_finetuning");
   w.Bool(ready_for_finetuning);
   w.EndObject();

@@ -84,8 +84,10 @@ public:
   // as if added.
   store::job_record record(std::int64_t completed_ms, bool fine_tuning,
                            const example_result* pending = nullptr) const;
-  // ZEGA /auto-train response plus job_id, state, duplicates_rejected.
-  std::string summary_json(double total_time_s, bool ready_for_finetuning) const;
+  // ZEGA /auto-train response plus job_id, state, duplicates_rejected; training_stats is
+  // null while the user's stats are not known yet.
+  std::string summary_json(double total_time_s, bool ready_for_finetuning,
+                           const training::training_stats* stats) const;
   // {"type":"progress","job_id",current,total,percentage,latest_quality,current_genre,
   //  story_id,best_model,successful,failed,stories_saved}
   std::string progress_json() const;

@@ -142,6 +142,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   scheduler_deps sdeps;
   sdeps.hub = hub;
   sdeps.archiver = archiver;
+  sdeps.transport = transport;
   sdeps.db = db.get();
   sdeps.topics = topics;
   sdeps.wall_clock = wall_ms;

@@ -5,7 +5,9 @@
 #include "actors/policy/call_stats.hpp"
 #include "net/providers/codec.hpp"
 #include "net/http/types.hpp"
+#include "store/finetune.hpp"
 #include "store/records.hpp"
+#include "training/finetune.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
@@ -151,6 +153,36 @@ struct reload_report {
   std::vector<std::string> need_restart; // seen, kept until a restart
 };
 
+// What the store knows about one user's training data (read off the scheduler's thread):
+// ZEGA's training_stats inputs, and the newest example id the read saw, so examples
+// archived meanwhile are counted once.
+struct user_stats_load {
+  training::training_stats_input input;
+  std::uint64_t last_id = 0;
+};
+
+// The last run of finetune.command (operator view in /status).
+struct finetune_command_run {
+  std::string user;
+  int pid = 0;
+  bool running = false;
+  int exit_status = -1;  // exit code, or 128 + signal
+  std::string log_path;
+  std::string log_tail;
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0;
+  std::string error;     // could not be started
+};
+
+// Fine-tuning in GET /status: the settings, users whose build runs, finetune.command's last run.
+struct finetune_report {
+  int threshold = 0;
+  bool auto_trigger = false;
+  std::string base_model;
+  std::vector<std::string> building;
+  std::optional<finetune_command_run> command;
+};
+
 // The daemon's state for GET /status and /metrics; rendered by net/api/views_status.cpp.
 struct status_report {
   std::string state;             // running | paused | storage_full | draining
@@ -169,6 +201,7 @@ struct status_report {
   long dataset_examples = 0;
   int fine_tune_threshold = 0;
   bool ready_for_finetuning = false;
+  finetune_report finetune;
   // Since start, for /metrics.
   std::map<std::string, std::uint64_t> jobs_by_state;          // terminal states + "started"
   std::map<std::string, std::uint64_t> examples_by_quality;    // "0".."9" (score floor)
@@ -273,3 +306,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::live_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::net::http_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::user_stats_load)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::finetune_plan)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::training::finetune_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::training::training_stats)

@@ -182,6 +182,23 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
           });
       return rp;
     },
+    [=](finetune_atom, const std::string& user) -> caf::result<training::finetune_outcome> {
+      auto rp = self->make_response_promise<training::finetune_outcome>();
+      start_finetune(self, user, rp);
+      return rp;
+    },
+    [=](userstats_atom, const std::string& user, const user_stats_load& load) {
+      training_loaded(self, user, load);
+    },
+    [=](finetune_atom, const std::string& user, store::finetune_plan& plan) {
+      finetune_planned(self, user, std::move(plan));
+    },
+    [=](finetune_atom, const std::string& user, const net::http_result& r) {
+      finetune_created(self, user, r);
+    },
+    [=](finetune_atom, const std::string& user, int exit_status, const std::string& log_tail) {
+      command_ended(self, user, exit_status, log_tail);
+    },
     [=](drain_atom) -> caf::result<bool> {
       auto& st = self->state;
       st.draining = true;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <set>
@@ -37,9 +38,34 @@ struct scheduler_deps {
   std::size_t max_cached_users = 256;
   // prompts.topics_file, parsed at start (null = none): extra premises per genre.
   std::shared_ptr<const training::user_topics> topics;
+  // Reaches the Ollama provider's /api/create (fine-tuning); null: fine-tuning fails with
+  // a message.
+  transport_fn transport;
+  // Store reads too long for the scheduler's thread (a user's training stats, the fine-tuning
+  // export) run in actors of their own thread; tests with the deterministic clock turn this
+  // off so those actors run on the test scheduler.
+  bool detach_store_reads = true;
   // The live stream (GET /events): job progress and pause/resume go there; may be invalid.
   event_hub_actor hub;
 };
+
+// ZEGA's training_stats of one cached user. The base is read off the scheduler's thread
+// (a user's whole dataset is too much to decode here); good examples archived meanwhile
+// wait in `pending` and count once the base says which ids it already saw.
+struct user_training {
+  bool loaded = false;
+  training::training_stats_input input;
+  std::uint64_t base_last_id = 0;
+  std::vector<std::pair<std::uint64_t, double>> pending; // (example id, quality) before load
+  std::vector<std::string> waiting_jobs;                 // completions held until loaded
+};
+
+// One fine-tuning build in progress for a user; triggers that arrive meanwhile share it.
+struct finetune_run {
+  std::vector<caf::typed_response_promise<training::finetune_outcome>> waiters;
+  store::finetune_plan plan;
+};
+
 
 // One element to generate for a job.
 struct sched_task {
@@ -114,6 +140,9 @@ struct scheduler_state {
   std::map<std::string, training::premise_history> premises; // per user, persisted in meta
   std::map<std::string, long> dataset_size;                  // per user
   std::map<std::string, std::uint64_t> user_last_use;        // per cached user: use counter
+  std::map<std::string, user_training> training;             // per cached user
+  std::map<std::string, finetune_run> finetunes;             // builds in progress (bounded)
+  std::optional<finetune_command_run> finetune_command;      // the last finetune.command
   std::uint64_t user_uses = 0;
   std::mt19937_64 rng;
 

@@ -73,8 +73,9 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
 
 void upsert_job(self_ptr self, const sched_job& job, commit_callback done) {
   store::write_batch b;
-  b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0,
-                                    ready_for_finetuning(self->state, job.info->request().user_id)));
+  // A batch never claims fine_tuning_triggered: each build is a history entry of its own
+  // (scheduler_finetune.cpp), so /history/stats counts builds, not batches that were ready.
+  b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0, false));
   send_batch(self, 0, std::move(b), std::move(done));
 }
 
@@ -98,6 +99,7 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
   if (auto near = st.near.find(user); near != st.near.end() && res.story_id != 0)
     if (auto sig = training::minhash_signature::from_bytes(t.candidates.front().minhash))
       near->second.add(res.story_id, *sig);
+  count_archived(self, job.info->request().user_id, res.story_id, res.quality);
   auto bucket = std::min(9, std::max(0, static_cast<int>(res.quality)));
   ++st.examples_by_quality[std::to_string(bucket)];
   job.info->add(std::move(res));
@@ -135,7 +137,7 @@ void archive_winner(self_ptr self, sched_task& t) {
   // The job record committed with the example already counts it, so the archive agrees
   // with itself after every transaction (a crash right after it loses nothing).
   auto pending = success_result(t);
-  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, req.user_id), &pending));
+  b.jobs.push_back(job.info->record(0, false, &pending));
   send_batch(self, t.id, std::move(b));
 }
 

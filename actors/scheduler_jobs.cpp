@@ -22,6 +22,7 @@ std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_
 void ensure_user(self_ptr self, const std::string& user) {
   auto& st = self->state;
   st.user_last_use[user] = ++st.user_uses;
+  ensure_training(self, user);
   if (st.dataset_size.count(user) != 0)
     return;
   st.dataset_size[user] = st.deps.db ? static_cast<long>(st.deps.db->count_examples(user)) : 0;
@@ -52,12 +53,15 @@ void ensure_user(self_ptr self, const std::string& user) {
     st.dataset_size.erase(gone);
     st.near.erase(gone);
     st.premises.erase(gone);
+    st.training.erase(gone);
   }
 }
 
+// ZEGA's rule: ready once the user holds a round's worth of training examples.
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user) {
-  auto it = st.dataset_size.find(user);
-  return it != st.dataset_size.end() && it->second >= st.cfg.quality.fine_tune_threshold;
+  auto stats = training_stats_of(st, user);
+  return stats && stats->training_examples
+                    >= static_cast<std::size_t>(std::max(1, st.cfg.finetune.threshold));
 }
 
 void publish_live(self_ptr self, const sched_job& job) {
@@ -100,8 +104,10 @@ double elapsed_s(self_ptr self, const sched_job& job) {
 }
 
 std::string summary_of(self_ptr self, const sched_job& job) {
-  return job.info->summary_json(elapsed_s(self, job),
-                                ready_for_finetuning(self->state, job.info->request().user_id));
+  const auto& user = job.info->request().user_id;
+  auto stats = training_stats_of(self->state, user);
+  return job.info->summary_json(elapsed_s(self, job), ready_for_finetuning(self->state, user),
+                                stats ? &*stats : nullptr);
 }
 
 // "job j-... completed: 18 ok, 2 failed of 20 in 34.2 s; providers: groq 12, ollama 6"
@@ -149,6 +155,12 @@ void publish_completion(self_ptr self, const std::string& job_id) {
   if (it == st.jobs.end())
     return;
   auto& job = it->second;
+  // The result carries the user's training_stats: it waits for their read (milliseconds).
+  auto training = st.training.find(job.info->request().user_id);
+  if (training != st.training.end() && !training->second.loaded) {
+    training->second.waiting_jobs.push_back(job_id);
+    return;
+  }
   emit(self, job,
        R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
   job.completion_published = true;
@@ -267,7 +279,7 @@ void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
   job.info->add(std::move(r));
   store::write_batch b;
   b.attempts = t.attempts;
-  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, job.info->request().user_id)));
+  b.jobs.push_back(job.info->record(0, false));
   send_batch(self, 0, std::move(b));
   emit(self, job, job.info->progress_json());
   remove_task(self, tid);

@@ -213,6 +213,38 @@ void adopt_providers(self_ptr self, std::optional<provider_entries> entries);
 
 // A valid reload: the new configuration and provider set; queued tasks route again.
 void apply_reload(self_ptr self, config cfg, provider_entries entries);
+// --- fine-tuning (actors/scheduler_finetune.cpp) -------------------------------------------------
+
+// Starts reading the user's training stats off this thread (once per cached user).
+void ensure_training(self_ptr self, const std::string& user);
+
+// The read is done: archived examples it did not see are added, held completions go out.
+void training_loaded(self_ptr self, const std::string& user, const user_stats_load& load);
+
+// An example of `user` was archived as `id`: counted when it is a training example (and
+// the automatic trigger may fire).
+void count_archived(self_ptr self, const std::string& user, std::uint64_t id, double quality);
+
+// ZEGA's training_stats, once the user's read is done.
+std::optional<training::training_stats> training_stats_of(const scheduler_state& st,
+                                                          const std::string& user);
+
+// Builds zega-{user}; `rp` (none for the automatic trigger) hears the outcome.
+void start_finetune(self_ptr self, const std::string& user,
+                    std::optional<caf::typed_response_promise<training::finetune_outcome>> rp);
+
+void finetune_planned(self_ptr self, const std::string& user, store::finetune_plan plan);
+
+void finetune_created(self_ptr self, const std::string& user, const net::http_result& r);
+
+// Records the attempt (meta and history) and answers everyone waiting for it.
+void finish_finetune(self_ptr self, const std::string& user, bool ok, const std::string& message);
+
+void command_ended(self_ptr self, const std::string& user, int exit_status,
+                   const std::string& log_tail);
+
+// /status "finetune": threshold, auto, base model, builds running, finetune.command's last run.
+finetune_report finetune_report_of(const scheduler_state& st);
 
 // --- status (actors/scheduler_status.cpp) ------------------------------------------------------
 

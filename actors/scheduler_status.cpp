@@ -101,6 +101,7 @@ status_report make_report(self_ptr self, const status_gather& g) {
   r.dataset_examples = st.dataset_size["default"];
   r.fine_tune_threshold = st.cfg.quality.fine_tune_threshold;
   r.ready_for_finetuning = ready_for_finetuning(st, "default");
+  r.finetune = finetune_report_of(st);
   r.jobs_by_state = st.jobs_by_state;
   r.examples_by_quality = st.examples_by_quality;
   r.queue_wait_s = st.queue_wait_s;

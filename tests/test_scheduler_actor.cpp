@@ -5,6 +5,7 @@
 #include "net/api/views_status.hpp"
 
 #include "training/dedup.hpp"
+#include "training/genres.hpp"
 #include "training/quality.hpp"
 
 #include <caf/all.hpp>
@@ -301,6 +302,7 @@ struct fixture {
     deps.archiver = arch;
     deps.wall_clock = [] { return std::int64_t{1'795'000'000'000}; };
     deps.db = db;
+    deps.detach_store_reads = false;
     deps.max_cached_users = max_cached_users;
     sch = sys.spawn(scheduler, cfg, deps);
     sched.run();
@@ -700,7 +702,7 @@ TEST_CASE("scheduler rejects bad input with 4xx", "[scheduler]") {
   bad_genre.genres = {"fantasy", "x"};
   r = f.submit(bad_genre);
   CHECK(r.error == ec::invalid_request);
-  CHECK(r.error_message == "genres[1]: unknown genre \"x\"");
+  CHECK(r.error_message == "genres[1]: " + training::unknown_genre_message("x"));
   r = f.submit(request(0));
   CHECK(r.error == ec::invalid_request);
   CHECK(r.error_message.rfind("num_examples:", 0) == 0);

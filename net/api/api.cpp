@@ -7,6 +7,7 @@
 #include "net/api/metrics.hpp"
 #include "net/api/routes_data.hpp"
 #include "net/api/routes_ops.hpp"
+#include "net/api/routes_zega.hpp"
 #include "net/api/routes_events.hpp"
 #include "net/api/views_jobs.hpp"
 #include "net/api/views_status.hpp"
@@ -244,9 +245,13 @@ void write_genres(const responder& res) {
   w.StartObject();
   w.Key("genres");
   w.StartArray();
-  for (const auto& g : training::all_genres())
-    w.String(g.name.c_str());
+  const auto names = training::genre_names();
+  for (const auto& g : names)
+    w.String(g.c_str());
   w.EndArray();
+  // ZEGA's shape: the list and its length.
+  w.Key("total");
+  w.Uint64(names.size());
   w.Key("elements");
   w.StartArray();
   for (auto e : training::all_elements())
@@ -321,7 +326,7 @@ bool example_filter_from(const std::string& query, store::example_filter& f, std
     f.user = v;
   if (query_param(query, "genre", v)) {
     if (!training::find_genre(v)) {
-      error = "genre: unknown genre \"" + v + "\"";
+      error = "genre: " + training::unknown_genre_message(v);
       return false;
     }
     f.genre = training::find_genre(v)->name;
@@ -514,6 +519,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
   } else if (route_data(ctx, req, res)) {
+  } else if (route_zega(ctx, req, res)) {
   } else if (route_events(ctx, req, res)) {
   } else if (route_ops(ctx, req, res)) {
   } else {

@@ -8,6 +8,7 @@
 #include "net/http/server.hpp"
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 namespace caf {
@@ -30,6 +31,10 @@ struct api_context {
   const config* cfg = nullptr;
   std::atomic<bool>* shutting_down = nullptr; // new work answered with 503 once set
 };
+
+// Runs `fn` (a store read that may scan many records) on a thread of its own, at most a few
+// at once; beyond that the client is told to come back (503). Never on the io thread.
+void run_off_io(const api_context& ctx, const responder& res, std::function<void()> fn);
 
 // Entry point for every request of the front end.
 void handle_api_request(const api_context& ctx, server_request req, responder res);

@@ -125,6 +125,57 @@ void write_provider(view_writer& w, const provider_status& s) {
   w.EndObject();
 }
 
+namespace {
+
+// "finetune": settings, builds running, and finetune.command's last run (null: none yet).
+void write_finetune(view_writer& w, const finetune_report& f) {
+  w.Key("finetune");
+  w.StartObject();
+  w.Key("threshold");
+  w.Int(f.threshold);
+  w.Key("auto");
+  w.Bool(f.auto_trigger);
+  w.Key("base_model");
+  write_str(w, f.base_model);
+  w.Key("building");
+  w.StartArray();
+  for (const auto& user : f.building)
+    write_str(w, user);
+  w.EndArray();
+  w.Key("command");
+  if (!f.command) {
+    w.Null();
+  } else {
+    const auto& c = *f.command;
+    w.StartObject();
+    w.Key("user");
+    write_str(w, c.user);
+    w.Key("running");
+    w.Bool(c.running);
+    w.Key("pid");
+    w.Int(c.pid);
+    w.Key("exit_status");
+    if (c.running || !c.error.empty())
+      w.Null();
+    else
+      w.Int(c.exit_status);
+    w.Key("started_ms");
+    w.Int64(c.started_ms);
+    w.Key("finished_ms");
+    w.Int64(c.finished_ms);
+    w.Key("log");
+    write_str(w, c.log_path);
+    w.Key("log_tail");
+    write_str(w, c.log_tail);
+    w.Key("error");
+    write_str(w, c.error);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+} // namespace
+
 std::string status_view(const status_report& r) {
   rapidjson::StringBuffer buf;
   view_writer w(buf);
@@ -173,6 +224,7 @@ std::string status_view(const status_report& r) {
   w.Key("ready_for_finetuning");
   w.Bool(r.ready_for_finetuning);
   w.EndObject();
+  write_finetune(w, r.finetune);
   w.EndObject();
   return buf.GetString();
 }
