@@ -181,12 +181,15 @@ provider_view make_view(self_ptr self, const availability& av) {
   v.max_in_flight = st.cfg.limits.max_in_flight;
   v.next_free = av.allowed ? 0 : av.next_free;
   v.reason = av.reason;
+  v.rpm = st.limiter.effective().rpm;
+  v.day_left = st.limiter.day_left(now_ns(self));
   return v;
 }
 
 bool same_view(const provider_view& a, const provider_view& b) {
   return a.state == b.state && a.in_flight == b.in_flight && a.next_free == b.next_free &&
-         a.reason == b.reason && a.max_in_flight == b.max_in_flight;
+         a.reason == b.reason && a.max_in_flight == b.max_in_flight && a.rpm == b.rpm &&
+         a.day_left == b.day_left;
 }
 
 log::level level_of(provider_state s) {

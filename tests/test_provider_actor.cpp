@@ -388,6 +388,41 @@ TEST_CASE_METHOD(fixture, "rate headers of a successful response correct the lim
   }
 }
 
+TEST_CASE_METHOD(fixture, "a 429 whose hint agrees with our count teaches the minute limit",
+                 "[actor]") {
+  // No limits configured: Groq accepts 5 calls, one a second, and refuses the sixth until
+  // the first leaves its minute. The views carry the learned limit and the day's budget.
+  auto p = spawn_provider(groq_config(), deps());
+  subscribe(p);
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    CHECK(generate(p, i).result.cls == net::outcome_class::ok);
+    advance(1s);
+  }
+  CHECK(views.back().rpm == 0);
+  CHECK(views.back().day_left == -1);
+  up->script.push_back(groq_error(429,
+                                  "Rate limit reached on requests per minute (RPM): Limit 5, "
+                                  "Used 5, Requested 1. Please try again in 55s.",
+                                  "requests", "rate_limit_exceeded",
+                                  {{"retry-after", "55"},
+                                   {"x-ratelimit-limit-requests", "1000"},
+                                   {"x-ratelimit-remaining-requests", "990"},
+                                   {"x-ratelimit-reset-requests", "14m24s"}}));
+  CHECK(generate(p, 6).result.cls == net::outcome_class::throttled);
+  CHECK(views.back().rpm == 5);
+  CHECK(views.back().day_left == 990);
+  // After the cooldown (the hint plus up to 10 % jitter) the window paces the calls: the
+  // sixth of a minute waits without a second 429.
+  advance(61s);
+  const auto resumed = now();
+  for (std::uint64_t i = 7; i <= 11; ++i)
+    CHECK(generate(p, i).result.cls == net::outcome_class::ok);
+  const auto busy = generate(p, 12);
+  CHECK(busy.result.cls == net::outcome_class::busy);
+  CHECK(busy.busy_until == resumed + 60'000'000'000);
+  CHECK(up->calls.size() == 11);
+}
+
 TEST_CASE_METHOD(fixture, "Gemini: PerMinute waits the delay, PerDay sleeps until the reset",
                  "[provider]") {
   auto p = spawn_provider(gemini_config(), deps());
