@@ -354,6 +354,13 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   lim.max_in_flight = st.cfg.limits.max_in_flight;
   lim.min_interval = static_cast<rate::time_ns>(st.cfg.limits.min_interval_ms) * rate::one_ms;
   lim.time_scale = st.deps.time_scale;
+  // 1 % of the minute (0.6 s) covers a connection or TLS set-up that delayed an earlier
+  // call, at 1 % of the provider's rate. Transit does not shrink with time_scale: a
+  // shortened minute keeps at least 50 ms (a busy machine's scheduling delays).
+  lim.window_margin = rate::one_minute / 100;
+  if (lim.time_scale > 1.0)
+    lim.window_margin = std::max(50 * rate::one_ms, static_cast<rate::time_ns>(
+                                                      lim.window_margin / lim.time_scale));
   st.limiter = rate::rate_limiter(lim);
   rate::backoff_params bp;
   bp.base = static_cast<rate::time_ns>(st.cfg.backoff.base_ms) * rate::one_ms;

@@ -18,6 +18,8 @@ namespace {
 constexpr std::int64_t start_wall_ms = 1795602000000; // 2026-11-25 10:20 UTC
 constexpr std::int64_t utc_midnight_ms = 1795651200000; // 2026-11-26 00:00 UTC
 constexpr std::int64_t pacific_midnight_ms = 1795680000000; // 2026-11-26 00:00 PST
+// A provider's minute windows last 1 % longer than a minute (transit to the provider).
+constexpr clock_ns window_margin = 600'000'000;
 
 // Scripted upstream: records every request and answers from a queue (200 OK when empty),
 // or keeps the callbacks when `hold` is set so a test can finish calls later.
@@ -250,14 +252,14 @@ TEST_CASE_METHOD(fixture, "requests per minute: N pass, the next is busy until t
   auto busy = generate(p, 4);
   CHECK(busy.result.cls == net::outcome_class::busy);
   CHECK(busy.task_id == 4);
-  CHECK(busy.busy_until == t + 60'000'000'000);
+  CHECK(busy.busy_until == t + 60'000'000'000 + window_margin);
   CHECK(up->calls.size() == 3); // answered without an upstream call
   const auto s = status(p);
   CHECK(s.requests_last_minute == 3);
   CHECK(s.view.state == provider_state::busy);
-  advance(59s);
+  advance(60s);
   CHECK(generate(p, 5).result.cls == net::outcome_class::busy);
-  advance(1s);
+  advance(600ms);
   CHECK(generate(p, 6).result.cls == net::outcome_class::ok);
   CHECK(up->calls.size() == 4);
 }
@@ -419,7 +421,7 @@ TEST_CASE_METHOD(fixture, "a 429 whose hint agrees with our count teaches the mi
     CHECK(generate(p, i).result.cls == net::outcome_class::ok);
   const auto busy = generate(p, 12);
   CHECK(busy.result.cls == net::outcome_class::busy);
-  CHECK(busy.busy_until == resumed + 60'000'000'000);
+  CHECK(busy.busy_until == resumed + 60'000'000'000 + window_margin);
   CHECK(up->calls.size() == 11);
 }
 
@@ -563,12 +565,12 @@ TEST_CASE_METHOD(fixture, "availability changes are pushed to subscribers withou
   const auto t = now();
   CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
   CHECK(views.back().state == provider_state::busy);
-  CHECK(views.back().next_free == t + 60'000'000'000);
+  CHECK(views.back().next_free == t + 60'000'000'000 + window_margin);
   CHECK(views.back().in_flight == 0);
   const auto pushed = views.size();
   advance(30s);
   CHECK(views.size() == pushed); // nothing changed yet
-  advance(30s);
+  advance(30600ms);
   CHECK(views.size() == pushed + 1);
   CHECK(views.back().state == provider_state::available);
   CHECK(views.back().next_free == 0);

@@ -116,8 +116,8 @@ time_ns scaled(time_ns window, double scale) {
 
 rate_limiter::rate_limiter(limits configured)
   : configured_(configured),
-    rpm_(scaled(one_minute, configured.time_scale), configured.rpm),
-    tpm_(scaled(one_minute, configured.time_scale), configured.tpm),
+    rpm_(scaled(one_minute, configured.time_scale) + configured.window_margin, configured.rpm),
+    tpm_(scaled(one_minute, configured.time_scale) + configured.window_margin, configured.tpm),
     rpd_(scaled(one_day, configured.time_scale), configured.rpd),
     tpd_(scaled(one_day, configured.time_scale), configured.tpd) {}
 

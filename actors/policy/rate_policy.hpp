@@ -71,6 +71,10 @@ struct limits {
   int max_in_flight = 1;
   time_ns min_interval = 0;
   double time_scale = 1.0; // divides the minute and day windows (benchmarks only)
+  // Added to the per-minute windows: a call is counted by the provider when it arrives,
+  // a little after we count it, and a later call that travels faster must not arrive
+  // before the provider's window let go of it.
+  time_ns window_margin = 0;
 };
 
 // What keeps a call from being sent now (the latest of the time-based ones wins).

@@ -236,12 +236,12 @@ void print_row(const scenario& s, const run_result& r) {
   std::fflush(stdout);
 }
 
-std::string start_fake(zega::tools::child_process& fake, const zega::tools::temp_dir& dir,
+std::string start_fake(zega::tools::child_process& fake, const std::string& log_dir,
                        double scale) {
   std::ostringstream sc;
   sc << scale;
   return zega::bench::start_fake(fake, {"--time-scale", sc.str(), "--seed", "11", "--log",
-                                        dir.path() + "/fake-" + sc.str() + ".log"});
+                                        log_dir + "/fake-" + sc.str() + ".log"});
 }
 
 } // namespace
@@ -258,11 +258,14 @@ int main(int argc, char** argv) {
   app.add_flag("--real", real, "also run 60 examples in real time (about a minute)");
   app.add_option("--reps", reps, "repetitions of the fault and daily-limit scenarios");
   app.add_option("--fault-examples", fault_examples, "batch size of those scenarios");
+  std::string logs;
+  app.add_option("--logs", logs, "keep the fake server's request log (one JSON line a call) here");
   CLI11_PARSE(app, argc, argv);
 
   zega::tools::temp_dir dir;
+  const std::string log_dir = logs.empty() ? dir.path() : logs;
   zega::tools::child_process fake_scaled;
-  std::string scaled_base = start_fake(fake_scaled, dir, scale);
+  std::string scaled_base = start_fake(fake_scaled, log_dir, scale);
   if (scaled_base.empty()) {
     std::cerr << "cannot start zega-fake-llm next to this program\n";
     return 1;
@@ -283,7 +286,7 @@ int main(int argc, char** argv) {
     }
   if (real) {
     zega::tools::child_process fake_real;
-    std::string real_base = start_fake(fake_real, dir, 1);
+    std::string real_base = start_fake(fake_real, log_dir, 1);
     for (bool configured : {true, false}) {
       scenario s;
       s.name = std::string(configured ? "limits configured" : "limits learned") + ", real time";
