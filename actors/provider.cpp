@@ -362,11 +362,17 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
     lim.window_margin = std::max(50 * rate::one_ms, static_cast<rate::time_ns>(
                                                       lim.window_margin / lim.time_scale));
   st.limiter = rate::rate_limiter(lim);
+  // Backoffs shorten with time_scale like the windows, so a time-scaled run keeps their
+  // share of the time (a benchmark's faults cost what they would cost in real time).
+  const auto scaled_ms = [&](int ms) {
+    return static_cast<rate::time_ns>(ms * static_cast<double>(rate::one_ms) /
+                                      std::max(1.0, st.deps.time_scale));
+  };
   rate::backoff_params bp;
-  bp.base = static_cast<rate::time_ns>(st.cfg.backoff.base_ms) * rate::one_ms;
-  bp.cap = static_cast<rate::time_ns>(st.cfg.backoff.cap_ms) * rate::one_ms;
+  bp.base = scaled_ms(st.cfg.backoff.base_ms);
+  bp.cap = scaled_ms(st.cfg.backoff.cap_ms);
   bp.circuit_failures = st.cfg.backoff.circuit_failures;
-  bp.circuit_cooldown = static_cast<rate::time_ns>(st.cfg.backoff.circuit_cooldown_ms) * rate::one_ms;
+  bp.circuit_cooldown = scaled_ms(st.cfg.backoff.circuit_cooldown_ms);
   bp.probe_interval = static_cast<rate::time_ns>(st.cfg.backoff.probe_interval_ms) * rate::one_ms;
   st.health = rate::health_tracker(bp);
   st.rng.seed(st.deps.rng_seed);

@@ -163,7 +163,9 @@ deadline::provider_now deadline_view(const provider_view& v, const provider_fact
 
 std::optional<deadline::provider_limits> planning_limits(const provider_view& v,
                                                          const provider_facts& f, clock_ns now) {
-  if (out_of_service(v) || v.day_left == 0 || v.next_free > now + minute_window(f.time_scale))
+  // A spent day is planned with its budget (the caller adds back what its batch used); a
+  // long hold for any other reason leaves the provider out.
+  if (out_of_service(v) || (v.day_left != 0 && v.next_free > now + minute_window(f.time_scale)))
     return std::nullopt;
   deadline::provider_limits l;
   l.name = v.name;

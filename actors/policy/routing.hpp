@@ -69,7 +69,8 @@ struct provider_facts {
 deadline::provider_now deadline_view(const provider_view& v, const provider_facts& f,
                                      clock_ns now);
 // Its limits for a batch estimate; nullopt when it cannot serve the batch: out of service,
-// its day spent, or held for longer than a minute window (a day-long cooldown).
+// or held for longer than a minute window by anything but its spent day (whose budget the
+// estimate counts itself).
 std::optional<deadline::provider_limits> planning_limits(const provider_view& v,
                                                          const provider_facts& f, clock_ns now);
 

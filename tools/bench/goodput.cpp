@@ -254,7 +254,11 @@ int main(int argc, char** argv) {
   int reps = 3;
   int fault_examples = 300;
   app.add_option("--sizes", sizes, "batch sizes of the main scenarios")->delimiter(',');
+  double small_scale = 20;
   app.add_option("--scale", scale, "time scale of the scaled runs (a minute lasts 60/scale s)");
+  app.add_option("--small-scale", small_scale,
+                 "time scale of batches under 100 (their best is under a minute: a higher "
+                 "scale would leave a call's fixed overhead as large as its latency)");
   app.add_flag("--real", real, "also run 60 examples in real time (about a minute)");
   app.add_option("--reps", reps, "repetitions of the fault and daily-limit scenarios");
   app.add_option("--fault-examples", fault_examples, "batch size of those scenarios");
@@ -270,6 +274,12 @@ int main(int argc, char** argv) {
     std::cerr << "cannot start zega-fake-llm next to this program\n";
     return 1;
   }
+  zega::tools::child_process fake_small;
+  std::string small_base = start_fake(fake_small, log_dir, small_scale);
+  if (small_base.empty()) {
+    std::cerr << "cannot start zega-fake-llm next to this program\n";
+    return 1;
+  }
   std::printf("goodput: default routing (slack 0.1, deadline rule); ollama 1 in flight 3 s, "
               "groq 30/min 1 s, gemini 15/min 2 s, hf 5/min 4 s; presets' max_in_flight 1\n"
               "ratio = wall / theoretical best; wasted = 429 + 503; calls and 429s per provider "
@@ -280,9 +290,9 @@ int main(int argc, char** argv) {
       scenario s;
       s.name = configured ? "limits configured" : "limits learned";
       s.examples = n;
-      s.scale = scale;
+      s.scale = n < 100 ? small_scale : scale;
       s.configured = configured;
-      print_row(s, run(s, scaled_base));
+      print_row(s, run(s, n < 100 ? small_base : scaled_base));
     }
   if (real) {
     zega::tools::child_process fake_real;
