@@ -56,6 +56,16 @@ using archiver_actor = caf::typed_actor<
   // Internal: the batching timer fell due.
   caf::reacts_to<tick_atom>>;
 
+// The live stream's hub (actors/event_hub.hpp): scheduler, providers and the planner
+// publish typed events; it numbers them, keeps a byte-bounded ring for Last-Event-ID
+// resume, throttles provider events to about one a second each and fans out to sinks.
+using event_hub_actor = caf::typed_actor<
+  caf::reacts_to<publish_atom, live_event>,
+  // A new subscriber; events after `last_event_id` still in the ring are replayed (0: none).
+  caf::reacts_to<subscribe_atom, live_sink_ptr, std::uint64_t>,
+  // Internal: throttled provider events and heartbeats fall due.
+  caf::reacts_to<tick_atom>>;
+
 // Holds jobs and their one-element tasks and routes them down the priority groups.
 using scheduler_actor = caf::typed_actor<
   // Creates a job (HTTP client or planner) and answers its id once the job is durable;
@@ -70,15 +80,15 @@ using scheduler_actor = caf::typed_actor<
   // Cancels a job: queued tasks dropped, in-flight calls finish and are kept.
   caf::replies_to<cancel_atom, std::string>::with<json_reply>,
   // Lists jobs / one job.
-  caf::replies_to<jobs_atom>::with<json_reply>,
+  caf::replies_to<jobs_atom>::with<jobs_report>,
   caf::replies_to<job_atom, std::string>::with<json_reply>,
   // Pause / resume dispatch (persisted).
   caf::replies_to<pause_atom>::with<json_reply>,
   caf::replies_to<resume_atom>::with<json_reply>,
   // GET /status body.
-  caf::replies_to<status_atom>::with<json_reply>,
-  // GET /models/available body.
-  caf::replies_to<providers_atom>::with<json_reply>,
+  caf::replies_to<status_atom>::with<status_report>,
+  // GET /models/available: the providers only.
+  caf::replies_to<providers_atom>::with<status_report>,
   // One real call on the named provider (zegactl probe).
   caf::replies_to<probe_atom, std::string>::with<json_reply>,
   // Shutdown: stop dispatching, reply true once in-flight calls are done and archived.

@@ -24,5 +24,6 @@ using http_done_atom = caf::atom_constant<caf::atom("httpdone")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using providers_atom = caf::atom_constant<caf::atom("providers")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 } // namespace zega

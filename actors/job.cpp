@@ -473,34 +473,20 @@ std::string job::progress_json() const {
   return buf.GetString();
 }
 
-std::string job::brief_json(int queued, int in_flight) const {
-  rapidjson::StringBuffer buf;
-  writer w(buf);
-  w.StartObject();
-  key(w, "job_id");
-  str(w, id_);
-  key(w, "user_id");
-  str(w, req_.user_id);
-  key(w, "state");
-  str(w, state_);
-  key(w, "total_requested");
-  w.Int(req_.num_examples);
-  key(w, "successful");
-  w.Int(successful_);
-  key(w, "failed");
-  w.Int(failed_);
-  key(w, "duplicates_rejected");
-  w.Int(duplicates_);
-  key(w, "queued");
-  w.Int(queued);
-  key(w, "in_flight");
-  w.Int(in_flight);
-  key(w, "min_votes");
-  w.Int(req_.min_votes);
-  key(w, "started_ms");
-  w.Int64(started_ms_);
-  w.EndObject();
-  return buf.GetString();
+job_brief job::brief(int queued, int in_flight) const {
+  job_brief b;
+  b.job_id = id_;
+  b.user_id = req_.user_id;
+  b.state = state_;
+  b.total_requested = req_.num_examples;
+  b.successful = successful_;
+  b.failed = failed_;
+  b.duplicates_rejected = duplicates_;
+  b.queued = queued;
+  b.in_flight = in_flight;
+  b.min_votes = req_.min_votes;
+  b.started_ms = started_ms_;
+  return b;
 }
 
 std::uint64_t job::add_event(std::string json) {

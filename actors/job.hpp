@@ -89,11 +89,14 @@ public:
   //  story_id,best_model,successful,failed,stories_saved}
   std::string progress_json() const;
   // Short entry for GET /jobs.
-  std::string brief_json(int queued, int in_flight) const;
+  job_brief brief(int queued, int in_flight) const;
 
   // Event log with increasing ids (1, 2, ...).
   std::uint64_t add_event(std::string json);
   const std::vector<std::pair<std::uint64_t, std::string>>& events() const { return events_; }
+
+  // The latest result (nullptr before the first).
+  const example_result* latest() const { return results_.empty() ? nullptr : &results_.back(); }
 
   // Model with the best average quality so far (empty before the first success).
   std::string best_model() const;

@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/archiver.hpp"
 #include "actors/provider.hpp"
 #include "actors/runtime.hpp"
@@ -11,15 +12,20 @@
 #include "config/config.hpp"
 #include "config/log.hpp"
 #include "net/api/api.hpp"
+#include "net/api/routes_events.hpp"
 #include "net/http/client.hpp"
 #include "net/http/server.hpp"
 #include "net/http/io_runtime.hpp"
 #include "net/http/stop_signals.hpp"
+#include "net/providers/secrets.hpp"
+#include "store/dir_lock.hpp"
 #include "store/store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -105,7 +111,13 @@ int run(const zega::config& cfg) {
                                      std::function<void(net::http_result)> done) {
     client.async_request(std::move(req), std::move(limits), std::move(done));
   };
+  // The live stream's hub; its events are written by the API layer's view.
+  event_hub_deps hdeps;
+  hdeps.render = net::live_event_json;
+  hdeps.heartbeat = std::chrono::milliseconds(std::max(1000, cfg.server.heartbeat_ms));
+  auto hub = sys.spawn(zega::event_hub, hdeps);
   scheduler_deps sdeps;
+  sdeps.hub = hub;
   sdeps.archiver = archiver;
   sdeps.db = db.get();
   sdeps.wall_clock = wall_ms;
@@ -120,6 +132,7 @@ int run(const zega::config& cfg) {
     pdeps.today = db->get_quota(
       pc.name, rate::provider_days(pc.kind, cfg.routing.time_scale).day_key(wall_ms()));
     pdeps.time_scale = cfg.routing.time_scale;
+    pdeps.hub = hub;
     sdeps.providers.emplace_back(pc, sys.spawn(zega::provider, pc, pdeps));
   }
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);
@@ -128,12 +141,25 @@ int run(const zega::config& cfg) {
   net::api_context ctx;
   ctx.system = &sys;
   ctx.scheduler = scheduler;
+  ctx.hub = hub;
   ctx.db = db.get();
   ctx.cfg = &cfg;
   ctx.shutting_down = &shutting_down;
   net::server_options opts;
   opts.host = host;
   opts.port = port;
+  opts.guard.token = cfg.server.token;
+  // A specific address the operator chose to listen on is a Host clients will name.
+  if (host != "0.0.0.0" && host != "::")
+    opts.guard.allowed_hosts.push_back(host.find(':') != std::string::npos ? "[" + host + "]"
+                                                                           : host);
+  opts.guard.cors_origins = cfg.server.cors_origins;
+  opts.guard.allowed_hosts.insert(opts.guard.allowed_hosts.end(),
+                                  cfg.server.allowed_hosts.begin(),
+                                  cfg.server.allowed_hosts.end());
+  opts.guard.metrics_require_token = cfg.server.metrics_require_token;
+  opts.max_connections = cfg.server.max_connections;
+  opts.sse_queue_max_events = static_cast<std::size_t>(cfg.server.sse_queue_max_events);
   net::http_server server{io, opts, [ctx](net::server_request req, net::responder res) {
                             net::handle_api_request(ctx, std::move(req), std::move(res));
                           }};
@@ -143,6 +169,7 @@ int run(const zega::config& cfg) {
     for (auto& entry : sdeps.providers)
       anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+    anon_send_exit(hub, caf::exit_reason::user_shutdown);
     io.stop();
     return 1;
   }
@@ -181,6 +208,7 @@ int run(const zega::config& cfg) {
   for (auto& entry : sdeps.providers)
     anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
   anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+  anon_send_exit(hub, caf::exit_reason::user_shutdown);
   client.close_idle();
   io.stop();
   // Finished requests keep their timeout entries (and the requesters) alive until they
@@ -221,6 +249,25 @@ int main(int argc, char** argv) {
   if (check_only) {
     std::cout << zega::to_json(*loaded.cfg) << "\n";
     return 0;
+  }
+  // One daemon per data directory: a second one would resume the same jobs twice.
+  std::string lock_error;
+  auto data_lock = zega::store::dir_lock::acquire(loaded.cfg->storage.data_dir, lock_error);
+  if (!data_lock) {
+    std::cerr << "zegad: " << lock_error << "\n";
+    return 1;
+  }
+  // Each connection is a descriptor: the soft limit (often 1,024) would let idle clients
+  // starve /health long before server.max_connections is reached.
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  {
+    std::vector<std::string> secrets{loaded.cfg->server.token};
+    for (const auto& p : loaded.cfg->providers)
+      secrets.push_back(p.api_key);
+    zega::net::set_known_secrets(std::move(secrets));
   }
   // Each provider actor logs its state at spawn, a disabled one with the loader's reason
   // ("no API key: set GROQ_API_KEY"), which `enabled == false` alone would hide.

@@ -224,6 +224,17 @@ void schedule_tick(self_ptr self, rate::time_ns at) {
 
 // Recomputes the view; pushes it when it changed, logs state changes that matter to an
 // operator once, and arms a tick for the moment a clock-driven limit ends.
+provider_status status_of(self_ptr self, const provider_view& view);
+
+// The operator view goes to the live stream (the hub throttles it per provider).
+void publish_live(self_ptr self, const provider_view& view) {
+  if (!self->state.deps.hub) return;
+  live_event e;
+  e.kind = live_kind::provider;
+  e.provider = status_of(self, view);
+  caf::anon_send(self->state.deps.hub, publish_atom::value, std::move(e));
+}
+
 provider_view publish(self_ptr self) {
   auto& st = self->state;
   roll_day(self);
@@ -232,6 +243,7 @@ provider_view publish(self_ptr self) {
   if (!st.last_view || !same_view(*st.last_view, v)) {
     for (const auto& sub : st.subscribers) caf::anon_send(sub, avail_atom::value, v);
     st.last_view = v;
+    publish_live(self, v);
   }
   if (v.state != st.logged_state && (worth_logging(v.state) || worth_logging(st.logged_state))) {
     if (worth_logging(v.state)) {
@@ -294,6 +306,55 @@ net::call_result classify(const net::endpoint& ep, const net::http_result& resul
         return net::classify_transport(ep, x);
     },
     result);
+}
+
+// Wall-clock ms of a monotonic instant (0 stays 0: "nothing to wait for").
+std::int64_t wall_ms_of(const rate::instant& t, rate::time_ns at) {
+  return at == 0 ? 0 : t.wall_ms + (at - t.now) / rate::one_ms;
+}
+
+provider_status status_of(self_ptr self, const provider_view& view) {
+  auto& st = self->state;
+  const auto t = instant_of(self);
+  const auto now = t.now;
+  const auto eff = st.limiter.effective();
+  provider_status s;
+  s.view = view;
+  s.kind = net::to_string(st.cfg.kind);
+  s.base_url = st.cfg.base_url;
+  s.circuit = rate::to_string(st.health.circuit().current(now));
+  s.consecutive_failures = st.health.circuit().consecutive_failures();
+  if (view.state == provider_state::broken) s.broken_message = st.health.message();
+  if (view.state == provider_state::cooldown) s.cooldown_reason = st.health.cooldown_reason();
+  s.requests_today = st.limiter.today().requests;
+  s.tokens_today = st.limiter.today().tokens;
+  s.rpd = eff.rpd;
+  s.tpd = eff.tpd;
+  s.requests_last_minute = st.limiter.requests_last_minute(now);
+  s.tokens_last_minute = st.limiter.tokens_last_minute(now);
+  s.calls_total = st.calls_total;
+  s.failures_total = st.failures_total;
+  s.enabled = st.cfg.enabled;
+  s.available = view.state == provider_state::available && view.next_free <= now
+                && view.in_flight < view.max_in_flight;
+  s.now = now;
+  s.minute = {s.requests_last_minute, eff.rpm, s.tokens_last_minute, eff.tpm,
+              wall_ms_of(t, st.limiter.minute_next_drop(now))};
+  s.day = {s.requests_today, eff.rpd, s.tokens_today, eff.tpd, t.day.next_start(t.wall_ms)};
+  // A daily quota is used up: the provider said so (a per-day cooldown), or our own count
+  // reached a configured or reported daily limit.
+  const auto at_limit = [&](rate::limit_kind k) {
+    return view.reason == std::string("at limit: ") + rate::to_string(k);
+  };
+  s.quota_exhausted = st.health.daily_cooldown(now)
+                      || (view.state == provider_state::busy
+                          && (at_limit(rate::limit_kind::rpd) || at_limit(rate::limit_kind::tpd)));
+  s.latency_p50_ms = st.recent.latency_percentile(50);
+  s.latency_p95_ms = st.recent.latency_percentile(95);
+  s.error_rate = st.recent.error_rate();
+  s.calls_by_outcome = st.calls_by_outcome;
+  s.latency_s = st.latency_s;
+  return s;
 }
 
 gen_outcome refusal(self_ptr self, const gen_task& task, const availability& av) {
@@ -414,29 +475,7 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       publish(self);
       return promise;
     },
-    [=](status_atom) -> provider_status {
-      auto& st = self->state;
-      const auto view = publish(self);
-      const auto now = now_ns(self);
-      const auto eff = st.limiter.effective();
-      provider_status s;
-      s.view = view;
-      s.kind = net::to_string(st.cfg.kind);
-      s.base_url = st.cfg.base_url;
-      s.circuit = rate::to_string(st.health.circuit().current(now));
-      s.consecutive_failures = st.health.circuit().consecutive_failures();
-      if (view.state == provider_state::broken) s.broken_message = st.health.message();
-      if (view.state == provider_state::cooldown) s.cooldown_reason = st.health.cooldown_reason();
-      s.requests_today = st.limiter.today().requests;
-      s.tokens_today = st.limiter.today().tokens;
-      s.rpd = eff.rpd;
-      s.tpd = eff.tpd;
-      s.requests_last_minute = st.limiter.requests_last_minute(now);
-      s.tokens_last_minute = st.limiter.tokens_last_minute(now);
-      s.calls_total = st.calls_total;
-      s.failures_total = st.failures_total;
-      return s;
-    },
+    [=](status_atom) -> provider_status { return status_of(self, publish(self)); },
     [=](subscribe_atom, const avail_listener& subscriber) {
       const auto view = publish(self);
       self->state.subscribers.push_back(subscriber);
@@ -458,6 +497,10 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       st.health.on_result(r, t, st.cfg.kind, st.rng);
       ++st.calls_total;
       if (r.cls != net::outcome_class::ok) ++st.failures_total;
+      const double latency_ms = static_cast<double>(t.now - call.sent) / rate::one_ms;
+      st.recent.add(latency_ms, r.cls == net::outcome_class::ok);
+      st.latency_s.observe(latency_ms / 1000.0);
+      ++st.calls_by_outcome[stats::outcome_label(r)];
       if (r.cls == net::outcome_class::unreachable) schedule_probe(self);
       if (r.cls == net::outcome_class::transient || r.cls == net::outcome_class::throttled)
         log_line(self, log::level::warning,
@@ -469,7 +512,10 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       out.model = st.cfg.model;
       out.result = std::move(r);
       out.latency_us = (t.now - call.sent) / 1000;
-      out.busy_until = publish(self).next_free;
+      const auto view = publish(self);
+      out.busy_until = view.next_free;
+      // Usage changed even when the view did not: the console's gauges move.
+      publish_live(self, view);
       call.promise.deliver(std::move(out));
     },
     [=](tick_atom) {

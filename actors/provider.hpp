@@ -12,6 +12,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -29,6 +30,8 @@ struct provider_deps {
   // Divides the per-minute and per-day windows (routing.time_scale): benchmarks run a
   // "minute" in a few seconds against zega-fake-llm --time-scale. 1 in production.
   double time_scale = 1.0;
+  // The live stream (GET /events): state and usage changes go there; may be invalid.
+  event_hub_actor hub;
 };
 
 struct provider_actor_state {
@@ -64,6 +67,9 @@ struct provider_actor_state {
   long calls_total = 0;
   long failures_total = 0;
   bool quota_persist_failing = false; // the last attempt to persist daily counters failed
+  stats::recent_calls recent;          // latency percentiles and error rate for operators
+  std::map<std::string, long> calls_by_outcome;
+  stats::histogram latency_s{stats::latency_buckets()};
 };
 
 provider_actor::behavior_type

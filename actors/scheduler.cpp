@@ -9,6 +9,19 @@ namespace zega {
 
 using namespace sched;
 
+namespace {
+
+// Pause and resume show on the live stream at once, whoever asked for them.
+void publish_pause(scheduler_actor::stateful_pointer<scheduler_state> self) {
+  if (!self->state.deps.hub)
+    return;
+  live_event e;
+  e.kind = self->state.paused ? live_kind::paused : live_kind::resumed;
+  caf::anon_send(self->state.deps.hub, publish_atom::value, std::move(e));
+}
+
+} // namespace
+
 scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
                                          config cfg, scheduler_deps deps) {
   auto& st = self->state;
@@ -75,22 +88,19 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
                      + R"(","dropped":)" + std::to_string(dropped) + R"(,"in_flight":)"
                      + std::to_string(calls) + "}"};
     },
-    [=](jobs_atom) -> json_reply {
+    [=](jobs_atom) -> jobs_report {
       auto& st = self->state;
-      std::string out = R"({"jobs":[)";
-      bool first = true;
+      jobs_report r;
       auto add = [&](const std::string& id) {
         auto& job = st.jobs.at(id);
         auto [queued, calls] = job_counts(st, job);
-        out += (first ? "" : ",") + job.info->brief_json(queued, calls);
-        first = false;
+        r.jobs.push_back(job.info->brief(queued, calls));
       };
       for (const auto& id : st.job_order)
         add(id);
       for (auto it = st.finished_order.rbegin(); it != st.finished_order.rend(); ++it)
         add(*it);
-      out += R"(],"total":)" + std::to_string(st.job_order.size() + st.finished_order.size()) + "}";
-      return {200, out};
+      return r;
     },
     [=](job_atom, const std::string& job_id) -> json_reply {
       auto& st = self->state;
@@ -108,6 +118,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         if (!st.storage_full)
           st.pause_reason = "paused by operator";
       }
+      publish_pause(self);
       return persist_pause(self);
     },
     [=](resume_atom) -> caf::result<json_reply> {
@@ -123,22 +134,22 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       st.held_batches.clear();
       for (auto& [tid, batch] : held)
         send_batch(self, tid, std::move(batch));
+      publish_pause(self);
       auto rp = persist_pause(self);
       pump(self);
       return rp;
     },
-    [=](status_atom) -> caf::result<json_reply> {
-      auto rp = self->make_response_promise<json_reply>();
-      gather_status(self, [=](const status_gather& g) mutable {
-        rp.deliver(json_reply{200, status_json(self, g)});
-      });
+    [=](status_atom) -> caf::result<status_report> {
+      auto rp = self->make_response_promise<status_report>();
+      gather_status(self, [=](const status_gather& g) mutable { rp.deliver(make_report(self, g)); });
       return rp;
     },
-    [=](providers_atom) -> caf::result<json_reply> {
-      auto rp = self->make_response_promise<json_reply>();
+    [=](providers_atom) -> caf::result<status_report> {
+      auto rp = self->make_response_promise<status_report>();
       gather_status(self, [=](const status_gather& g) mutable {
-        rp.deliver(json_reply{200, R"({"models":)" + providers_array(self, g) + R"(,"total":)"
-                                     + std::to_string(g.got.size()) + "}"});
+        status_report r;
+        r.providers = provider_statuses(self, g);
+        rp.deliver(std::move(r));
       });
       return rp;
     },

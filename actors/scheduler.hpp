@@ -33,6 +33,8 @@ struct scheduler_deps {
   // the cache is bounded: the least recently used idle user is dropped and reloaded from
   // the store when it comes back.
   std::size_t max_cached_users = 256;
+  // The live stream (GET /events): job progress and pause/resume go there; may be invalid.
+  event_hub_actor hub;
 };
 
 // One element to generate for a job.
@@ -50,6 +52,8 @@ struct sched_task {
   std::vector<store::attempt_record> attempts;   // every upstream outcome
   routing::fixed_cursor cursor;       // fixed pacing only
   bool archiving = false;
+  clock_ns created_at = 0;            // queue wait and end-to-end time (/metrics)
+  bool called = false;                // its first upstream call went out
 };
 
 struct sched_job {
@@ -118,6 +122,12 @@ struct scheduler_state {
   std::map<std::string, std::uint64_t> user_last_use;        // per cached user: use counter
   std::uint64_t user_uses = 0;
   std::mt19937_64 rng;
+
+  // Since start, for /metrics (status_report).
+  std::map<std::string, std::uint64_t> jobs_by_state;
+  std::map<std::string, std::uint64_t> examples_by_quality;
+  stats::histogram queue_wait_s{stats::wait_buckets()};
+  stats::histogram task_duration_s{stats::wait_buckets()};
 };
 
 scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,

@@ -92,6 +92,8 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
   auto& job = st.jobs.at(t.job_id);
   auto res = success_result(t);
   res.story_id = r.example_ids.empty() ? 0 : r.example_ids.front();
+  auto bucket = std::min(9, std::max(0, static_cast<int>(res.quality)));
+  ++st.examples_by_quality[std::to_string(bucket)];
   job.info->add(std::move(res));
   ++st.dataset_size[job.info->request().user_id];
   emit(self, job, job.info->progress_json());

@@ -169,6 +169,10 @@ void dispatch(self_ptr self, sched_task& t, std::size_t pidx) {
   v.in_flight = std::max(v.in_flight + 1, st.calls_out[pidx]);
   ++t.calls;
   ++st.in_flight;
+  if (!t.called) {
+    t.called = true;
+    st.queue_wait_s.observe(static_cast<double>(now_ns(self) - t.created_at) / 1e9);
+  }
   t.route.used.insert(v.name);
   const auto started = now_ns(self);
   st.call_starts[pidx].insert(started);

@@ -43,7 +43,32 @@ bool ready_for_finetuning(const scheduler_state& st, const std::string& user) {
   return it != st.dataset_size.end() && it->second >= st.cfg.quality.fine_tune_threshold;
 }
 
+void publish_live(self_ptr self, const sched_job& job) {
+  auto& st = self->state;
+  if (!st.deps.hub)
+    return;
+  const auto& info = *job.info;
+  live_event e;
+  e.kind = live_kind::job;
+  auto& p = e.job;
+  p.job_id = info.id();
+  p.user_id = info.request().user_id;
+  p.state = info.state();
+  p.total = info.requested();
+  p.current = info.done();
+  p.successful = info.successful();
+  p.failed = info.failed();
+  if (const auto* latest = info.latest()) {
+    if (latest->success)
+      p.latest_quality = latest->quality;
+    p.current_genre = latest->genre;
+  }
+  p.best_model = info.best_model();
+  caf::anon_send(st.deps.hub, publish_atom::value, std::move(e));
+}
+
 void emit(self_ptr self, sched_job& job, std::string json) {
+  publish_live(self, job);
   auto id = job.info->add_event(json);
   job.last_push = now_ns(self);
   auto& sinks = job.sinks;
@@ -87,6 +112,7 @@ void publish_completion(self_ptr self, const std::string& job_id) {
   emit(self, job,
        R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
   job.completion_published = true;
+  ++st.jobs_by_state[job.info->state()];
   for (auto& s : job.sinks)
     s->close();
   job.sinks.clear();
@@ -108,6 +134,7 @@ void remove_task(self_ptr self, std::uint64_t tid) {
   if (it == st.tasks.end())
     return;
   auto job_id = it->second.job_id;
+  st.task_duration_s.observe(static_cast<double>(now_ns(self) - it->second.created_at) / 1e9);
   st.tasks.erase(it);
   if (st.fixed_task == tid)
     st.fixed_task = 0;
@@ -157,10 +184,13 @@ void start_job(self_ptr self, const std::string& id, const job_request& req, std
     t.id = tid;
     t.job_id = id;
     t.seq = seq;
+    t.created_at = job.started_at;
     set_spec(t, job);
     job.pending.push_back(tid);
   }
   job.info->set_state("running");
+  ++st.jobs_by_state["started"];
+  publish_live(self, job);
   st.job_order.push_back(id);
   upsert_job(self, job, std::move(recorded));
   maybe_finish_job(self, id);

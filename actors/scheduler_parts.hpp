@@ -83,7 +83,11 @@ std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_
 
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user);
 
+// Logs a job event, pushes it to the job's sinks and its progress to the live stream.
 void emit(self_ptr self, sched_job& job, std::string json);
+
+// The job's progress as a "job" event of the live stream (GET /events).
+void publish_live(self_ptr self, const sched_job& job);
 
 double elapsed_s(self_ptr self, const sched_job& job);
 
@@ -178,13 +182,11 @@ caf::typed_response_promise<json_reply> persist_pause(self_ptr self);
 
 // --- status (actors/scheduler_status.cpp) ------------------------------------------------------
 
-void write_provider(json_writer& w, const provider_config& pc, const provider_status& s,
-                    clock_ns now);
-
 // Asks every provider for its status (bounded), falling back to the local view.
 void gather_status(self_ptr self, std::function<void(const status_gather&)> done);
 
-std::string providers_array(self_ptr self, const status_gather& g);
+// The gathered provider statuses completed from the config and the local views.
+std::vector<provider_status> provider_statuses(self_ptr self, const status_gather& g);
 
 const char* run_state(const scheduler_state& st);
 
@@ -192,6 +194,6 @@ int queued_tasks(const scheduler_state& st);
 
 std::pair<int, int> job_counts(const scheduler_state& st, const sched_job& job);
 
-std::string status_json(self_ptr self, const status_gather& g);
+status_report make_report(self_ptr self, const status_gather& g);
 
 } // namespace zega::sched

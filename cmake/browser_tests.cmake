@@ -23,9 +23,8 @@ zega_browser_test(console_live)
 # /examples/{id}, the example "status" field with ?status= and exports without rejects.
 zega_browser_test(console_curation)
 set_tests_properties(browser_console_curation PROPERTIES DISABLED TRUE)
-# Issue 14: everything live from one stream. Enable once zegad has GET /events.
+# Issue 14: everything live from one stream (GET /events).
 zega_browser_test(console_events)
-set_tests_properties(browser_console_events PROPERTIES DISABLED TRUE)
 # Issue 12: ZEGA's page from http://localhost:5173. Enable once zegad has
 # server.cors_origins (preflight, CORS on SSE) and training_stats in results.
 zega_browser_test(zega_compat)

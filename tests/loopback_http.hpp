@@ -50,6 +50,7 @@ public:
   raw_conn& operator=(const raw_conn&) = delete;
 
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   void close() {
     if (fd_ >= 0)
       ::close(fd_);

@@ -626,3 +626,55 @@ TEST_CASE_METHOD(fixture, "a disabled provider never calls upstream", "[provider
   CHECK(s.kind == "openai");
   CHECK(to_string(s.view.state) == std::string("disabled"));
 }
+
+TEST_CASE_METHOD(fixture, "operator fields: quota windows, recent latency and error rate, outcomes",
+                 "[actor]") {
+  auto c = groq_config();
+  c.limits.rpm = 30;
+  c.limits.rpd = 2;
+  auto p = spawn_provider(c, deps());
+  auto fresh = status(p);
+  CHECK_FALSE(fresh.latency_p50_ms);
+  CHECK_FALSE(fresh.error_rate);
+  CHECK(fresh.minute.resets_at_ms == 0); // nothing counted: nothing to reset
+  CHECK(fresh.day.resets_at_ms == utc_midnight_ms);
+  // One call that takes 800 ms, then a 500.
+  up->hold = true;
+  send_generate(p, 1);
+  advance(800ms);
+  up->hold = false;
+  up->held.front()(openai_ok());
+  up->held.clear();
+  sched.run();
+  up->script.push_back(groq_error(500, "boom", "server_error", "internal"));
+  CHECK(generate(p, 2).result.cls == net::outcome_class::transient);
+  auto s = status(p);
+  CHECK(s.minute.requests_used == 2);
+  CHECK(s.minute.requests_limit == 30);
+  CHECK(s.minute.resets_at_ms == start_wall_ms + 60'000); // the first call leaves the window
+  CHECK(s.day.requests_used == 2);
+  CHECK(s.day.requests_limit == 2);
+  CHECK(s.day.tokens_used == 50 + 200); // reported usage, then the estimate of the failed call
+  REQUIRE(s.latency_p95_ms);
+  CHECK(*s.latency_p95_ms == Approx(800));
+  CHECK(*s.latency_p50_ms == Approx(0));
+  CHECK(*s.error_rate == Approx(0.5));
+  CHECK(s.calls_by_outcome.at("ok") == 1);
+  CHECK(s.calls_by_outcome.at("5xx") == 1);
+  CHECK(s.latency_s.count() == 2);
+  // Both daily requests are used: a quota used up until the day's reset, not "busy".
+  advance(60s);
+  CHECK(status(p).quota_exhausted);
+}
+
+TEST_CASE_METHOD(fixture, "a per-day 429 shows as quota exhausted until the provider's reset",
+                 "[actor]") {
+  auto p = spawn_provider(gemini_config(), deps());
+  up->script.push_back(gemini_429("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s"));
+  CHECK(generate(p, 1).result.cls != net::outcome_class::ok);
+  auto s = status(p);
+  CHECK(s.view.state == provider_state::cooldown);
+  CHECK(s.quota_exhausted);
+  CHECK(s.day.resets_at_ms == pacific_midnight_ms);
+  CHECK(s.calls_by_outcome.count("quota") + s.calls_by_outcome.count("429") == 1);
+}

@@ -1,6 +1,8 @@
 #include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/scheduler_parts.hpp"
+#include "net/api/views_jobs.hpp"
+#include "net/api/views_status.hpp"
 
 #include "training/dedup.hpp"
 #include "training/quality.hpp"
@@ -559,7 +561,7 @@ TEST_CASE("scheduler pause stops dispatch and is persisted, resume continues", "
   f.submit(request(1));
   f.run_for(100ms);
   CHECK(p1->generate_calls == 0);
-  auto status = f.ask<json_reply>(status_atom::value);
+  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
   CHECK(status.body.find(R"("state":"paused")") != std::string::npos);
   r = f.ask<json_reply>(resume_atom::value);
   CHECK(r.body.find(R"("paused":false)") != std::string::npos);
@@ -714,7 +716,7 @@ TEST_CASE("scheduler status and providers JSON", "[scheduler]") {
   p1->view.state = provider_state::cooldown;
   p1->view.next_free = f.now() + 5'000'000'000LL;
   f.start();
-  auto r = f.ask<json_reply>(status_atom::value);
+  auto r = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
   rapidjson::Document d;
   d.Parse(r.body.c_str());
   REQUIRE(d.IsObject());
@@ -727,7 +729,7 @@ TEST_CASE("scheduler status and providers JSON", "[scheduler]") {
   CHECK_FALSE(p["available"].GetBool());
   CHECK(p["remaining_today"].GetInt64() == 100);
   CHECK(d["dataset"]["fine_tune_threshold"].GetInt() == 50);
-  auto m = f.ask<json_reply>(providers_atom::value);
+  auto m = json_reply{200, net::models_view(f.ask<status_report>(providers_atom::value))};
   rapidjson::Document md;
   md.Parse(m.body.c_str());
   CHECK(md["total"].GetInt() == 1);
@@ -778,7 +780,7 @@ TEST_CASE("a provider actor that dies is taken out of routing", "[scheduler]") {
   CHECK(p1->generate_calls == 0);
   CHECK(p2->generate_calls == 2);
   CHECK(f.job_json(res.job_id)["successful"].GetInt() == 2);
-  auto status = f.ask<json_reply>(status_atom::value);
+  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
   CHECK(status.body.find("provider actor stopped") != std::string::npos);
 }
 
@@ -790,7 +792,7 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   REQUIRE(res.ok());
   f.archive->status = store::commit_status::storage_full;
   f.run_for(300ms);
-  auto status = f.ask<json_reply>(status_atom::value);
+  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
   CHECK(status.body.find(R"("state":"storage_full")") != std::string::npos);
   CHECK(status.body.find("storage full: disk full") != std::string::npos);
   // Dispatch stops at the first refused commit: no call beyond the job's two tasks.
@@ -889,7 +891,7 @@ TEST_CASE("scheduler marks interrupted jobs and restores the paused flag", "[sch
     for (const auto& j : b.jobs)
       marked = marked || (j.id == "j-old" && j.state == "interrupted");
   CHECK(marked);
-  auto status = f.ask<json_reply>(status_atom::value);
+  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
   CHECK(status.body.find(R"("paused_since":1700000000000)") != std::string::npos);
   CHECK(status.body.find(R"("examples":1)") != std::string::npos);
 }
@@ -910,7 +912,7 @@ TEST_CASE("finished jobs are kept up to a byte budget: the oldest go, the newest
     f.run_for(1000ms);
     CHECK(f.job_json(res.job_id)["state"].GetString() == std::string("completed"));
   }
-  auto listed = f.ask<json_reply>(jobs_atom::value);
+  auto listed = json_reply{200, net::jobs_view(f.ask<jobs_report>(jobs_atom::value))};
   rapidjson::Document d;
   d.Parse(listed.body.c_str());
   REQUIRE(d["jobs"].GetArray().Size() == 1);
@@ -926,7 +928,7 @@ TEST_CASE("a byte budget that fits every job keeps them all", "[scheduler]") {
     REQUIRE(f.submit(request(3)).ok());
     f.run_for(1000ms);
   }
-  auto listed = f.ask<json_reply>(jobs_atom::value);
+  auto listed = json_reply{200, net::jobs_view(f.ask<jobs_report>(jobs_atom::value))};
   rapidjson::Document d;
   d.Parse(listed.body.c_str());
   CHECK(d["jobs"].GetArray().Size() == 3);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages zegad needs (when missing) and builds it incrementally.
-# Usage: tools/build.sh [build-dir]   (default: build)
+# Usage: tools/build.sh [build-dir [target...]]   (default: build, every target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:-build}
+shift || true
+targets=("$@")
 
 packages=(g++ cmake ninja-build pkg-config ccache libcaf-dev libboost-dev libssl-dev
           rapidjson-dev liblmdb-dev lmdb-utils catch2 openssl ca-certificates python3
@@ -32,4 +34,8 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake --build "$build_dir" -j "$jobs"
+if [ ${#targets[@]} -gt 0 ]; then
+  cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
+else
+  cmake --build "$build_dir" -j "$jobs"
+fi

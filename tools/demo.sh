@@ -3,7 +3,8 @@
 # on loopback, trains 5 examples with zegactl, shows where they are stored, stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/build.sh build >&2
+# Only the three programs the demo runs, not the tests and benchmarks.
+tools/build.sh build zegad zegactl zega-fake-llm >&2
 
 bin=build
 demo_dir=${ZEGA_DEMO_DIR:-demo-data}

@@ -58,6 +58,13 @@ long sliding_window::used(time_ns now) const {
   return sum;
 }
 
+time_ns sliding_window::next_drop(time_ns now) const {
+  time_ns first = 0;
+  for (const auto& e : log_)
+    if (e.at + length_ > now && (first == 0 || e.at + length_ < first)) first = e.at + length_;
+  return first;
+}
+
 time_ns sliding_window::earliest_fit(time_ns now, long amount) const {
   if (limit_ <= 0) return now;
   const long wanted = std::min(std::max(0L, amount), limit_);
@@ -235,6 +242,13 @@ time_ns rate_limiter::in_flight_estimate(time_ns now) const {
 }
 
 // --- backoff and circuit ----------------------------------------------------------------
+
+time_ns rate_limiter::minute_next_drop(time_ns now) const {
+  const auto r = rpm_.next_drop(now);
+  const auto t = tpm_.next_drop(now);
+  if (r == 0 || t == 0) return std::max(r, t);
+  return std::min(r, t);
+}
 
 time_ns full_jitter(int attempt, time_ns base, time_ns cap, std::mt19937_64& rng) {
   time_ns ceiling = std::max<time_ns>(0, base);

@@ -50,6 +50,9 @@ public:
   void adjust(std::uint64_t id, long amount);
   // Drops entries that no longer count at `now`.
   void prune(time_ns now);
+  // When the count next drops (the oldest entry still counting stops counting); 0 when
+  // nothing counts at `now`.
+  time_ns next_drop(time_ns now) const;
 
 private:
   struct entry {
@@ -143,6 +146,8 @@ public:
   // holds what the provider reported), -1 when no daily limit is known.
   long day_left(time_ns now) const;
   long tokens_last_minute(time_ns now) const { return tpm_.used(now); }
+  // When the minute windows' counts next drop (the earlier of both); 0 when both are empty.
+  time_ns minute_next_drop(time_ns now) const;
   // When an in-flight slot is expected to free up: the oldest call's start plus the
   // average latency seen so far. Stable while nothing changes (so a view built from it is
   // not re-pushed on every look), but may lie in the past for a slow call.
@@ -285,6 +290,8 @@ public:
   // Operator message of the current broken / unreachable state.
   const std::string& message() const { return message_; }
   const std::string& cooldown_reason() const { return cooldown_.reason; }
+  // A cooldown lasting until a daily quota resets is in force at `now`.
+  bool daily_cooldown(time_ns now) const { return cooldown_.per_day && cooldown_.until > now; }
   const circuit_breaker& circuit() const { return circuit_; }
   time_ns next_probe() const { return next_probe_; }
 

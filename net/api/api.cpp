@@ -4,6 +4,9 @@
 #include "actors/job.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
+#include "net/api/routes_events.hpp"
+#include "net/api/views_jobs.hpp"
+#include "net/api/views_status.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -56,6 +59,21 @@ void ask_scheduler(const api_context& ctx, const responder& res, Timeout timeout
   ctx.system->spawn([=](caf::event_based_actor* self) {
     self->request(scheduler, timeout, msg...)
       .then([=](const json_reply& reply) { respond_json(res, reply); },
+            [=](const caf::error& err) {
+              respond_error(res, 503, "unavailable",
+                            "scheduler did not answer: " + self->system().render(err));
+            });
+  });
+}
+
+// Sends `msg` to the scheduler and writes its typed answer (Reply) through `view`.
+template <class Reply, class... Ts>
+void ask_status(const api_context& ctx, const responder& res, std::string (*view)(const Reply&),
+                Ts... msg) {
+  auto scheduler = ctx.scheduler;
+  ctx.system->spawn([=](caf::event_based_actor* self) {
+    self->request(scheduler, query_timeout, msg...)
+      .then([=](const Reply& r) { res.respond(200, json_type, view(r)); },
             [=](const caf::error& err) {
               respond_error(res, 503, "unavailable",
                             "scheduler did not answer: " + self->system().render(err));
@@ -270,50 +288,6 @@ void write_health(const api_context& ctx, const responder& res) {
   res.respond(200, json_type, std::string(buf.GetString(), buf.GetSize()));
 }
 
-bool authorised(const api_context& ctx, const server_request& req) {
-  const auto& token = ctx.cfg->server.token;
-  if (token.empty())
-    return true;
-  const std::string* auth = find_header(req.headers, "authorization");
-  return auth && *auth == "Bearer " + token;
-}
-
-// Every POST must say it is JSON, even with an empty body: a plain HTML form on another
-// site cannot set that type, so it cannot pause the daemon or start a probe.
-bool is_json_content(const server_request& req) {
-  const std::string* ct = find_header(req.headers, "content-type");
-  return ct && ct->find("application/json") != std::string::npos;
-}
-
-// Without a token zegad listens on loopback only; a Host naming anything else is a page
-// elsewhere reaching it through DNS rebinding.
-bool host_allowed(const api_context& ctx, const server_request& req) {
-  if (!ctx.cfg->server.token.empty())
-    return true;
-  const std::string* host = find_header(req.headers, "host");
-  if (!host)
-    return true;
-  std::string name = *host;
-  if (!name.empty() && name.front() == '[')
-    name = name.substr(0, name.find(']') + 1);
-  else
-    name = name.substr(0, name.rfind(':'));
-  return name == "localhost" || name == "[::1]" || name.rfind("127.", 0) == 0;
-}
-
-std::uint64_t last_event_id_of(const server_request& req) {
-  std::string value;
-  if (const std::string* h = find_header(req.headers, "last-event-id"))
-    value = *h;
-  else
-    query_param(req.query, "last_event_id", value);
-  try {
-    return value.empty() ? 0 : std::stoull(value);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 // Store reads that may scan many records run on their own thread (a detached actor, so
 // the actor system waits for it at shutdown) instead of the io thread; at most
 // `max_store_readers` at once, beyond that the client is told to come back (503).
@@ -505,19 +479,16 @@ void get_export(const api_context& ctx, const server_request& req, const respond
   });
 }
 
-// GET /metrics: the status document, re-expressed for Prometheus.
+// GET /metrics: the typed status, expressed for Prometheus.
 void get_metrics(const api_context& ctx, const responder& res) {
   auto scheduler = ctx.scheduler;
   const store::store* db = ctx.db;
   ctx.system->spawn([=](caf::event_based_actor* self) {
     self->request(scheduler, query_timeout, status_atom::value)
       .then(
-        [=](const json_reply& reply) {
-          auto text = metrics_from_status(reply.body, db->count_examples(""));
-          if (text.empty())
-            respond_error(res, 500, "internal", "status document unreadable");
-          else
-            res.respond(200, "text/plain; version=0.0.4", std::move(text));
+        [=](const status_report& r) {
+          res.respond(200, "text/plain; version=0.0.4",
+                      metrics_from_report(r, db->count_examples("")));
         },
         [=](const caf::error& err) {
           respond_error(res, 503, "unavailable",
@@ -544,21 +515,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
                 {{"allow", list}});
     return false;
   };
-  bool changes_state = m != "GET" && m != "HEAD";
-  if (changes_state && !authorised(ctx, req)) {
-    respond_error(res, 401, "unauthorized", "missing or wrong bearer token");
-    return;
-  }
-  if (!host_allowed(ctx, req)) {
-    respond_error(res, 403, "forbidden",
-                  "Host \"" + *find_header(req.headers, "host")
-                    + "\" is not this machine; set a token to serve other names");
-    return;
-  }
-  if (m == "POST" && !is_json_content(req)) {
-    respond_error(res, 415, "unsupported_media_type", "send the body as application/json");
-    return;
-  }
+  // Token, Host, Origin and media type were checked by the server (net/http/guard.hpp).
   bool stopping = ctx.shutting_down && ctx.shutting_down->load();
 
   if (p == "/") {
@@ -569,10 +526,10 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       write_health(ctx, res);
   } else if (p == "/status") {
     if (only({"GET"}))
-      ask_scheduler(ctx, res, query_timeout, status_atom::value);
+      ask_status(ctx, res, status_view, status_atom::value);
   } else if (p == "/models/available") {
     if (only({"GET"}))
-      ask_scheduler(ctx, res, query_timeout, providers_atom::value);
+      ask_status(ctx, res, models_view, providers_atom::value);
   } else if (p == "/training/genres") {
     if (only({"GET"}))
       write_genres(res);
@@ -592,7 +549,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     submit_job(ctx, req, res, p == "/auto-train-stream");
   } else if (p == "/jobs") {
     if (only({"GET"}))
-      ask_scheduler(ctx, res, query_timeout, jobs_atom::value);
+      ask_status(ctx, res, jobs_view, jobs_atom::value);
   } else if (p.rfind("/jobs/", 0) == 0) {
     std::string rest = p.substr(6);
     auto slash = rest.find('/');
@@ -636,6 +593,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"POST"}))
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
+  } else if (route_events(ctx, req, res)) {
   } else {
     respond_error(res, 404, "not_found", "no route for " + p);
   }

@@ -23,6 +23,7 @@ namespace zega::net {
 struct api_context {
   caf::actor_system* system = nullptr;
   scheduler_actor scheduler;
+  event_hub_actor hub; // GET /events; may be invalid (then 404)
   const store::store* db = nullptr;
   const config* cfg = nullptr;
   std::atomic<bool>* shutting_down = nullptr; // new work answered with 503 once set

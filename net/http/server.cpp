@@ -37,6 +37,8 @@ constexpr std::size_t header_limit_bytes = 16 * 1024;
 // it for a moment lets our error response arrive instead of being destroyed by an RST.
 constexpr auto drain_time = std::chrono::milliseconds(500);
 constexpr std::size_t drain_max_bytes = 16 * 1024 * 1024;
+// A connection over the cap may only ask for /health; it must do so quickly.
+constexpr auto over_cap_read_time = std::chrono::milliseconds(1000);
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -113,6 +115,8 @@ struct server_core : std::enable_shared_from_this<server_core> {
   // Cleared by ~http_server so connections outliving it never call into a dead owner.
   std::atomic<bool> handler_enabled{true};
   std::atomic<std::uint16_t> bound_port{0};
+  // Sessions with an open socket; the last owner of a session may be another thread.
+  std::atomic<int> open_sessions{0};
 };
 
 class session;
@@ -132,8 +136,12 @@ namespace {
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket socket, std::shared_ptr<server_core> server)
-    : stream_(std::move(socket)), server_(std::move(server)) {}
+  session(tcp::socket socket, std::shared_ptr<server_core> server, bool over_cap)
+    : stream_(std::move(socket)), server_(std::move(server)), over_cap_(over_cap) {
+    if (!over_cap_)
+      ++server_->open_sessions;
+  }
+  ~session() { uncount(); }
 
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -164,6 +172,10 @@ public:
     if (closed_ || !awaiting_ || streaming_ || gen != generation_)
       return;
     http::response<http::empty_body> res{static_cast<http::status>(status), version_};
+    // A stream needs a reader; one that already half-closed is treated as gone, as alive()
+    // told the producer.
+    if (peer_eof_)
+      return fail();
     set_common(res, content_type, extra);
     res.chunked(true);
     streaming_ = true;
@@ -195,7 +207,18 @@ public:
     std::string chunk = size;
     chunk += piece;
     chunk += "\r\n";
-    enqueue(std::move(chunk), after::more, counted);
+    // A reader that fell this far behind is dropped rather than buffered without end. A
+    // burst (a replay after Last-Event-ID) to a reader that keeps up is not behind: the
+    // event cap applies only once the socket stopped taking bytes for a while.
+    bool stalled = writing_
+                   && std::chrono::steady_clock::now() - write_started_
+                        >= std::chrono::milliseconds(server_->opts.stall_grace_ms);
+    if ((stalled && queued_pieces_ >= server_->opts.sse_queue_max_events)
+        || queued_bytes_ + chunk.size() > server_->opts.max_queued_bytes) {
+      release_backlog(counted);
+      return fail();
+    }
+    enqueue(std::move(chunk), after::more, counted, 1);
   }
 
   void finish(std::uint64_t gen) {
@@ -229,6 +252,7 @@ private:
     std::string bytes;
     after then;
     std::size_t counted = 0; // bytes of backlog this item accounts for
+    std::size_t pieces = 0;  // stream pieces merged into it
   };
 
   void release_backlog(std::size_t n) {
@@ -255,6 +279,8 @@ private:
     res.set(http::field::server, "zega");
     if (!content_type.empty())
       res.set(http::field::content_type, content_type);
+    for (const auto& [name, value] : cors_)
+      res.insert(name, value);
     for (const auto& [name, value] : extra)
       res.insert(name, value);
     res.keep_alive(keep_alive_);
@@ -264,7 +290,9 @@ private:
     parser_.emplace();
     parser_->header_limit(header_limit_bytes);
     parser_->body_limit(server_->opts.max_body_bytes);
-    stream_.expires_after(std::chrono::milliseconds(server_->opts.read_timeout_ms));
+    cors_.clear();
+    stream_.expires_after(over_cap_ ? over_cap_read_time
+                                    : std::chrono::milliseconds(server_->opts.read_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) {
                               self->on_header(ec);
@@ -338,6 +366,19 @@ private:
 
     if (!server_->handler_enabled.load())
       return refuse(503, error_json("shutting_down", "server is shutting down"));
+    if (over_cap_ && r.path != "/health")
+      return refuse(503, error_json("busy", "too many connections; try again shortly"));
+    if (over_cap_)
+      keep_alive_ = false;
+    auto verdict = check_request(server_->opts.guard, r.method, r.path, r.headers,
+                                 !r.body.empty());
+    cors_ = std::move(verdict.headers);
+    if (verdict.status != 0) {
+      if (verdict.code.empty())
+        return respond(generation_, verdict.status, "", "", {});
+      return respond(generation_, verdict.status, "application/json",
+                     error_json(verdict.code, verdict.message), {});
+    }
     auto st = std::make_shared<responder::state>();
     st->conn = shared_from_this();
     st->generation = generation_;
@@ -363,9 +404,24 @@ private:
         auto pending = self->stream_.socket().available(avail_ec);
         // Readable with nothing to read means end of stream; data means a pipelined request,
         // which the next read will pick up.
-        if (ec || avail_ec || pending == 0)
+        if (ec || avail_ec)
           self->fail();
+        else if (pending == 0)
+          self->on_peer_eof();
       });
+  }
+
+  // End of stream while an answer is pending: the client either left or only shut down its
+  // sending side (`nc -N`, some scripts) and still waits. Both look the same, so producers are
+  // told it is gone (alive() = false, streams stop) while a plain answer is still delivered.
+  // No operation is left pending: if the application drops its responders without answering,
+  // the session goes with them and its socket is closed.
+  void on_peer_eof() {
+    if (streaming_)
+      return fail();
+    peer_eof_ = true;
+    keep_alive_ = false;
+    mark_gone();
   }
 
   void refuse(int status, std::string body) {
@@ -379,8 +435,19 @@ private:
     enqueue(serialize(res), after::close);
   }
 
-  void enqueue(std::string bytes, after then, std::size_t counted = 0) {
-    out_.push_back({std::move(bytes), then, counted});
+  void enqueue(std::string bytes, after then, std::size_t counted = 0, std::size_t pieces = 0) {
+    queued_bytes_ += bytes.size();
+    queued_pieces_ += pieces;
+    // Pieces waiting behind the write in flight go out as one write: one allocation and one
+    // system call per round instead of one per event.
+    if (then == after::more && out_.size() >= 2 && out_.back().then == after::more) {
+      auto& back = out_.back();
+      back.bytes += bytes;
+      back.counted += counted;
+      back.pieces += pieces;
+      return;
+    }
+    out_.push_back({std::move(bytes), then, counted, pieces});
     if (!writing_)
       write_next();
   }
@@ -391,6 +458,7 @@ private:
       return;
     }
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     stream_.expires_after(std::chrono::milliseconds(server_->opts.read_timeout_ms));
     asio::async_write(stream_, asio::buffer(out_.front().bytes),
                       [self = shared_from_this()](error_code ec, std::size_t) {
@@ -402,6 +470,8 @@ private:
     if (ec || closed_)
       return fail();
     auto then = out_.front().then;
+    queued_bytes_ -= out_.front().bytes.size();
+    queued_pieces_ -= out_.front().pieces;
     release_backlog(out_.front().counted);
     out_.pop_front();
     switch (then) {
@@ -446,8 +516,20 @@ private:
       return;
     closed_ = true;
     out_.clear();
+    queued_bytes_ = 0;
+    queued_pieces_ = 0;
     writing_ = false;
     stream_.close();
+    uncount();
+  }
+
+  // The cap counts open sockets, not session objects: a responder held by a slow producer
+  // keeps the object alive after its socket is closed.
+  void uncount() {
+    if (over_cap_ || uncounted_)
+      return;
+    uncounted_ = true;
+    --server_->open_sessions;
   }
 
   beast::tcp_stream stream_;
@@ -456,6 +538,13 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<out_item> out_;
   std::string continue_; // the interim "100 Continue", alive until written
+  bool over_cap_ = false;   // accepted beyond max_connections: /health or 503
+  bool uncounted_ = false;
+  bool peer_eof_ = false;   // the client shut down its sending side
+  header_list cors_;        // CORS headers for the current request's answers
+  std::size_t queued_bytes_ = 0;
+  std::size_t queued_pieces_ = 0;
+  std::chrono::steady_clock::time_point write_started_{};
   std::array<char, 4096> drain_buf_{};
   std::size_t drained_ = 0;
   std::uint64_t generation_ = 0; // requests read on this connection
@@ -524,7 +613,8 @@ void server_core::do_accept() {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open())
         return;
       if (!ec) {
-        std::make_shared<session>(std::move(socket), self)->run();
+        bool over_cap = self->open_sessions.load() >= self->opts.max_connections;
+        std::make_shared<session>(std::move(socket), self, over_cap)->run();
         return self->do_accept();
       }
       // Out of descriptors or similar: pause instead of spinning on the same error.
@@ -555,12 +645,14 @@ std::string http_server::start() {
     return "cannot open socket for " + where + ": " + ec.message();
   if (acc.set_option(asio::socket_base::reuse_address(true), ec); ec)
     return "cannot set SO_REUSEADDR on " + where + ": " + ec.message();
+  // The close gets its own error code: reusing `ec` made the message read "Success".
+  error_code close_ec;
   if (acc.bind(endpoint, ec); ec) {
-    acc.close(ec);
+    acc.close(close_ec);
     return "cannot bind " + where + ": " + ec.message();
   }
   if (acc.listen(asio::socket_base::max_listen_connections, ec); ec) {
-    acc.close(ec);
+    acc.close(close_ec);
     return "cannot listen on " + where + ": " + ec.message();
   }
   impl_->bound_port = acc.local_endpoint(ec).port();

@@ -3,6 +3,7 @@
 // connection with read deadlines and body limits, keep-alive, and chunked streaming for
 // SSE / NDJSON. The application sees only `server_request` and a `responder`.
 
+#include "net/http/guard.hpp"
 #include "net/http/types.hpp"
 
 #include <cstdint>
@@ -62,6 +63,18 @@ struct server_options {
   std::uint16_t port = 0; // 0 = ephemeral
   std::size_t max_body_bytes = 1024 * 1024;
   int read_timeout_ms = 30000;
+  // Token, Host, Origin, media-type and CORS rules run by the server before any handler.
+  guard_options guard;
+  // Connections beyond this get a 503 (only /health is still answered on them) and are
+  // closed, so idle sockets cannot use up the descriptors /health needs.
+  int max_connections = 512;
+  // A client that stops reading a stream is dropped once this many pieces (SSE events) wait
+  // while its socket took nothing for `stall_grace_ms`, or once the bytes waiting exceed
+  // `max_queued_bytes` (above the 1 MiB backlog export producers keep). An SSE client
+  // resumes with Last-Event-ID.
+  std::size_t sse_queue_max_events = 256;
+  int stall_grace_ms = 1000;
+  std::size_t max_queued_bytes = 8 * 1024 * 1024;
 };
 
 class http_server {

@@ -4,6 +4,7 @@
 
 #include "net/providers/codec.hpp"
 #include "net/providers/codec_detail.hpp"
+#include "net/providers/secrets.hpp"
 
 #include <date/date.h>
 
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 
 namespace zega::net {
@@ -412,7 +414,7 @@ call_result parse_unchecked(const endpoint& ep, const http_response& resp, doubl
       }
       return r;
     }
-    const error_info info = parse_error_body(resp.body);
+    const error_info info = parse_error_body(resp.body, ep);
     r.error_code = !info.code.empty()      ? info.code
                    : !info.reasons.empty() ? info.reasons.front()
                                            : info.status;
@@ -574,6 +576,41 @@ bool contains_ci(const std::string& haystack, const std::string& needle) {
 }
 
 namespace {
+std::mutex secrets_mtx;
+std::vector<std::string> known_secrets; // lower-cased
+} // namespace
+
+std::string mask_secrets(std::string text, const std::string& endpoint_key) {
+  std::vector<std::string> secrets;
+  {
+    std::lock_guard<std::mutex> guard(secrets_mtx);
+    secrets = known_secrets;
+  }
+  secrets.push_back(lower(endpoint_key));
+  // Short keys are left alone: masking "ab" everywhere would garble the text and such a
+  // key is no secret worth protecting.
+  for (const auto& secret : secrets) {
+    if (secret.size() < 6)
+      continue;
+    // A key's letters may come back in another case (an upstream upper-casing its echo).
+    std::string folded = lower(text);
+    std::string out;
+    std::size_t from = 0;
+    for (auto pos = folded.find(secret); pos != std::string::npos;
+         pos = folded.find(secret, pos + secret.size())) {
+      out.append(text, from, pos - from);
+      out += "***";
+      from = pos + secret.size();
+    }
+    if (from == 0)
+      continue;
+    out.append(text, from, std::string::npos);
+    text = std::move(out);
+  }
+  return text;
+}
+
+namespace {
 
 // Text of an HTML error page worth showing: its <title>, else nothing.
 std::string html_title(const std::string& body) {
@@ -609,14 +646,16 @@ void read_error_object(const rapidjson::Value& e, error_info& info) {
 
 } // namespace
 
-error_info parse_error_body(const std::string& body) {
+error_info parse_error_body(const std::string& body, const endpoint& ep) {
   error_info info;
   rapidjson::Document doc;
   // Messages end up in one operator line; bounding them early keeps the text matching cheap
   // on a multi-megabyte error page.
   constexpr std::size_t max_message = 2000;
   if (!parse_json(body, doc)) {
-    std::string_view t = trim(std::string_view(body).substr(0, 64 * 1024));
+    // Masked whole, before either cut below.
+    const std::string masked = mask_secrets(body, ep.api_key);
+    std::string_view t = trim(std::string_view(masked).substr(0, 64 * 1024));
     info.message = !t.empty() && t.front() == '<' ? html_title(std::string(t)) : std::string(t);
     info.message.resize(std::min(info.message.size(), max_message));
     return info;
@@ -644,6 +683,10 @@ error_info parse_error_body(const std::string& body) {
     info.code = string_of(member(root, "code"));
   if (info.type.empty())
     info.type = string_of(member(root, "type"));
+  info.message = mask_secrets(std::move(info.message), ep.api_key);
+  info.code = mask_secrets(std::move(info.code), ep.api_key);
+  info.type = mask_secrets(std::move(info.type), ep.api_key);
+  info.status = mask_secrets(std::move(info.status), ep.api_key);
   info.message.resize(std::min(info.message.size(), max_message));
   info.estimated_time_s = double_of(member(root, "estimated_time"));
   return info;
@@ -663,12 +706,7 @@ std::string operator_message(const endpoint& ep, const std::string& text) {
     space = false;
     out += c;
   }
-  // Short keys are left alone: masking "ab" everywhere would garble the text and such a
-  // key is no secret worth protecting.
-  if (ep.api_key.size() >= 6)
-    for (auto pos = out.find(ep.api_key); pos != std::string::npos;
-         pos = out.find(ep.api_key, pos))
-      out.replace(pos, ep.api_key.size(), "***");
+  out = mask_secrets(std::move(out), ep.api_key);
   constexpr std::size_t max_len = 480;
   if (out.size() > max_len) {
     std::size_t cut = max_len;
@@ -720,4 +758,12 @@ void unusable_body(const endpoint& ep, const std::string& why, call_result& r) {
 }
 
 } // namespace detail
+
+void set_known_secrets(std::vector<std::string> secrets) {
+  for (auto& s : secrets)
+    s = zega::lower(s);
+  std::lock_guard<std::mutex> guard(detail::secrets_mtx);
+  detail::known_secrets = std::move(secrets);
+}
+
 } // namespace zega::net

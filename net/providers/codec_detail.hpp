@@ -49,7 +49,11 @@ struct error_info {
   std::optional<double> retry_delay_s;   // Google RetryInfo
   std::optional<double> estimated_time_s; // old HF "currently loading"
 };
-error_info parse_error_body(const std::string& body);
+// Secrets (the endpoint's key and every `set_known_secrets` entry) are masked before any
+// text is cut, so a cut never leaves a prefix of a key behind.
+error_info parse_error_body(const std::string& body, const endpoint& ep);
+// Replaces each secret of six characters or more, matched case-insensitively, with "***".
+std::string mask_secrets(std::string text, const std::string& endpoint_key);
 
 // One operator line: prefixed with the endpoint name, no newline, bounded, and the API
 // key (should a provider echo it) masked.
