@@ -68,6 +68,9 @@ struct provider_view {
   int max_in_flight = 1;
   clock_ns next_free = 0; // earliest time a call could be accepted (0 = now)
   std::string reason;     // why not available (operator text)
+  // For the deadline rule's estimates: limits as configured or learned from the provider.
+  long rpm = 0;           // requests per minute, 0 = none known
+  long day_left = -1;     // requests left in its day, -1 = no daily limit known
 };
 
 // One quota window of a provider as the operator sees it (used against limit).

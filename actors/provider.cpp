@@ -181,12 +181,15 @@ provider_view make_view(self_ptr self, const availability& av) {
   v.max_in_flight = st.cfg.limits.max_in_flight;
   v.next_free = av.allowed ? 0 : av.next_free;
   v.reason = av.reason;
+  v.rpm = st.limiter.effective().rpm;
+  v.day_left = st.limiter.day_left(now_ns(self));
   return v;
 }
 
 bool same_view(const provider_view& a, const provider_view& b) {
   return a.state == b.state && a.in_flight == b.in_flight && a.next_free == b.next_free &&
-         a.reason == b.reason && a.max_in_flight == b.max_in_flight;
+         a.reason == b.reason && a.max_in_flight == b.max_in_flight && a.rpm == b.rpm &&
+         a.day_left == b.day_left;
 }
 
 log::level level_of(provider_state s) {
@@ -379,12 +382,18 @@ gen_outcome refusal(self_ptr self, const gen_task& task, const availability& av)
   return out;
 }
 
-rate::backoff_params backoff_of(const provider_config& cfg) {
+// Backoffs shorten with time_scale like the windows, so a time-scaled run keeps their share
+// of the time (a benchmark's faults cost what they would cost in real time).
+rate::backoff_params backoff_of(const provider_config& cfg, double time_scale) {
+  const auto scaled_ms = [&](int ms) {
+    return static_cast<rate::time_ns>(ms * static_cast<double>(rate::one_ms)
+                                      / std::max(1.0, time_scale));
+  };
   rate::backoff_params bp;
-  bp.base = static_cast<rate::time_ns>(cfg.backoff.base_ms) * rate::one_ms;
-  bp.cap = static_cast<rate::time_ns>(cfg.backoff.cap_ms) * rate::one_ms;
+  bp.base = scaled_ms(cfg.backoff.base_ms);
+  bp.cap = scaled_ms(cfg.backoff.cap_ms);
   bp.circuit_failures = cfg.backoff.circuit_failures;
-  bp.circuit_cooldown = static_cast<rate::time_ns>(cfg.backoff.circuit_cooldown_ms) * rate::one_ms;
+  bp.circuit_cooldown = scaled_ms(cfg.backoff.circuit_cooldown_ms);
   bp.probe_interval = static_cast<rate::time_ns>(cfg.backoff.probe_interval_ms) * rate::one_ms;
   return bp;
 }
@@ -394,7 +403,7 @@ rate::backoff_params backoff_of(const provider_config& cfg) {
 void clear_health(self_ptr self, const std::string& why) {
   auto& st = self->state;
   const auto was = check(self, st.typical_tokens);
-  st.health = rate::health_tracker(backoff_of(st.cfg));
+  st.health = rate::health_tracker(backoff_of(st.cfg, st.deps.time_scale));
   log_line(self, log::level::info,
            why + " (was " + to_string(was.state) + (was.reason.empty() ? "" : ": " + was.reason)
              + ")");
@@ -436,8 +445,15 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   lim.max_in_flight = st.cfg.limits.max_in_flight;
   lim.min_interval = static_cast<rate::time_ns>(st.cfg.limits.min_interval_ms) * rate::one_ms;
   lim.time_scale = st.deps.time_scale;
+  // 1 % of the minute (0.6 s) covers a connection or TLS set-up that delayed an earlier
+  // call, at 1 % of the provider's rate. Transit does not shrink with time_scale: a
+  // shortened minute keeps at least 50 ms (a busy machine's scheduling delays).
+  lim.window_margin = rate::one_minute / 100;
+  if (lim.time_scale > 1.0)
+    lim.window_margin = std::max(50 * rate::one_ms, static_cast<rate::time_ns>(
+                                                      lim.window_margin / lim.time_scale));
   st.limiter = rate::rate_limiter(lim);
-  st.health = rate::health_tracker(backoff_of(st.cfg));
+  st.health = rate::health_tracker(backoff_of(st.cfg, st.deps.time_scale));
   st.rng.seed(st.deps.rng_seed);
   st.typical_tokens = st.cfg.max_output_tokens + 200;
   st.day = rate::provider_days(st.cfg.kind, st.deps.time_scale);

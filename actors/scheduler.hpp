@@ -97,6 +97,12 @@ struct sched_job {
   std::vector<job_sink_ptr> sinks;
   bool cancel_requested = false;
   bool completion_published = false;  // "complete" sent (after the job record's commit)
+  // Deadline rule: when its tasks should be done, and the scheduler's `knowledge` it was
+  // estimated with (interactive jobs are estimated again when that changes).
+  clock_ns route_deadline = 0;
+  std::uint64_t deadline_knowledge = 0;
+  long planned_calls = 0;             // calls the estimate plans for
+  std::vector<long> calls_on;         // calls sent per provider (its own share of daily budgets)
 };
 
 struct scheduler_state {
@@ -119,6 +125,13 @@ struct scheduler_state {
   std::uint64_t job_counter = 0;
   std::uint64_t pump_gen = 0;
   int in_flight = 0;                               // upstream calls
+  // Deadline rule: what the scheduler observed of each provider, and a counter bumped when
+  // an input of the batch estimate changed (a latency moved, a limit was learned).
+  std::vector<deadline::latency_ewma> latency;
+  std::vector<clock_ns> latency_planned;           // the latency the last estimate used
+  std::vector<std::multiset<clock_ns>> call_starts; // our calls in flight, by start time
+  std::vector<std::pair<bool, long>> plan_inputs;  // per provider: plannable, requests/min
+  std::uint64_t knowledge = 1;
   int pending_archive = 0;                         // archive replies outstanding
   std::set<clock_ns> timers;
 

@@ -152,6 +152,10 @@ void handle_success(self_ptr self, sched_task& t, const gen_outcome& o);
 
 void dispatch(self_ptr self, sched_task& t, std::size_t pidx);
 
+// A call on provider `pidx` that started at `started` is over: its slot and, when it
+// succeeded, its latency feed the deadline rule.
+void call_ended(self_ptr self, std::size_t pidx, clock_ns started, const gen_outcome& o);
+
 // Round-robin between jobs: start after the job served last.
 std::size_t rr_start(const scheduler_state& st);
 

@@ -18,6 +18,8 @@ namespace {
 constexpr std::int64_t start_wall_ms = 1795602000000; // 2026-11-25 10:20 UTC
 constexpr std::int64_t utc_midnight_ms = 1795651200000; // 2026-11-26 00:00 UTC
 constexpr std::int64_t pacific_midnight_ms = 1795680000000; // 2026-11-26 00:00 PST
+// A provider's minute windows last 1 % longer than a minute (transit to the provider).
+constexpr clock_ns window_margin = 600'000'000;
 
 // Scripted upstream: records every request and answers from a queue (200 OK when empty),
 // or keeps the callbacks when `hold` is set so a test can finish calls later.
@@ -253,14 +255,14 @@ TEST_CASE_METHOD(fixture, "requests per minute: N pass, the next is busy until t
   auto busy = generate(p, 4);
   CHECK(busy.result.cls == net::outcome_class::busy);
   CHECK(busy.task_id == 4);
-  CHECK(busy.busy_until == t + 60'000'000'000);
+  CHECK(busy.busy_until == t + 60'000'000'000 + window_margin);
   CHECK(up->calls.size() == 3); // answered without an upstream call
   const auto s = status(p);
   CHECK(s.requests_last_minute == 3);
   CHECK(s.view.state == provider_state::busy);
-  advance(59s);
+  advance(60s);
   CHECK(generate(p, 5).result.cls == net::outcome_class::busy);
-  advance(1s);
+  advance(600ms);
   CHECK(generate(p, 6).result.cls == net::outcome_class::ok);
   CHECK(up->calls.size() == 4);
 }
@@ -389,6 +391,41 @@ TEST_CASE_METHOD(fixture, "rate headers of a successful response correct the lim
     advance(2h);
     CHECK(generate(p, 3).result.cls == net::outcome_class::ok);
   }
+}
+
+TEST_CASE_METHOD(fixture, "a 429 whose hint agrees with our count teaches the minute limit",
+                 "[actor]") {
+  // No limits configured: Groq accepts 5 calls, one a second, and refuses the sixth until
+  // the first leaves its minute. The views carry the learned limit and the day's budget.
+  auto p = spawn_provider(groq_config(), deps());
+  subscribe(p);
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    CHECK(generate(p, i).result.cls == net::outcome_class::ok);
+    advance(1s);
+  }
+  CHECK(views.back().rpm == 0);
+  CHECK(views.back().day_left == -1);
+  up->script.push_back(groq_error(429,
+                                  "Rate limit reached on requests per minute (RPM): Limit 5, "
+                                  "Used 5, Requested 1. Please try again in 55s.",
+                                  "requests", "rate_limit_exceeded",
+                                  {{"retry-after", "55"},
+                                   {"x-ratelimit-limit-requests", "1000"},
+                                   {"x-ratelimit-remaining-requests", "990"},
+                                   {"x-ratelimit-reset-requests", "14m24s"}}));
+  CHECK(generate(p, 6).result.cls == net::outcome_class::throttled);
+  CHECK(views.back().rpm == 5);
+  CHECK(views.back().day_left == 990);
+  // After the cooldown (the hint plus up to 10 % jitter) the window paces the calls: the
+  // sixth of a minute waits without a second 429.
+  advance(61s);
+  const auto resumed = now();
+  for (std::uint64_t i = 7; i <= 11; ++i)
+    CHECK(generate(p, i).result.cls == net::outcome_class::ok);
+  const auto busy = generate(p, 12);
+  CHECK(busy.result.cls == net::outcome_class::busy);
+  CHECK(busy.busy_until == resumed + 60'000'000'000 + window_margin);
+  CHECK(up->calls.size() == 11);
 }
 
 TEST_CASE_METHOD(fixture, "Gemini: PerMinute waits the delay, PerDay sleeps until the reset",
@@ -531,12 +568,12 @@ TEST_CASE_METHOD(fixture, "availability changes are pushed to subscribers withou
   const auto t = now();
   CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
   CHECK(views.back().state == provider_state::busy);
-  CHECK(views.back().next_free == t + 60'000'000'000);
+  CHECK(views.back().next_free == t + 60'000'000'000 + window_margin);
   CHECK(views.back().in_flight == 0);
   const auto pushed = views.size();
   advance(30s);
   CHECK(views.size() == pushed); // nothing changed yet
-  advance(30s);
+  advance(30600ms);
   CHECK(views.size() == pushed + 1);
   CHECK(views.back().state == provider_state::available);
   CHECK(views.back().next_free == 0);
@@ -617,7 +654,7 @@ TEST_CASE_METHOD(fixture, "operator fields: quota windows, recent latency and er
   auto s = status(p);
   CHECK(s.minute.requests_used == 2);
   CHECK(s.minute.requests_limit == 30);
-  CHECK(s.minute.resets_at_ms == start_wall_ms + 60'000); // the first call leaves the window
+  CHECK(s.minute.resets_at_ms == start_wall_ms + 60'000 + window_margin / 1'000'000); // the first call leaves the window
   CHECK(s.day.requests_used == 2);
   CHECK(s.day.requests_limit == 2);
   CHECK(s.day.tokens_used == 50 + 200); // reported usage, then the estimate of the failed call

@@ -313,6 +313,19 @@ struct fixture {
     sched.run();
   }
 
+  // Runs every timer due over `total`, each at its own time (jumps between them).
+  void run_until(std::chrono::milliseconds total) {
+    auto& clock = sched.clock();
+    const auto end = clock.current_time + total;
+    while (!clock.schedule().empty() && clock.schedule().begin()->first <= end) {
+      sched.advance_time(std::max(clock.schedule().begin()->first - clock.current_time,
+                                  caf::actor_clock::duration_type{0}));
+      sched.run();
+    }
+    sched.advance_time(end - clock.current_time);
+    sched.run();
+  }
+
   // Runs everything due over `total`, one millisecond step at a time.
   void run_for(std::chrono::milliseconds total) {
     for (auto t = 0ms; t < total; t += 1ms)
@@ -899,22 +912,6 @@ TEST_CASE("scheduler marks interrupted jobs and restores the paused flag", "[sch
   CHECK(status.body.find(R"("examples":1)") != std::string::npos);
 }
 
-TEST_CASE("scheduler fails a waiting task at its deadline", "[scheduler]") {
-  fixture f;
-  f.cfg.routing.task_deadline_ms = 1000;
-  auto p1 = f.add_provider("ollama", 1);
-  p1->latency_ms = 60'000;
-  f.start();
-  auto res = f.submit(request(2));
-  CHECK(p1->generate_calls == 1);
-  f.advance(999ms);
-  CHECK(f.job_json(res.job_id)["failed"].GetInt() == 0);
-  f.advance(1ms);
-  auto d = f.job_json(res.job_id);
-  CHECK(d["failed"].GetInt() == 1);
-  CHECK(std::string{d["examples"][0]["error"].GetString()}.find("deadline") != std::string::npos);
-}
-
 TEST_CASE("finished jobs are kept up to a byte budget: the oldest go, the newest stays",
           "[scheduler]") {
   fixture f;
@@ -1193,4 +1190,163 @@ TEST_CASE("scheduler reload: the call in flight finishes on the replaced actor, 
   new_a->view.state = provider_state::broken;
   auto st = f.ask<provider_status>(reset_atom::value, std::string("a"));
   CHECK(st.view.state == provider_state::available);
+}
+
+// --- the deadline rule (routing.max_wait_for_higher_ms unset) --------------------------------
+
+namespace {
+
+constexpr std::int64_t test_wall_ms = 1'795'000'000'000; // the fixture's wall clock
+
+job_request scheduled(int n, std::chrono::milliseconds window_left) {
+  auto r = request(n);
+  r.kind = job_kind::scheduled;
+  r.deadline_ms = test_wall_ms + window_left.count();
+  return r;
+}
+
+// Ollama (1 in flight, 3 s a call) over Groq (1 s): the issue's first two groups.
+struct two_groups : fixture {
+  script_ptr ollama = add_provider("ollama", 1);
+  script_ptr groq = add_provider("groq", 2);
+  two_groups() {
+    ollama->latency_ms = 3000;
+    groq->latency_ms = 1000;
+  }
+  int served_by(const std::string& name) const {
+    int n = 0;
+    for (const auto& ex : archive->examples())
+      n += ex.provider == name ? 1 : 0;
+    return n;
+  }
+};
+
+} // namespace
+
+TEST_CASE("scheduler, deadline rule: a task waits for a busy higher group while that meets its deadline",
+          "[actor]") {
+  two_groups f;
+  f.start();
+  // Due in 10 s; Ollama's call is expected to take 2 s before any is seen (the prior), so
+  // the second task, done at +4 s, waits for it; with 3 s seen, done at +6 s, it still does.
+  REQUIRE(f.submit(scheduled(2, 10s)).ok());
+  CHECK(f.ollama->generate_calls == 1);
+  CHECK(f.groq->generate_calls == 0);
+  f.run_until(2999ms);
+  CHECK(f.ollama->generate_calls == 1);
+  f.run_until(1ms);
+  CHECK(f.ollama->generate_calls == 2);
+  f.run_until(3000ms);
+  CHECK(f.served_by("ollama") == 2);
+  CHECK(f.groq->generate_calls == 0);
+}
+
+TEST_CASE("scheduler, deadline rule: a task falls through when waiting would miss its deadline",
+          "[actor]") {
+  SECTION("at once") {
+    two_groups f;
+    f.start();
+    // Due in 3.5 s: waiting for Ollama (done at +4 s) is too late, Groq is free now.
+    REQUIRE(f.submit(scheduled(2, 3500ms)).ok());
+    CHECK(f.ollama->generate_calls == 1);
+    CHECK(f.groq->generate_calls == 1);
+    CHECK(f.groq->sent_at[0] == f.ollama->sent_at[0]);
+  }
+  SECTION("once the observed latency shows it") {
+    two_groups f;
+    f.start();
+    // Due in 7 s. Before any answer (2 s a call) both waiting tasks fit behind the first
+    // one; when it took 3 s, the third (Ollama would end it at +9 s) goes to Groq at once.
+    REQUIRE(f.submit(scheduled(3, 7s)).ok());
+    CHECK(f.ollama->generate_calls == 1);
+    f.run_until(2999ms);
+    CHECK(f.groq->generate_calls == 0);
+    f.run_until(1ms);
+    CHECK(f.ollama->generate_calls == 2);
+    CHECK(f.groq->generate_calls == 1);
+    f.run_until(4s);
+    CHECK(f.served_by("ollama") == 2);
+    CHECK(f.served_by("groq") == 1);
+  }
+}
+
+TEST_CASE("scheduler, deadline rule: scheduled tasks stay on Ollama when it can carry the day", "[actor]") {
+  SECTION("a six-hour window: every task on Ollama, no cloud call") {
+    two_groups f;
+    f.start();
+    REQUIRE(f.submit(scheduled(10, 6h)).ok());
+    f.run_until(31s);
+    CHECK(f.served_by("ollama") == 10);
+    CHECK(f.groq->generate_calls == 0);
+  }
+  SECTION("a window Ollama cannot fill alone: the cloud takes the rest, in time") {
+    two_groups f;
+    f.start();
+    REQUIRE(f.submit(scheduled(10, 16s)).ok());
+    f.run_until(16s);
+    CHECK(f.archive->examples().size() == 10);
+    CHECK(f.served_by("ollama") >= 4);
+    CHECK(f.served_by("groq") >= 1);
+    CHECK(f.served_by("groq") <= 6);
+  }
+}
+
+TEST_CASE("scheduler, deadline rule: an interactive batch uses the cloud groups without delaying",
+          "[actor]") {
+  fixture f;
+  auto ollama = f.add_provider("ollama", 1);
+  auto groq = f.add_provider("groq", 2);
+  auto gemini = f.add_provider("gemini", 3);
+  ollama->latency_ms = 3000;
+  groq->latency_ms = 1000;
+  gemini->latency_ms = 2000;
+  f.start();
+  const auto t0 = f.now();
+  auto res = f.submit(request(6));
+  REQUIRE(res.ok());
+  // Every group starts at once: waiting for Ollama would make the batch later than the
+  // best it can do with all three.
+  REQUIRE(ollama->sent_at.size() == 1);
+  REQUIRE(groq->sent_at.size() == 1);
+  REQUIRE(gemini->sent_at.size() == 1);
+  CHECK(ollama->sent_at[0] == t0);
+  CHECK(groq->sent_at[0] == t0);
+  CHECK(gemini->sent_at[0] == t0);
+  // The best schedule (Groq at 0, 1, 2 s; Gemini at 0, 2 s; Ollama at 0 s) ends at 4 s.
+  f.run_until(4s);
+  CHECK(f.job_json(res.job_id)["successful"].GetInt() == 6);
+  CHECK(groq->generate_calls >= 3);
+  CHECK(ollama->generate_calls == 1);
+}
+
+TEST_CASE("scheduler fails a waiting task at its deadline", "[scheduler]") {
+  struct variant {
+    const char* what;
+    int max_wait_ms;
+    bool scheduled;
+    std::chrono::milliseconds fails_at;
+  };
+  // The override counts task_deadline_ms from the task's first look. The rule counts it
+  // from when the task was due: the batch's estimate (2 calls of 2 s before any answer, x
+  // 1.1 = 4.4 s), so a big batch's queue does not fail; a scheduled task fails at its
+  // window's end.
+  for (const auto& v : {variant{"override", 0, false, 1000ms},
+                        variant{"rule, interactive", -1, false, 5400ms},
+                        variant{"rule, scheduled", -1, true, 5000ms}}) {
+    INFO(v.what);
+    fixture f;
+    f.cfg.routing.max_wait_for_higher_ms = v.max_wait_ms;
+    f.cfg.routing.task_deadline_ms = 1000;
+    auto p1 = f.add_provider("ollama", 1);
+    p1->latency_ms = 60'000;
+    f.start();
+    auto res = f.submit(v.scheduled ? scheduled(2, 5s) : request(2));
+    CHECK(p1->generate_calls == 1);
+    f.run_until(v.fails_at - 1ms);
+    CHECK(f.job_json(res.job_id)["failed"].GetInt() == 0);
+    f.run_until(1ms);
+    auto d = f.job_json(res.job_id);
+    CHECK(d["failed"].GetInt() == 1);
+    CHECK(std::string{d["examples"][0]["error"].GetString()}.find("deadline") != std::string::npos);
+  }
 }

@@ -74,6 +74,10 @@ struct limits {
   int max_in_flight = 1;
   time_ns min_interval = 0;
   double time_scale = 1.0; // divides the minute and day windows (benchmarks only)
+  // Added to the per-minute windows: a call is counted by the provider when it arrives,
+  // a little after we count it, and a later call that travels faster must not arrive
+  // before the provider's window let go of it.
+  time_ns window_margin = 0;
 };
 
 // What keeps a call from being sent now (the latest of the time-based ones wins).
@@ -122,11 +126,13 @@ public:
   // configured and reported wins), usage it counted that we did not (a synthetic entry that
   // stops counting at the provider's reset), and "0 tokens remaining until reset" (a hold).
   void apply_headers(const net::rate_info& info, time_ns now);
-  // A call `id` was refused with 429 and no hint at all (no retry-after, no reset time):
-  // when no requests-per-minute limit is configured, the provider's is taken to be what it
-  // accepted in the trailing minute, so the window paces the next calls instead of a
-  // backoff that cannot know when the provider's window frees. The refused call is not
-  // counted (the provider did not count it). A learned limit only ever tightens.
+  // A call `id` was refused with 429 (not a daily quota): when no requests-per-minute
+  // limit is configured, the provider's is taken to be what it accepted in the trailing
+  // minute, so the window paces the next calls and the refusal is not repeated every
+  // minute. Without any hint that is the only clue; with a retry hint it is learned only
+  // when the hint agrees (it points at the moment our oldest counted send leaves the
+  // window). The refused call is not counted (the provider did not count it). A learned
+  // limit only ever tightens.
   void on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint);
   // Starts a new provider day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
@@ -136,6 +142,9 @@ public:
   limits effective() const;
   int in_flight() const { return static_cast<int>(in_flight_.size()); }
   long requests_last_minute(time_ns now) const { return rpm_.used(now); }
+  // Requests the daily limit still allows (today's counter and the trailing day, which
+  // holds what the provider reported), -1 when no daily limit is known.
+  long day_left(time_ns now) const;
   long tokens_last_minute(time_ns now) const { return tpm_.used(now); }
   // When the minute windows' counts next drop (the earlier of both); 0 when both are empty.
   time_ns minute_next_drop(time_ns now) const;
