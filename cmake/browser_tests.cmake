@@ -19,11 +19,8 @@ endfunction()
 
 zega_browser_test(console_live)
 
-# Issue 14: a reviewed example left out of exports. Its curation checks pass (PATCH
-# /examples/{id}, "status" with ?status=, exports without rejects); its last check, no
-# console error, waits for GET /schedule and GET /events (the page asks for both).
+# Issue 14: a reviewed example left out of exports (PATCH /examples/{id}, ?status=).
 zega_browser_test(console_curation)
-set_tests_properties(browser_console_curation PROPERTIES DISABLED TRUE)
 # Issue 14: everything live from one stream (GET /events).
 zega_browser_test(console_events)
 # Issue 12: ZEGA's page from http://localhost:5173 (preflight, CORS on SSE, training_stats).
