@@ -4,6 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "config/config.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
@@ -12,6 +13,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace zega {
 
@@ -44,7 +47,19 @@ using provider_actor = caf::typed_actor<
   // Internal: background health probe while unreachable.
   caf::reacts_to<health_atom>,
   // Internal: result of a health probe.
-  caf::reacts_to<health_atom, net::http_result>>;
+  caf::reacts_to<health_atom, net::http_result>,
+  // Operator reset: clears broken, unreachable, cooldown, backoff and an open circuit (rate
+  // windows stay: they are what the provider counts). Answers the new state.
+  caf::replies_to<reset_atom>::with<provider_status>,
+  // A valid reload left this provider's settings as they were: a broken or unreachable
+  // state is tried again.
+  caf::reacts_to<reload_atom>,
+  // A reload removed or replaced this actor: it takes no new work, tells no subscriber,
+  // lets its calls in flight finish (their callers get the answers) and then quits.
+  caf::reacts_to<retire_atom>>;
+
+// The providers the scheduler routes to, with their settings.
+using provider_entries = std::vector<std::pair<provider_config, provider_actor>>;
 
 // The only LMDB writer. Group commit: batches by count and a short timer, replies after
 // the transaction committed (acknowledged == durable).
@@ -53,7 +68,23 @@ using archiver_actor = caf::typed_actor<
   caf::replies_to<archive_atom, store::write_batch>::with<store::commit_result>,
   // Commits everything pending now; replies when done.
   caf::replies_to<flush_atom>::with<bool>,
+  // Re-scores every stored example with the current rubric (memory threshold, library
+  // threshold, quality.language, force), in chunks between other commits; replies with the
+  // crossing counts as JSON (store::to_json(rescore_counts)) or the error text prefixed "error: ".
+  caf::replies_to<rescore_atom, double, double, std::string, bool>::with<std::string>,
+  // Internal: the next rescore chunk.
+  caf::reacts_to<rescore_atom>,
   // Internal: the batching timer fell due.
+  caf::reacts_to<tick_atom>>;
+
+// The live stream's hub (actors/event_hub.hpp): scheduler, providers and the planner
+// publish typed events; it numbers them, keeps a byte-bounded ring for Last-Event-ID
+// resume, throttles provider events to about one a second each and fans out to sinks.
+using event_hub_actor = caf::typed_actor<
+  caf::reacts_to<publish_atom, live_event>,
+  // A new subscriber; events after `last_event_id` still in the ring are replayed (0: none).
+  caf::reacts_to<subscribe_atom, live_sink_ptr, std::uint64_t>,
+  // Internal: throttled provider events and heartbeats fall due.
   caf::reacts_to<tick_atom>>;
 
 // Holds jobs and their one-element tasks and routes them down the priority groups.
@@ -70,23 +101,53 @@ using scheduler_actor = caf::typed_actor<
   // Cancels a job: queued tasks dropped, in-flight calls finish and are kept.
   caf::replies_to<cancel_atom, std::string>::with<json_reply>,
   // Lists jobs / one job.
-  caf::replies_to<jobs_atom>::with<json_reply>,
+  caf::replies_to<jobs_atom>::with<jobs_report>,
   caf::replies_to<job_atom, std::string>::with<json_reply>,
   // Pause / resume dispatch (persisted).
   caf::replies_to<pause_atom>::with<json_reply>,
   caf::replies_to<resume_atom>::with<json_reply>,
   // GET /status body.
-  caf::replies_to<status_atom>::with<json_reply>,
-  // GET /models/available body.
-  caf::replies_to<providers_atom>::with<json_reply>,
+  caf::replies_to<status_atom>::with<status_report>,
+  // GET /models/available: the providers only.
+  caf::replies_to<providers_atom>::with<status_report>,
   // One real call on the named provider (zegactl probe).
   caf::replies_to<probe_atom, std::string>::with<json_reply>,
+  // Builds zega-{user} (POST /user/{id}/trigger-finetuning): exports the dataset, calls
+  // Ollama's /api/create, records the attempt; answers ZEGA's outcome, failures included.
+  caf::replies_to<finetune_atom, std::string>::with<training::finetune_outcome>,
+  // Internal: a user's training data as read off this thread.
+  caf::reacts_to<userstats_atom, std::string, user_stats_load>,
+  // Internal: a fine-tuning plan (export done) and Ollama's answer to it.
+  caf::reacts_to<finetune_atom, std::string, store::finetune_plan>,
+  caf::reacts_to<finetune_atom, std::string, net::http_result>,
+  // Internal: finetune.command ended (exit status, its log's tail).
+  caf::reacts_to<finetune_atom, std::string, int, std::string>,
   // Shutdown: stop dispatching, reply true once in-flight calls are done and archived.
   caf::replies_to<drain_atom>::with<bool>,
   // From providers: availability changed.
   caf::reacts_to<avail_atom, provider_view>,
   // Internal: pacing / wait timers and heartbeats.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // Reload: the new configuration in force and the provider set (kept actors, new ones for
+  // added or changed providers). Queued tasks are routed again over the new set; calls in
+  // flight finish on the actors that took them. Answers true once switched.
+  caf::replies_to<reload_atom, config, provider_entries>::with<bool>,
+  // POST /providers/{name}/reset; ec::unknown_provider for a name not configured.
+  caf::replies_to<reset_atom, std::string>::with<provider_status>>;
+
+// Anything else that follows the configuration receives each valid reload's configuration
+// (the one in force: restart-only settings keep their old values). The planner is meant to
+// be one: on (reload_atom, config) it takes the new `schedules` — a schedule kept by name
+// keeps its persisted progress (phase, day, tasks done today) and takes the new targets and
+// window from the next task it plans; a removed schedule plans nothing more (its tasks
+// already submitted finish as jobs); a new one starts at its first phase today. main wires
+// it with reloader_deps::listeners.
+using config_listener = caf::typed_actor<caf::reacts_to<reload_atom, config>>;
+
+// Re-reads the config file and .env, validates, and applies a valid result everywhere
+// (providers, scheduler, listeners, log level); an invalid one changes nothing. The
+// string names the trigger for the log ("SIGHUP", "POST /reload").
+using reloader_actor = caf::typed_actor<caf::replies_to<reload_atom, std::string>::with<reload_report>>;
 
 // One configured schedule (schedules[]): turns its phases and window into one-example
 // scheduled jobs spread over each day's window; its state lives in the archive.
@@ -102,3 +163,6 @@ using planner_actor = caf::typed_actor<
   caf::reacts_to<tick_atom, std::uint64_t>>;
 
 } // namespace zega
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::config)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_entries)

@@ -62,8 +62,10 @@ bool commit_pending(archiver_ptr self) {
     st.storage_full = false;
   }
   auto results = split_result(merged, counts);
-  for (std::size_t k = 0; k < batches.size(); ++k)
+  for (std::size_t k = 0; k < batches.size(); ++k) {
+    results[k].missing_reviews = missing_reviews_of(merged, batches[k].batch);
     batches[k].promise.deliver(std::move(results[k]));
+  }
   if (merged.status == store::commit_status::ok)
     maybe_trim(self);
   return merged.status == store::commit_status::ok;
@@ -75,6 +77,7 @@ store::write_batch merge_batches(const std::vector<const store::write_batch*>& b
   store::write_batch out;
   for (const auto* b : batches) {
     append(out.examples, b->examples);
+    append(out.reviews, b->reviews);
     append(out.jobs, b->jobs);
     append(out.attempts, b->attempts);
     append(out.quota, b->quota);
@@ -97,6 +100,45 @@ std::vector<store::commit_result> split_result(const store::commit_result& merge
   }
   return out;
 }
+
+std::vector<std::uint64_t> missing_reviews_of(const store::commit_result& merged,
+                                              const store::write_batch& batch) {
+  std::vector<std::uint64_t> out;
+  for (const auto& r : batch.reviews)
+    if (std::find(merged.missing_reviews.begin(), merged.missing_reviews.end(), r.example_id)
+        != merged.missing_reviews.end())
+      out.push_back(r.example_id);
+  return out;
+}
+
+namespace {
+
+// Runs one chunk of the front rescore; answers it when the table is done or a chunk failed,
+// then moves on to the next request. Pending batches go first so their examples are scored.
+void rescore_step(archiver_ptr self) {
+  auto& st = self->state;
+  if (st.rescores.empty())
+    return;
+  commit_pending(self);
+  auto& run = st.rescores.front();
+  auto r = store::rescore_chunk(*st.db, run.cursor, rescore_chunk_size, run.opts);
+  run.counts += r.counts;
+  bool failed = r.status != store::commit_status::ok;
+  if (failed || r.next_cursor == 0) {
+    if (failed)
+      log::error("archiver", "rescore stopped: " + r.message);
+    else
+      log::info("archiver", "rescore done: " + store::to_json(run.counts));
+    run.promise.deliver(failed ? "error: " + r.message : store::to_json(run.counts));
+    st.rescores.pop_front();
+  } else {
+    run.cursor = r.next_cursor;
+  }
+  if (!st.rescores.empty())
+    self->send(self, rescore_atom::value);
+}
+
+} // namespace
 
 archiver_actor::behavior_type archiver(archiver_ptr self, store::store* db, int commit_batch,
                                        int commit_interval_ms, int attempts_retention_days) {
@@ -133,6 +175,22 @@ archiver_actor::behavior_type archiver(archiver_ptr self, store::store* db, int 
       return promise;
     },
     [self](flush_atom) -> bool { return commit_pending(self); },
+    [self](rescore_atom, double memory_threshold, double library_threshold,
+           const std::string& language, bool force) -> caf::typed_response_promise<std::string> {
+      auto& st = self->state;
+      archiver_state::rescore_run run;
+      run.opts.memory_threshold = memory_threshold;
+      run.opts.library_threshold = library_threshold;
+      run.opts.rubric.language = language;
+      run.opts.force = force;
+      run.promise = self->make_response_promise<std::string>();
+      auto promise = run.promise;
+      st.rescores.push_back(std::move(run));
+      if (st.rescores.size() == 1)
+        self->send(self, rescore_atom::value);
+      return promise;
+    },
+    [self](rescore_atom) { rescore_step(self); },
     [self](tick_atom) {
       self->state.timer_armed = false;
       commit_pending(self);

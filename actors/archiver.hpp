@@ -4,12 +4,15 @@
 // and each request is answered only after that transaction committed.
 
 #include "actors/actors.hpp"
+#include "store/rescore.hpp"
 #include "store/store.hpp"
 
 #include <caf/typed_response_promise.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
+#include <string>
 #include <vector>
 
 namespace zega {
@@ -22,13 +25,31 @@ store::write_batch merge_batches(const std::vector<const store::write_batch*>& b
 std::vector<store::commit_result> split_result(const store::commit_result& merged,
                                                const std::vector<std::size_t>& example_counts);
 
+// Of the merged commit's missing review ids, those `batch` asked for (so a PATCH of an unknown
+// id learns it was unknown even when its batch was committed with others).
+std::vector<std::uint64_t> missing_reviews_of(const store::commit_result& merged,
+                                              const store::write_batch& batch);
+
+// Examples re-scored per chunk of POST /rescore (one write transaction each).
+constexpr std::size_t rescore_chunk_size = 64;
+
 struct archiver_state {
   struct pending_batch {
     store::write_batch batch;
     caf::typed_response_promise<store::commit_result> promise;
   };
 
+  // A running POST /rescore: one chunk per turn of the mailbox, so batches queued meanwhile
+  // are committed between chunks.
+  struct rescore_run {
+    store::rescore_options opts;
+    std::uint64_t cursor = 0;
+    store::rescore_counts counts;
+    caf::typed_response_promise<std::string> promise;
+  };
+
   store::store* db = nullptr;
+  std::deque<rescore_run> rescores; // the front one runs; later requests wait their turn
   std::size_t commit_batch = 64;
   std::chrono::milliseconds commit_interval{50};
   int attempts_retention_days = 0; // 0 = keep attempts forever

@@ -26,5 +26,12 @@ using health_atom = caf::atom_constant<caf::atom("health")>;
 using providers_atom = caf::atom_constant<caf::atom("providers")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using task_done_atom = caf::atom_constant<caf::atom("taskdone")>;
+using rescore_atom = caf::atom_constant<caf::atom("rescore")>;
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
+using reset_atom = caf::atom_constant<caf::atom("reset")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using finetune_atom = caf::atom_constant<caf::atom("finetune")>;
+using userstats_atom = caf::atom_constant<caf::atom("userstats")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 } // namespace zega

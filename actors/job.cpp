@@ -101,7 +101,7 @@ validation validate(const job_request& req, int enabled_providers) {
     return bad("num_examples: must be between 1 and 1000, got " + std::to_string(req.num_examples));
   for (std::size_t i = 0; i < req.genres.size(); ++i)
     if (training::find_genre(req.genres[i]) == nullptr)
-      return bad("genres[" + std::to_string(i) + "]: unknown genre \"" + req.genres[i] + "\"");
+      return bad("genres[" + std::to_string(i) + "]: " + training::unknown_genre_message(req.genres[i]));
   for (std::size_t i = 0; i < req.elements.size(); ++i)
     if (!training::element_from_string(req.elements[i]))
       return bad("elements[" + std::to_string(i) + "]: unknown element \"" + req.elements[i]
@@ -358,7 +358,8 @@ store::job_record job::record(std::int64_t completed_ms, bool fine_tuning,
   return j;
 }
 
-std::string job::summary_json(double total_time_s, bool ready_for_finetuning) const {
+std::string job::summary_json(double total_time_s, bool ready_for_finetuning,
+                              const training::training_stats* stats) const {
   auto rec = record(0, ready_for_finetuning);
   rapidjson::StringBuffer buf;
   writer w(buf);
@@ -433,6 +434,12 @@ std::string job::summary_json(double total_time_s, bool ready_for_finetuning) co
   for (std::size_t i = 0; i < best.size() && i < 3; ++i)
     write_example(w, *best[i]);
   w.EndArray();
+  key(w, "training_stats");
+  if (stats != nullptr) {
+    auto raw = training::to_json(*stats);
+    w.RawValue(raw.c_str(), raw.size(), rapidjson::kObjectType);
+  } else
+    w.Null();
   key(w, "ready_for_finetuning");
   w.Bool(ready_for_finetuning);
   w.EndObject();
@@ -479,34 +486,20 @@ std::string job::progress_json() const {
   return buf.GetString();
 }
 
-std::string job::brief_json(int queued, int in_flight) const {
-  rapidjson::StringBuffer buf;
-  writer w(buf);
-  w.StartObject();
-  key(w, "job_id");
-  str(w, id_);
-  key(w, "user_id");
-  str(w, req_.user_id);
-  key(w, "state");
-  str(w, state_);
-  key(w, "total_requested");
-  w.Int(req_.num_examples);
-  key(w, "successful");
-  w.Int(successful_);
-  key(w, "failed");
-  w.Int(failed_);
-  key(w, "duplicates_rejected");
-  w.Int(duplicates_);
-  key(w, "queued");
-  w.Int(queued);
-  key(w, "in_flight");
-  w.Int(in_flight);
-  key(w, "min_votes");
-  w.Int(req_.min_votes);
-  key(w, "started_ms");
-  w.Int64(started_ms_);
-  w.EndObject();
-  return buf.GetString();
+job_brief job::brief(int queued, int in_flight) const {
+  job_brief b;
+  b.job_id = id_;
+  b.user_id = req_.user_id;
+  b.state = state_;
+  b.total_requested = req_.num_examples;
+  b.successful = successful_;
+  b.failed = failed_;
+  b.duplicates_rejected = duplicates_;
+  b.queued = queued;
+  b.in_flight = in_flight;
+  b.min_votes = req_.min_votes;
+  b.started_ms = started_ms_;
+  return b;
 }
 
 std::uint64_t job::add_event(std::string json) {

@@ -77,23 +77,29 @@ public:
   int duplicates() const { return duplicates_; }
   int saved_to_database() const { return saved_; }
   int examples_before() const { return examples_before_; }
+  const std::vector<example_result>& results() const { return results_; }
 
   // Store record in ZEGA's training-history shape; completed_ms 0 while running.
   // `pending`: a result being committed in the same transaction as this record, counted
   // as if added.
   store::job_record record(std::int64_t completed_ms, bool fine_tuning,
                            const example_result* pending = nullptr) const;
-  // ZEGA /auto-train response plus job_id, state, duplicates_rejected.
-  std::string summary_json(double total_time_s, bool ready_for_finetuning) const;
+  // ZEGA /auto-train response plus job_id, state, duplicates_rejected; training_stats is
+  // null while the user's stats are not known yet.
+  std::string summary_json(double total_time_s, bool ready_for_finetuning,
+                           const training::training_stats* stats) const;
   // {"type":"progress","job_id",current,total,percentage,latest_quality,current_genre,
   //  story_id,best_model,successful,failed,stories_saved}
   std::string progress_json() const;
   // Short entry for GET /jobs.
-  std::string brief_json(int queued, int in_flight) const;
+  job_brief brief(int queued, int in_flight) const;
 
   // Event log with increasing ids (1, 2, ...).
   std::uint64_t add_event(std::string json);
   const std::vector<std::pair<std::uint64_t, std::string>>& events() const { return events_; }
+
+  // The latest result (nullptr before the first).
+  const example_result* latest() const { return results_.empty() ? nullptr : &results_.back(); }
 
   // Model with the best average quality so far (empty before the first success).
   std::string best_model() const;

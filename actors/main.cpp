@@ -2,9 +2,11 @@
 
 #include "actors/actors.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/archiver.hpp"
 #include "actors/planner.hpp"
 #include "actors/provider.hpp"
+#include "actors/reloader.hpp"
 #include "actors/runtime.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/service_notify.hpp"
@@ -12,6 +14,7 @@
 #include "config/config.hpp"
 #include "config/log.hpp"
 #include "net/api/api.hpp"
+#include "net/api/routes_events.hpp"
 #include "net/http/client.hpp"
 #include "net/http/server.hpp"
 #include "net/http/io_runtime.hpp"
@@ -19,6 +22,7 @@
 #include "net/providers/secrets.hpp"
 #include "store/dir_lock.hpp"
 #include "store/store.hpp"
+#include "training/premise.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -30,7 +34,11 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <mutex>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace {
@@ -63,7 +71,7 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   return !host.empty();
 }
 
-int run(const zega::config& cfg) {
+int run(const zega::config& cfg, const zega::load_options& load, bool config_optional) {
   using namespace zega;
   std::string host;
   std::uint16_t port = 0;
@@ -77,8 +85,25 @@ int run(const zega::config& cfg) {
     return 2;
   }
 
+  // A bad topics file is a configuration error: better refused at start than half used.
+  std::shared_ptr<const training::user_topics> topics;
+  if (cfg.prompts.topics_file) {
+    std::ifstream in(*cfg.prompts.topics_file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string why;
+    auto parsed = in ? training::parse_user_topics(text.str(), why) : std::nullopt;
+    if (!in)
+      why = "cannot read the file";
+    if (!parsed) {
+      log::error("config", "prompts.topics_file " + *cfg.prompts.topics_file + ": " + why);
+      return 2;
+    }
+    topics = std::make_shared<const training::user_topics>(std::move(*parsed));
+  }
+
   // Before any thread starts, so only the wait below receives them.
-  net::stop_signals stop;
+  net::stop_signals stop{true};
 
   std::string error;
   store::store_options sopts;
@@ -110,25 +135,54 @@ int run(const zega::config& cfg) {
                                      std::function<void(net::http_result)> done) {
     client.async_request(std::move(req), std::move(limits), std::move(done));
   };
+  // The live stream's hub; its events are written by the API layer's view.
+  event_hub_deps hdeps;
+  hdeps.render = net::live_event_json;
+  hdeps.heartbeat = std::chrono::milliseconds(std::max(1000, cfg.server.heartbeat_ms));
+  auto hub = sys.spawn(zega::event_hub, hdeps);
   scheduler_deps sdeps;
+  sdeps.hub = hub;
   sdeps.archiver = archiver;
+  sdeps.transport = transport;
   sdeps.db = db.get();
+  sdeps.topics = topics;
   sdeps.wall_clock = wall_ms;
   sdeps.seed = static_cast<std::uint64_t>(wall_ms());
-  for (const auto& pc : cfg.providers) {
+  // At start and for each provider a reload adds or changes.
+  const store::store* reader = db.get();
+  // Every provider actor ever spawned, so that shutdown reaches those a reload added.
+  struct spawned_actors {
+    std::mutex mutex;
+    std::vector<provider_actor> all;
+  };
+  auto spawned = std::make_shared<spawned_actors>();
+  auto spawn_provider = [&sys, transport, archiver, reader, spawned, hub,
+                         seed = sdeps.seed](const provider_config& pc, const config& in_force) {
     provider_deps pdeps;
     pdeps.transport = transport;
     pdeps.archiver = archiver;
     pdeps.wall_clock = wall_ms;
-    pdeps.rng_seed = sdeps.seed ^ std::hash<std::string>{}(pc.name);
+    pdeps.rng_seed = seed ^ std::hash<std::string>{}(pc.name);
     // The persisted counter of the provider's own day (its reset zone, time_scale).
-    pdeps.today = db->get_quota(
-      pc.name, rate::provider_days(pc, cfg.routing.time_scale).day_key(wall_ms()));
-    if (auto saved = db->get_meta(quota_exhausted_key(pc.name)))
+    pdeps.today = reader->get_quota(
+      pc.name, rate::provider_days(pc, in_force.routing.time_scale).day_key(wall_ms()));
+    // A daily exhaustion learned from a 429 before a restart (or a reload) is kept.
+    if (auto saved = reader->get_meta(quota_exhausted_key(pc.name)))
       parse_quota_exhausted(*saved, pdeps.exhausted_until_ms, pdeps.exhausted_reason);
-    pdeps.time_scale = cfg.routing.time_scale;
-    sdeps.providers.emplace_back(pc, sys.spawn(zega::provider, pc, pdeps));
-  }
+    pdeps.time_scale = in_force.routing.time_scale;
+    pdeps.hub = hub;
+    provider_actor handle = sys.spawn(zega::provider, pc, pdeps);
+    std::lock_guard<std::mutex> lock(spawned->mutex);
+    spawned->all.push_back(handle);
+    return handle;
+  };
+  auto stop_providers = [spawned] {
+    std::lock_guard<std::mutex> lock(spawned->mutex);
+    for (auto& handle : spawned->all)
+      anon_send_exit(handle, caf::exit_reason::user_shutdown);
+  };
+  for (const auto& pc : cfg.providers)
+    sdeps.providers.emplace_back(pc, spawn_provider(pc, cfg));
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);
   std::vector<planner_actor> planners;
   for (const auto& sc : cfg.schedules) {
@@ -138,14 +192,26 @@ int run(const zega::config& cfg) {
     pl.db = db.get();
     pl.wall_clock = wall_ms;
     pl.time_scale = cfg.routing.time_scale;
+    pl.hub = hub;
     planners.push_back(sys.spawn(zega::planner, sc, pl));
   }
+  reloader_deps rdeps;
+  rdeps.load = load;
+  rdeps.config_optional = config_optional;
+  rdeps.current = cfg;
+  rdeps.providers = sdeps.providers;
+  rdeps.spawn_provider = spawn_provider;
+  rdeps.scheduler = scheduler;
+  auto reload = sys.spawn<caf::detached>(zega::reloader, rdeps);
 
   std::atomic<bool> shutting_down{false};
   net::api_context ctx;
   ctx.system = &sys;
   ctx.scheduler = scheduler;
   ctx.planners = planners;
+  ctx.archiver = archiver;
+  ctx.reloader = reload;
+  ctx.hub = hub;
   ctx.db = db.get();
   ctx.cfg = &cfg;
   ctx.shutting_down = &shutting_down;
@@ -172,9 +238,10 @@ int run(const zega::config& cfg) {
     anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
     for (auto& pl : planners)
       anon_send_exit(pl, caf::exit_reason::user_shutdown);
-    for (auto& entry : sdeps.providers)
-      anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
+    anon_send_exit(reload, caf::exit_reason::user_shutdown);
+    stop_providers();
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+    anon_send_exit(hub, caf::exit_reason::user_shutdown);
     io.stop();
     return 1;
   }
@@ -187,6 +254,15 @@ int run(const zega::config& cfg) {
     dog = sys.spawn(watchdog, every, [] { notify_watchdog(); });
 
   int sig = stop.wait();
+  // SIGHUP reloads (the reloader logs what happened) and the daemon goes on.
+  for (; sig == SIGHUP; sig = stop.wait()) {
+    caf::scoped_actor self{sys};
+    self->request(reload, std::chrono::seconds(30), reload_atom::value, std::string("SIGHUP"))
+      .receive([](const reload_report&) {},
+               [&](const caf::error& err) {
+                 log::error("reloader", "reload (SIGHUP) did not answer: " + sys.render(err));
+               });
+  }
   notify_stopping();
   log::info("zegad", std::string(sig == SIGINT ? "SIGINT" : "SIGTERM")
                        + ": stopping; in-flight calls may finish for up to "
@@ -212,10 +288,11 @@ int run(const zega::config& cfg) {
   }
   if (dog)
     anon_send_exit(dog, caf::exit_reason::user_shutdown);
+  anon_send_exit(reload, caf::exit_reason::user_shutdown);
   anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-  for (auto& entry : sdeps.providers)
-    anon_send_exit(entry.second, caf::exit_reason::user_shutdown);
+  stop_providers();
   anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+  anon_send_exit(hub, caf::exit_reason::user_shutdown);
   client.close_idle();
   io.stop();
   // Finished requests keep their timeout entries (and the requesters) alive until they
@@ -236,17 +313,13 @@ int main(int argc, char** argv) {
   auto opts = command_line.options.load;
   const bool check_only = command_line.options.check_config;
   zega::log::init({});
-  std::error_code absent;
-  // Only a file that does not exist means defaults; an unreadable one stays an error.
-  if (command_line.options.config_optional && opts.config_file
-      && !std::filesystem::exists(*opts.config_file, absent) && !absent) {
+  bool defaults = false;
+  auto loaded = zega::load_running_config(opts, command_line.options.config_optional, &defaults);
+  if (defaults)
     zega::log::info("zegad", "no config at " + *opts.config_file + "; using built-in defaults");
-    opts.config_file.reset();
-  }
-  auto loaded = zega::load_config(opts);
   if (!loaded.cfg) {
     std::cerr << "zegad: invalid configuration";
-    if (opts.config_file)
+    if (opts.config_file && !defaults)
       std::cerr << " in " << *opts.config_file;
     std::cerr << ":\n";
     for (const auto& err : loaded.errors)
@@ -285,5 +358,5 @@ int main(int argc, char** argv) {
     zega::log::add_secret(p.api_key);
   if (zega::enabled_provider_count(*loaded.cfg) == 0)
     zega::log::warn("zegad", "every provider is disabled; no work can be done");
-  return run(*loaded.cfg);
+  return run(*loaded.cfg, opts, command_line.options.config_optional);
 }

@@ -2,15 +2,20 @@
 // Message types exchanged between actors. All actors live in one process, so records are
 // passed as plain copyable structs (allowed as "unsafe" message types: never serialised).
 
+#include "actors/policy/call_stats.hpp"
 #include "net/providers/codec.hpp"
 #include "net/http/types.hpp"
+#include "store/finetune.hpp"
 #include "store/records.hpp"
+#include "training/finetune.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +73,18 @@ struct provider_view {
   // Only limits.reserve_per_day is left today: interactive work only, scheduled tasks are
   // refused (routing sends them elsewhere).
   bool reserve_reached = false;
+  // For the deadline rule's estimates: limits as configured or learned from the provider.
+  long rpm = 0;           // requests per minute, 0 = none known
+  long day_left = -1;     // requests left in its day, -1 = no daily limit known
+};
+
+// One quota window of a provider as the operator sees it (used against limit).
+struct quota_window {
+  long requests_used = 0;
+  long requests_limit = 0;       // 0 = no limit known
+  long tokens_used = 0;
+  long tokens_limit = 0;         // 0 = no limit known
+  std::int64_t resets_at_ms = 0; // wall-clock Unix ms when the count next drops; 0 = none
 };
 
 // Full operator view of one provider (GET /status, /models/available).
@@ -87,6 +104,19 @@ struct provider_status {
   long tokens_last_minute = 0;
   long calls_total = 0;
   long failures_total = 0;
+  // Operator fields of issue 14 (console gauges, /metrics).
+  bool enabled = true;
+  bool available = false;       // free at `now` (routing's view)
+  clock_ns now = 0;             // when this was taken: busy_until etc. are relative to it
+  std::int64_t wall_now_ms = 0; // the same moment as wall-clock Unix ms (0 = unknown)
+  bool quota_exhausted = false; // a daily quota is used up (until day.resets_at_ms)
+  quota_window minute;
+  quota_window day;
+  std::optional<double> latency_p50_ms; // over the recent calls; none without calls
+  std::optional<double> latency_p95_ms;
+  std::optional<double> error_rate;     // 0..1 over the recent calls
+  std::map<std::string, long> calls_by_outcome; // stats::outcome_label -> calls since start
+  stats::histogram latency_s{stats::latency_buckets()}; // upstream call latency, seconds
 };
 
 // Where a job comes from: a client waiting on it (HTTP) or the planner's calendar.
@@ -132,6 +162,8 @@ struct schedule_view {
   bool day_open = false;
   std::int64_t window_start_ms = 0;
   std::int64_t window_end_ms = 0;
+  int window_start_minute = 0;       // the configured local window ("HH:MM" as minutes)
+  int window_end_minute = 24 * 60;
   std::int64_t next_task_at_ms = 0;
   std::int64_t total_done = 0;
   std::int64_t missed_days = 0;
@@ -155,6 +187,124 @@ public:
 };
 using job_sink_ptr = std::shared_ptr<job_sink>;
 
+// What a reload did (POST /reload, SIGHUP). Not applied: `errors` say why, and the running
+// configuration stays as it was.
+struct reload_report {
+  bool applied = false;
+  std::vector<std::pair<std::string, std::string>> errors; // (field path, problem)
+  std::vector<std::string> changes;      // applied, one line each ("routing.slack 0.1 -> 0.2")
+  std::vector<std::string> need_restart; // seen, kept until a restart
+};
+
+// What the store knows about one user's training data (read off the scheduler's thread):
+// ZEGA's training_stats inputs, and the newest example id the read saw, so examples
+// archived meanwhile are counted once.
+struct user_stats_load {
+  training::training_stats_input input;
+  std::uint64_t last_id = 0;
+};
+
+// The last run of finetune.command (operator view in /status).
+struct finetune_command_run {
+  std::string user;
+  int pid = 0;
+  bool running = false;
+  int exit_status = -1;  // exit code, or 128 + signal
+  std::string log_path;
+  std::string log_tail;
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0;
+  std::string error;     // could not be started
+};
+
+// Fine-tuning in GET /status: the settings, users whose build runs, finetune.command's last run.
+struct finetune_report {
+  int threshold = 0;
+  bool auto_trigger = false;
+  std::string base_model;
+  std::vector<std::string> building;
+  std::optional<finetune_command_run> command;
+};
+
+// The daemon's state for GET /status and /metrics; rendered by net/api/views_status.cpp.
+struct status_report {
+  std::string state;             // running | paused | storage_full | draining
+  bool paused = false;
+  std::int64_t paused_since_ms = 0;
+  std::string reason;
+  std::string pacing;
+  int queue_depth = 0;
+  int in_flight = 0;
+  int pending_archive = 0;
+  std::uint64_t jobs_active = 0;
+  std::uint64_t jobs_finished = 0;
+  std::uint64_t tasks_pending = 0;
+  std::vector<provider_status> providers;
+  std::string dataset_user = "default";
+  long dataset_examples = 0;
+  int fine_tune_threshold = 0;
+  bool ready_for_finetuning = false;
+  finetune_report finetune;
+  // Since start, for /metrics.
+  std::map<std::string, std::uint64_t> jobs_by_state;          // terminal states + "started"
+  std::map<std::string, std::uint64_t> examples_by_quality;    // "0".."9" (score floor)
+  stats::histogram queue_wait_s{stats::wait_buckets()};        // task created -> first call
+  stats::histogram task_duration_s{stats::wait_buckets()};     // task created -> done
+};
+
+// One entry of GET /jobs (net/api/views_jobs.cpp writes it).
+struct job_brief {
+  std::string job_id;
+  std::string user_id;
+  std::string state;
+  int total_requested = 0;
+  int successful = 0;
+  int failed = 0;
+  int duplicates_rejected = 0;
+  int queued = 0;
+  int in_flight = 0;
+  int min_votes = 1;
+  std::int64_t started_ms = 0;
+};
+
+// GET /jobs: unfinished jobs in round-robin order, then finished ones, newest first.
+struct jobs_report {
+  std::vector<job_brief> jobs;
+};
+
+// One job's progress on the live stream (GET /events, type "job").
+struct job_progress {
+  std::string job_id;
+  std::string user_id;
+  std::string state;
+  int total = 0;
+  int current = 0;
+  int successful = 0;
+  int failed = 0;
+  std::optional<double> latest_quality;
+  std::string current_genre;
+  std::string best_model;
+};
+
+enum class live_kind : std::uint8_t { job, provider, schedule, paused, resumed, resync };
+
+// One event of the live stream; only the member named by `kind` is meaningful.
+struct live_event {
+  live_kind kind = live_kind::job;
+  job_progress job;
+  provider_status provider;
+  schedule_view schedule;
+};
+
+// A subscriber of the live stream (an SSE client). Called from the hub's thread, must not
+// block. `data` empty with id 0 is a heartbeat. Returns false once the client is gone.
+class live_sink {
+public:
+  virtual ~live_sink() = default;
+  virtual bool push(std::uint64_t id, const std::string& data) = 0;
+};
+using live_sink_ptr = std::shared_ptr<live_sink>;
+
 // Generic JSON reply for status/jobs queries: status code + body.
 struct json_reply {
   int http_status = 200;
@@ -171,6 +321,15 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::schedule_view)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::reload_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::status_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::jobs_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::live_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::live_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::write_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::net::http_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::user_stats_load)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::finetune_plan)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::training::finetune_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::training::training_stats)

@@ -100,9 +100,18 @@ planner_record current_record(const planner_actor_state& st) {
   return r;
 }
 
+schedule_view view_of(self_ptr self);
+
 // Writes the state through the archiver; `then` runs once it is durable (or with false).
+// Every change passes here, so the live stream hears it here too.
 void persist(self_ptr self, std::function<void(bool)> then = {}) {
   auto& st = self->state;
+  if (st.deps.hub) {
+    live_event e;
+    e.kind = live_kind::schedule;
+    e.schedule = view_of(self);
+    self->send(st.deps.hub, publish_atom::value, std::move(e));
+  }
   store::write_batch b;
   b.meta.emplace_back(planner_meta_key(st.cfg.name), encode_planner(current_record(st)));
   self->request(st.deps.archiver, archive_timeout, archive_atom::value, std::move(b))
@@ -346,6 +355,10 @@ schedule_view view_of(self_ptr self) {
   }
   if (auto next = st.core->next_task_at(wall(self))) v.next_task_at_ms = *next;
   else if (!s.day_open && st.tick_at != 0 && !st.paused) v.next_task_at_ms = st.tick_at;
+  if (st.cfg.window) {
+    v.window_start_minute = st.cfg.window->start_minute;
+    v.window_end_minute = st.cfg.window->end_minute;
+  }
   v.total_done = s.total_done;
   v.missed_days = static_cast<std::int64_t>(s.missed_days.size());
   v.in_flight = static_cast<int>(st.in_flight.size());

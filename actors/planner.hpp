@@ -27,6 +27,7 @@ struct planner_deps {
   const store::store* db = nullptr; // reads at start (state, paused flag, dataset size)
   wall_clock_fn wall_clock;         // Unix ms; tests derive it from the actor clock
   double time_scale = 1.0;          // routing.time_scale
+  event_hub_actor hub;              // GET /events: the schedule after each change; may be invalid
 };
 
 // What the planner persists besides planner_core's state: the tasks handed to the

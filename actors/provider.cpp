@@ -189,13 +189,15 @@ provider_view make_view(self_ptr self, const availability& av) {
   v.next_free = av.allowed ? 0 : av.next_free;
   v.reason = av.reason;
   v.reserve_reached = reserve_reached(st);
+  v.rpm = st.limiter.effective().rpm;
+  v.day_left = st.limiter.day_left(now_ns(self));
   return v;
 }
 
 bool same_view(const provider_view& a, const provider_view& b) {
   return a.state == b.state && a.in_flight == b.in_flight && a.next_free == b.next_free &&
-         a.reason == b.reason && a.max_in_flight == b.max_in_flight &&
-         a.reserve_reached == b.reserve_reached;
+         a.reason == b.reason && a.max_in_flight == b.max_in_flight && a.rpm == b.rpm &&
+         a.day_left == b.day_left && a.reserve_reached == b.reserve_reached;
 }
 
 log::level level_of(provider_state s) {
@@ -230,6 +232,17 @@ void schedule_tick(self_ptr self, rate::time_ns at) {
 
 // Recomputes the view; pushes it when it changed, logs state changes that matter to an
 // operator once, and arms a tick for the moment a clock-driven limit ends.
+provider_status status_of(self_ptr self, const provider_view& view);
+
+// The operator view goes to the live stream (the hub throttles it per provider).
+void publish_live(self_ptr self, const provider_view& view) {
+  if (!self->state.deps.hub) return;
+  live_event e;
+  e.kind = live_kind::provider;
+  e.provider = status_of(self, view);
+  caf::anon_send(self->state.deps.hub, publish_atom::value, std::move(e));
+}
+
 provider_view publish(self_ptr self) {
   auto& st = self->state;
   roll_day(self);
@@ -238,6 +251,7 @@ provider_view publish(self_ptr self) {
   if (!st.last_view || !same_view(*st.last_view, v)) {
     for (const auto& sub : st.subscribers) caf::anon_send(sub, avail_atom::value, v);
     st.last_view = v;
+    publish_live(self, v);
   }
   if (v.state != st.logged_state && (worth_logging(v.state) || worth_logging(st.logged_state))) {
     if (worth_logging(v.state)) {
@@ -324,6 +338,55 @@ net::call_result classify(const net::endpoint& ep, const net::http_result& resul
     result);
 }
 
+// Wall-clock ms of a monotonic instant (0 stays 0: "nothing to wait for").
+std::int64_t wall_ms_of(const rate::instant& t, rate::time_ns at) {
+  return at == 0 ? 0 : t.wall_ms + (at - t.now) / rate::one_ms;
+}
+
+provider_status status_of(self_ptr self, const provider_view& view) {
+  auto& st = self->state;
+  const auto t = instant_of(self);
+  const auto now = t.now;
+  const auto eff = st.limiter.effective();
+  provider_status s;
+  s.view = view;
+  s.kind = net::to_string(st.cfg.kind);
+  s.base_url = st.cfg.base_url;
+  s.circuit = rate::to_string(st.health.circuit().current(now));
+  s.consecutive_failures = st.health.circuit().consecutive_failures();
+  if (view.state == provider_state::broken) s.broken_message = st.health.message();
+  if (view.state == provider_state::cooldown) s.cooldown_reason = st.health.cooldown_reason();
+  s.requests_today = st.limiter.today().requests;
+  s.tokens_today = st.limiter.today().tokens;
+  s.rpd = eff.rpd;
+  s.tpd = eff.tpd;
+  s.requests_last_minute = st.limiter.requests_last_minute(now);
+  s.tokens_last_minute = st.limiter.tokens_last_minute(now);
+  s.calls_total = st.calls_total;
+  s.failures_total = st.failures_total;
+  s.enabled = st.cfg.enabled;
+  s.available = view.state == provider_state::available && view.next_free <= now
+                && view.in_flight < view.max_in_flight;
+  s.now = now;
+  s.minute = {s.requests_last_minute, eff.rpm, s.tokens_last_minute, eff.tpm,
+              wall_ms_of(t, st.limiter.minute_next_drop(now))};
+  s.day = {s.requests_today, eff.rpd, s.tokens_today, eff.tpd, t.day.next_start(t.wall_ms)};
+  // A daily quota is used up: the provider said so (a per-day cooldown), or our own count
+  // reached a configured or reported daily limit.
+  const auto at_limit = [&](rate::limit_kind k) {
+    return view.reason == std::string("at limit: ") + rate::to_string(k);
+  };
+  s.quota_exhausted = st.health.daily_cooldown(now)
+                      || (view.state == provider_state::busy
+                          && (at_limit(rate::limit_kind::rpd) || at_limit(rate::limit_kind::tpd)));
+  s.latency_p50_ms = st.recent.latency_percentile(50);
+  s.latency_p95_ms = st.recent.latency_percentile(95);
+  s.error_rate = st.recent.error_rate();
+  s.calls_by_outcome = st.calls_by_outcome;
+  s.latency_s = st.latency_s;
+  return s;
+}
+
 gen_outcome refusal(self_ptr self, const gen_task& task, const availability& av) {
   const auto& st = self->state;
   gen_outcome out;
@@ -348,6 +411,36 @@ gen_outcome refusal(self_ptr self, const gen_task& task, const availability& av)
     out.busy_until = std::max(out.busy_until, st.limiter.in_flight_estimate(now_ns(self)));
   return out;
 }
+
+// Backoffs shorten with time_scale like the windows, so a time-scaled run keeps their share
+// of the time (a benchmark's faults cost what they would cost in real time).
+rate::backoff_params backoff_of(const provider_config& cfg, double time_scale) {
+  const auto scaled_ms = [&](int ms) {
+    return static_cast<rate::time_ns>(ms * static_cast<double>(rate::one_ms)
+                                      / std::max(1.0, time_scale));
+  };
+  rate::backoff_params bp;
+  bp.base = scaled_ms(cfg.backoff.base_ms);
+  bp.cap = scaled_ms(cfg.backoff.cap_ms);
+  bp.circuit_failures = cfg.backoff.circuit_failures;
+  bp.circuit_cooldown = scaled_ms(cfg.backoff.circuit_cooldown_ms);
+  bp.probe_interval = static_cast<rate::time_ns>(cfg.backoff.probe_interval_ms) * rate::one_ms;
+  return bp;
+}
+
+// Forgets what the health tracker learned (a fresh, closed circuit). Rate windows and the
+// day's counters stay: they are what the provider itself counts.
+void clear_health(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  const auto was = check(self, st.typical_tokens);
+  st.health = rate::health_tracker(backoff_of(st.cfg, st.deps.time_scale));
+  log_line(self, log::level::info,
+           why + " (was " + to_string(was.state) + (was.reason.empty() ? "" : ": " + was.reason)
+             + ")");
+  // The reset line above stands for the change; publish logs only later ones.
+  st.logged_state = check(self, st.typical_tokens).state;
+}
+
 
 } // namespace
 
@@ -382,14 +475,15 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   lim.max_in_flight = st.cfg.limits.max_in_flight;
   lim.min_interval = static_cast<rate::time_ns>(st.cfg.limits.min_interval_ms) * rate::one_ms;
   lim.time_scale = st.deps.time_scale;
+  // 1 % of the minute (0.6 s) covers a connection or TLS set-up that delayed an earlier
+  // call, at 1 % of the provider's rate. Transit does not shrink with time_scale: a
+  // shortened minute keeps at least 50 ms (a busy machine's scheduling delays).
+  lim.window_margin = rate::one_minute / 100;
+  if (lim.time_scale > 1.0)
+    lim.window_margin = std::max(50 * rate::one_ms, static_cast<rate::time_ns>(
+                                                      lim.window_margin / lim.time_scale));
   st.limiter = rate::rate_limiter(lim);
-  rate::backoff_params bp;
-  bp.base = static_cast<rate::time_ns>(st.cfg.backoff.base_ms) * rate::one_ms;
-  bp.cap = static_cast<rate::time_ns>(st.cfg.backoff.cap_ms) * rate::one_ms;
-  bp.circuit_failures = st.cfg.backoff.circuit_failures;
-  bp.circuit_cooldown = static_cast<rate::time_ns>(st.cfg.backoff.circuit_cooldown_ms) * rate::one_ms;
-  bp.probe_interval = static_cast<rate::time_ns>(st.cfg.backoff.probe_interval_ms) * rate::one_ms;
-  st.health = rate::health_tracker(bp);
+  st.health = rate::health_tracker(backoff_of(st.cfg, st.deps.time_scale));
   st.rng.seed(st.deps.rng_seed);
   st.typical_tokens = st.cfg.max_output_tokens + 200;
   st.day = rate::provider_days(st.cfg, st.deps.time_scale);
@@ -413,6 +507,13 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   return {
     [=](generate_atom, const gen_task& task) -> caf::result<gen_outcome> {
       auto& st = self->state;
+      if (st.retiring) {
+        // A stale routing decision: the replacement takes the task a moment later.
+        availability gone;
+        gone.state = provider_state::busy;
+        gone.reason = "replaced by a reload";
+        return refusal(self, task, gone);
+      }
       roll_day(self);
       const long tokens = estimate_tokens(task.params);
       st.typical_tokens = tokens;
@@ -442,29 +543,7 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       publish(self);
       return promise;
     },
-    [=](status_atom) -> provider_status {
-      auto& st = self->state;
-      const auto view = publish(self);
-      const auto now = now_ns(self);
-      const auto eff = st.limiter.effective();
-      provider_status s;
-      s.view = view;
-      s.kind = net::to_string(st.cfg.kind);
-      s.base_url = st.cfg.base_url;
-      s.circuit = rate::to_string(st.health.circuit().current(now));
-      s.consecutive_failures = st.health.circuit().consecutive_failures();
-      if (view.state == provider_state::broken) s.broken_message = st.health.message();
-      if (view.state == provider_state::cooldown) s.cooldown_reason = st.health.cooldown_reason();
-      s.requests_today = st.limiter.today().requests;
-      s.tokens_today = st.limiter.today().tokens;
-      s.rpd = eff.rpd;
-      s.tpd = eff.tpd;
-      s.requests_last_minute = st.limiter.requests_last_minute(now);
-      s.tokens_last_minute = st.limiter.tokens_last_minute(now);
-      s.calls_total = st.calls_total;
-      s.failures_total = st.failures_total;
-      return s;
-    },
+    [=](status_atom) -> provider_status { return status_of(self, publish(self)); },
     [=](subscribe_atom, const avail_listener& subscriber) {
       const auto view = publish(self);
       self->state.subscribers.push_back(subscriber);
@@ -486,6 +565,10 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       st.health.on_result(r, t, st.cfg.kind, st.rng);
       ++st.calls_total;
       if (r.cls != net::outcome_class::ok) ++st.failures_total;
+      const double latency_ms = static_cast<double>(t.now - call.sent) / rate::one_ms;
+      st.recent.add(latency_ms, r.cls == net::outcome_class::ok);
+      st.latency_s.observe(latency_ms / 1000.0);
+      ++st.calls_by_outcome[stats::outcome_label(r)];
       if (r.cls == net::outcome_class::unreachable) schedule_probe(self);
       if (r.cls == net::outcome_class::transient || r.cls == net::outcome_class::throttled)
         log_line(self, log::level::warning,
@@ -498,8 +581,12 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       out.model = st.cfg.model;
       out.result = std::move(r);
       out.latency_us = (t.now - call.sent) / 1000;
-      out.busy_until = publish(self).next_free;
+      const auto view = publish(self);
+      out.busy_until = view.next_free;
+      // Usage changed even when the view did not: the console's gauges move.
+      publish_live(self, view);
       call.promise.deliver(std::move(out));
+      if (st.retiring && st.pending.empty()) self->quit();
     },
     [=](tick_atom) {
       auto& st = self->state;
@@ -524,6 +611,29 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       if (st.health.check(now_ns(self)).state == rate::health_state::unreachable)
         schedule_probe(self);
       publish(self);
+    },
+    [=](reset_atom) -> provider_status {
+      auto& st = self->state;
+      if (!st.disabled) clear_health(self, "reset by the operator");
+      return status_of(self, publish(self));
+    },
+    [=](reload_atom) {
+      const auto state = check(self, self->state.typical_tokens).state;
+      if (state == provider_state::broken || state == provider_state::unreachable) {
+        clear_health(self, "config reloaded: trying again");
+        publish(self);
+      }
+    },
+    [=](retire_atom) {
+      auto& st = self->state;
+      st.retiring = true;
+      st.subscribers.clear();
+      log_line(self, log::level::info,
+               "replaced by a reload" + (st.pending.empty()
+                                           ? std::string{}
+                                           : "; " + std::to_string(st.pending.size())
+                                               + " call(s) in flight finish first"));
+      if (st.pending.empty()) self->quit();
     },
   };
 }

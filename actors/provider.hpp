@@ -12,6 +12,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -33,6 +34,8 @@ struct provider_deps {
   // the provider stays in cooldown until then instead of spending a fresh 429 on it.
   std::int64_t exhausted_until_ms = 0;
   std::string exhausted_reason;
+  // The live stream (GET /events): state and usage changes go there; may be invalid.
+  event_hub_actor hub;
 };
 
 // Meta key of a provider's remembered daily exhaustion; value "<until Unix ms> <reason>".
@@ -74,6 +77,10 @@ struct provider_actor_state {
   long failures_total = 0;
   std::int64_t exhausted_saved_ms = 0; // the daily exhaustion last persisted (wall ms)
   bool quota_persist_failing = false; // the last attempt to persist daily counters failed
+  bool retiring = false; // a reload replaced this actor: it quits once its calls are done
+  stats::recent_calls recent;          // latency percentiles and error rate for operators
+  std::map<std::string, long> calls_by_outcome;
+  stats::histogram latency_s{stats::latency_buckets()};
 };
 
 provider_actor::behavior_type

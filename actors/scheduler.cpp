@@ -9,29 +9,26 @@ namespace zega {
 
 using namespace sched;
 
+namespace {
+
+// Pause and resume show on the live stream at once, whoever asked for them.
+void publish_pause(scheduler_actor::stateful_pointer<scheduler_state> self) {
+  if (!self->state.deps.hub)
+    return;
+  live_event e;
+  e.kind = self->state.paused ? live_kind::paused : live_kind::resumed;
+  caf::anon_send(self->state.deps.hub, publish_atom::value, std::move(e));
+}
+
+} // namespace
+
 scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
                                          config cfg, scheduler_deps deps) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.deps = std::move(deps);
   st.rng.seed(st.deps.seed);
-  for (std::size_t i = 0; i < st.deps.providers.size(); ++i) {
-    const auto& pc = st.deps.providers[i].first;
-    provider_view v;
-    v.name = pc.name;
-    v.model = pc.model;
-    v.priority = pc.priority;
-    v.max_in_flight = std::max(1, pc.limits.max_in_flight);
-    v.state = pc.enabled ? provider_state::available : provider_state::disabled;
-    v.reason = pc.disabled_reason;
-    st.views.push_back(v);
-    st.calls_out.push_back(0);
-    st.provider_index[pc.name] = i;
-    if (pc.enabled)
-      st.fixed_order.push_back(i);
-    self->send(st.deps.providers[i].second, subscribe_atom::value, avail_listener{self});
-    self->monitor(st.deps.providers[i].second);
-  }
+  adopt_providers(self, {});
   // A provider actor that died (a bug, never a provider failure) must not keep its last
   // "available" view: it is taken out of routing with one operator message.
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -43,12 +40,9 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       v.state = provider_state::disabled;
       v.in_flight = 0;
       v.reason = "provider actor stopped: " + self->system().render(dm.reason);
-      std::cerr << "[scheduler] " << v.name << ": " << v.reason << "; restart zegad\n";
+      log::error("scheduler", v.name + ": " + v.reason + "; restart zegad");
       pump(self);
     }
-  });
-  std::stable_sort(st.fixed_order.begin(), st.fixed_order.end(), [&](std::size_t a, std::size_t b) {
-    return st.deps.providers[a].first.priority < st.deps.providers[b].first.priority;
   });
   load_persisted(self);
   pump(self);
@@ -75,22 +69,19 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
                      + R"(","dropped":)" + std::to_string(dropped) + R"(,"in_flight":)"
                      + std::to_string(calls) + "}"};
     },
-    [=](jobs_atom) -> json_reply {
+    [=](jobs_atom) -> jobs_report {
       auto& st = self->state;
-      std::string out = R"({"jobs":[)";
-      bool first = true;
+      jobs_report r;
       auto add = [&](const std::string& id) {
         auto& job = st.jobs.at(id);
         auto [queued, calls] = job_counts(st, job);
-        out += (first ? "" : ",") + job.info->brief_json(queued, calls);
-        first = false;
+        r.jobs.push_back(job.info->brief(queued, calls));
       };
       for (const auto& id : st.job_order)
         add(id);
       for (auto it = st.finished_order.rbegin(); it != st.finished_order.rend(); ++it)
         add(*it);
-      out += R"(],"total":)" + std::to_string(st.job_order.size() + st.finished_order.size()) + "}";
-      return {200, out};
+      return r;
     },
     [=](job_atom, const std::string& job_id) -> json_reply {
       auto& st = self->state;
@@ -108,6 +99,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         if (!st.storage_full)
           st.pause_reason = "paused by operator";
       }
+      publish_pause(self);
       return persist_pause(self);
     },
     [=](resume_atom) -> caf::result<json_reply> {
@@ -123,22 +115,22 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       st.held_batches.clear();
       for (auto& [tid, batch] : held)
         send_batch(self, tid, std::move(batch));
+      publish_pause(self);
       auto rp = persist_pause(self);
       pump(self);
       return rp;
     },
-    [=](status_atom) -> caf::result<json_reply> {
-      auto rp = self->make_response_promise<json_reply>();
-      gather_status(self, [=](const status_gather& g) mutable {
-        rp.deliver(json_reply{200, status_json(self, g)});
-      });
+    [=](status_atom) -> caf::result<status_report> {
+      auto rp = self->make_response_promise<status_report>();
+      gather_status(self, [=](const status_gather& g) mutable { rp.deliver(make_report(self, g)); });
       return rp;
     },
-    [=](providers_atom) -> caf::result<json_reply> {
-      auto rp = self->make_response_promise<json_reply>();
+    [=](providers_atom) -> caf::result<status_report> {
+      auto rp = self->make_response_promise<status_report>();
       gather_status(self, [=](const status_gather& g) mutable {
-        rp.deliver(json_reply{200, R"({"models":)" + providers_array(self, g) + R"(,"total":)"
-                                     + std::to_string(g.got.size()) + "}"});
+        status_report r;
+        r.providers = provider_statuses(self, g);
+        rp.deliver(std::move(r));
       });
       return rp;
     },
@@ -190,6 +182,23 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
           });
       return rp;
     },
+    [=](finetune_atom, const std::string& user) -> caf::result<training::finetune_outcome> {
+      auto rp = self->make_response_promise<training::finetune_outcome>();
+      start_finetune(self, user, rp);
+      return rp;
+    },
+    [=](userstats_atom, const std::string& user, const user_stats_load& load) {
+      training_loaded(self, user, load);
+    },
+    [=](finetune_atom, const std::string& user, store::finetune_plan& plan) {
+      finetune_planned(self, user, std::move(plan));
+    },
+    [=](finetune_atom, const std::string& user, const net::http_result& r) {
+      finetune_created(self, user, r);
+    },
+    [=](finetune_atom, const std::string& user, int exit_status, const std::string& log_tail) {
+      command_ended(self, user, exit_status, log_tail);
+    },
     [=](drain_atom) -> caf::result<bool> {
       auto& st = self->state;
       st.draining = true;
@@ -231,6 +240,24 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
           schedule_tick(self, job.last_push + hb);
       }
       pump(self);
+    },
+    [=](reload_atom, config& cfg, provider_entries& entries) -> bool {
+      apply_reload(self, std::move(cfg), std::move(entries));
+      return true;
+    },
+    [=](reset_atom, const std::string& name) -> caf::result<provider_status> {
+      auto& st = self->state;
+      auto it = st.provider_index.find(name);
+      if (it == st.provider_index.end())
+        return make_error(ec::unknown_provider, "unknown provider \"" + name + "\"");
+      auto rp = self->make_response_promise<provider_status>();
+      self->request(st.deps.providers[it->second].second, status_timeout, reset_atom::value)
+        .then([=](const provider_status& s) mutable { rp.deliver(s); },
+              [=](caf::error& e) mutable {
+                rp.deliver(make_error(ec::provider_timeout,
+                                      name + ": " + self->system().render(e)));
+              });
+      return rp;
     },
   };
 }

@@ -7,6 +7,8 @@
 #include "actors/policy/routing.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
+#include "training/dedup.hpp"
+#include "training/premise.hpp"
 #include "training/prompt.hpp"
 
 #include <caf/typed_response_promise.hpp>
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <set>
@@ -33,7 +36,36 @@ struct scheduler_deps {
   // the cache is bounded: the least recently used idle user is dropped and reloaded from
   // the store when it comes back.
   std::size_t max_cached_users = 256;
+  // prompts.topics_file, parsed at start (null = none): extra premises per genre.
+  std::shared_ptr<const training::user_topics> topics;
+  // Reaches the Ollama provider's /api/create (fine-tuning); null: fine-tuning fails with
+  // a message.
+  transport_fn transport;
+  // Store reads too long for the scheduler's thread (a user's training stats, the fine-tuning
+  // export) run in actors of their own thread; tests with the deterministic clock turn this
+  // off so those actors run on the test scheduler.
+  bool detach_store_reads = true;
+  // The live stream (GET /events): job progress and pause/resume go there; may be invalid.
+  event_hub_actor hub;
 };
+
+// ZEGA's training_stats of one cached user. The base is read off the scheduler's thread
+// (a user's whole dataset is too much to decode here); good examples archived meanwhile
+// wait in `pending` and count once the base says which ids it already saw.
+struct user_training {
+  bool loaded = false;
+  training::training_stats_input input;
+  std::uint64_t base_last_id = 0;
+  std::vector<std::pair<std::uint64_t, double>> pending; // (example id, quality) before load
+  std::vector<std::string> waiting_jobs;                 // completions held until loaded
+};
+
+// One fine-tuning build in progress for a user; triggers that arrive meanwhile share it.
+struct finetune_run {
+  std::vector<caf::typed_response_promise<training::finetune_outcome>> waiters;
+  store::finetune_plan plan;
+};
+
 
 // One element to generate for a job.
 struct sched_task {
@@ -45,11 +77,15 @@ struct sched_task {
   routing::task_route route;
   int calls = 0;                      // calls in flight
   int dup_retries = 0;
+  std::map<std::string, int> dups_from; // near-duplicates per provider (issue 10 item 6b)
   std::uint64_t pump_gen = 0;         // last pump that looked at it without dispatching
   std::vector<store::example_record> candidates; // successful votes so far
   std::vector<store::attempt_record> attempts;   // every upstream outcome
   routing::fixed_cursor cursor;       // fixed pacing only
   bool archiving = false;
+  int judging = 0;                    // judge calls outstanding (quality.judge)
+  clock_ns created_at = 0;            // queue wait and end-to-end time (/metrics)
+  bool called = false;                // its first upstream call went out
 };
 
 struct sched_job {
@@ -61,6 +97,12 @@ struct sched_job {
   std::vector<job_sink_ptr> sinks;
   bool cancel_requested = false;
   bool completion_published = false;  // "complete" sent (after the job record's commit)
+  // Deadline rule: when its tasks should be done, and the scheduler's `knowledge` it was
+  // estimated with (interactive jobs are estimated again when that changes).
+  clock_ns route_deadline = 0;
+  std::uint64_t deadline_knowledge = 0;
+  long planned_calls = 0;             // calls the estimate plans for
+  std::vector<long> calls_on;         // calls sent per provider (its own share of daily budgets)
 };
 
 struct scheduler_state {
@@ -83,6 +125,13 @@ struct scheduler_state {
   std::uint64_t job_counter = 0;
   std::uint64_t pump_gen = 0;
   int in_flight = 0;                               // upstream calls
+  // Deadline rule: what the scheduler observed of each provider, and a counter bumped when
+  // an input of the batch estimate changed (a latency moved, a limit was learned).
+  std::vector<deadline::latency_ewma> latency;
+  std::vector<clock_ns> latency_planned;           // the latency the last estimate used
+  std::vector<std::multiset<clock_ns>> call_starts; // our calls in flight, by start time
+  std::vector<std::pair<bool, long>> plan_inputs;  // per provider: plannable, requests/min
+  std::uint64_t knowledge = 1;
   int pending_archive = 0;                         // archive replies outstanding
   std::set<clock_ns> timers;
 
@@ -100,11 +149,21 @@ struct scheduler_state {
   // Storage full: batches to send again on resume, with the task waiting for each (0 none).
   std::vector<std::pair<std::uint64_t, store::write_batch>> held_batches;
 
-  std::map<std::string, jobs::fingerprint_set> fingerprints; // per user
+  std::map<std::string, training::minhash_index> near;       // per user: committed signatures
+  std::map<std::string, training::premise_history> premises; // per user, persisted in meta
   std::map<std::string, long> dataset_size;                  // per user
   std::map<std::string, std::uint64_t> user_last_use;        // per cached user: use counter
+  std::map<std::string, user_training> training;             // per cached user
+  std::map<std::string, finetune_run> finetunes;             // builds in progress (bounded)
+  std::optional<finetune_command_run> finetune_command;      // the last finetune.command
   std::uint64_t user_uses = 0;
   std::mt19937_64 rng;
+
+  // Since start, for /metrics (status_report).
+  std::map<std::string, std::uint64_t> jobs_by_state;
+  std::map<std::string, std::uint64_t> examples_by_quality;
+  stats::histogram queue_wait_s{stats::wait_buckets()};
+  stats::histogram task_duration_s{stats::wait_buckets()};
 };
 
 scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,

@@ -25,7 +25,7 @@ void check_drain(self_ptr self) {
 void enter_storage_full(self_ptr self, const std::string& message) {
   auto& st = self->state;
   if (!st.storage_full)
-    std::cerr << "[scheduler] storage full, dispatch paused: " << message << "\n";
+    log::error("scheduler", "storage full, dispatch paused: " + message);
   st.storage_full = true;
   st.pause_reason = "storage full: " + message;
   if (st.paused_since_ms == 0)
@@ -49,7 +49,7 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
         } else if (tid != 0) {
           finish_archived_example(self, tid, r);
         } else if (r.status != store::commit_status::ok) {
-          std::cerr << "[scheduler] archive failed: " << r.message << "\n";
+          log::error("scheduler", "archive failed: " + r.message);
         }
         if (done)
           done(r);
@@ -64,7 +64,7 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
         if (tid != 0)
           finish_archived_example(self, tid, r);
         else
-          std::cerr << "[scheduler] " << r.message << "\n";
+          log::error("scheduler", r.message);
         if (done)
           done(r);
         check_drain(self);
@@ -73,8 +73,9 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
 
 void upsert_job(self_ptr self, const sched_job& job, commit_callback done) {
   store::write_batch b;
-  b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0,
-                                    ready_for_finetuning(self->state, job.info->request().user_id)));
+  // A batch never claims fine_tuning_triggered: each build is a history entry of its own
+  // (scheduler_finetune.cpp), so /history/stats counts builds, not batches that were ready.
+  b.jobs.push_back(job.info->record(job.info->finished() ? wall_ms(self) : 0, false));
   send_batch(self, 0, std::move(b), std::move(done));
 }
 
@@ -92,6 +93,15 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
   auto& job = st.jobs.at(t.job_id);
   auto res = success_result(t);
   res.story_id = r.example_ids.empty() ? 0 : r.example_ids.front();
+  // Only a committed example counts against later outputs (a failed commit leaves no
+  // phantom duplicate behind).
+  const auto& user = job.info->request().user_id;
+  if (auto near = st.near.find(user); near != st.near.end() && res.story_id != 0)
+    if (auto sig = training::minhash_signature::from_bytes(t.candidates.front().minhash))
+      near->second.add(res.story_id, *sig);
+  count_archived(self, job.info->request().user_id, res.story_id, res.quality);
+  auto bucket = std::min(9, std::max(0, static_cast<int>(res.quality)));
+  ++st.examples_by_quality[std::to_string(bucket)];
   job.info->add(std::move(res));
   ++st.dataset_size[job.info->request().user_id];
   emit(self, job, job.info->progress_json());
@@ -100,6 +110,12 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
 
 // The winner goes first in t.candidates; every vote is listed in its candidates.
 void finalize_success(self_ptr self, sched_task& t) {
+  t.archiving = true;
+  if (start_judging(self, t) == 0)
+    archive_winner(self, t);
+}
+
+void archive_winner(self_ptr self, sched_task& t) {
   auto& st = self->state;
   auto& job = st.jobs.at(t.job_id);
   const auto& req = job.info->request();
@@ -112,15 +128,16 @@ void finalize_success(self_ptr self, sched_task& t) {
     ex.candidates.push_back({c.provider, c.model, c.quality});
   ex.in_memory = req.store_in_memory && ex.quality >= st.cfg.quality.memory_threshold;
   ex.in_library = req.save_to_database && ex.quality >= st.cfg.quality.library_threshold;
-  st.fingerprints[req.user_id].add(ex.fingerprint);
-  t.archiving = true;
   store::write_batch b;
   b.examples.push_back(ex);
   b.attempts = t.attempts;
+  // The premises drawn so far go with the example, so a restart does not repeat them.
+  if (auto h = st.premises.find(req.user_id); h != st.premises.end())
+    b.meta.emplace_back(premise_meta_key(req.user_id), h->second.to_bytes());
   // The job record committed with the example already counts it, so the archive agrees
   // with itself after every transaction (a crash right after it loses nothing).
   auto pending = success_result(t);
-  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, req.user_id), &pending));
+  b.jobs.push_back(job.info->record(0, false, &pending));
   send_batch(self, t.id, std::move(b));
 }
 

@@ -2,7 +2,7 @@
 
 #include "actors/scheduler_parts.hpp"
 
-#include "config/log.hpp"
+#include <cstdio>
 
 namespace zega::sched {
 
@@ -22,13 +22,28 @@ std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_
 void ensure_user(self_ptr self, const std::string& user) {
   auto& st = self->state;
   st.user_last_use[user] = ++st.user_uses;
+  ensure_training(self, user);
   if (st.dataset_size.count(user) != 0)
     return;
   st.dataset_size[user] = st.deps.db ? static_cast<long>(st.deps.db->count_examples(user)) : 0;
-  auto& fps = st.fingerprints[user];
-  if (st.deps.db)
-    for (auto fp : st.deps.db->fingerprints(user))
-      fps.add(fp);
+  auto& near = st.near.emplace(user, training::minhash_index(st.cfg.quality.dedup_jaccard)).first->second;
+  auto& history = st.premises.emplace(user, training::premise_history(static_cast<std::size_t>(
+                                              std::max(1, st.cfg.prompts.no_repeat_within))))
+                    .first->second;
+  if (st.deps.db) {
+    for (const auto& [id, bytes] : st.deps.db->minhashes(user))
+      if (auto sig = training::minhash_signature::from_bytes(bytes))
+        near.add(id, *sig);
+    if (auto bytes = st.deps.db->get_meta(premise_meta_key(user))) {
+      std::string error;
+      if (auto h = training::premise_history::from_bytes(*bytes, error)) {
+        history = std::move(*h);
+        history.set_window(static_cast<std::size_t>(std::max(1, st.cfg.prompts.no_repeat_within)));
+      } else {
+        log::warn("scheduler", "premise history of user " + user + " unreadable, starting afresh: " + error);
+      }
+    }
+  }
   // Users with unfinished jobs stay: their uncommitted work is only in this cache.
   std::set<std::string> busy{user};
   for (const auto& id : st.job_order)
@@ -36,16 +51,45 @@ void ensure_user(self_ptr self, const std::string& user) {
   for (const auto& gone : users_to_evict(st.user_last_use, busy, st.deps.max_cached_users)) {
     st.user_last_use.erase(gone);
     st.dataset_size.erase(gone);
-    st.fingerprints.erase(gone);
+    st.near.erase(gone);
+    st.premises.erase(gone);
+    st.training.erase(gone);
   }
 }
 
+// ZEGA's rule: ready once the user holds a round's worth of training examples.
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user) {
-  auto it = st.dataset_size.find(user);
-  return it != st.dataset_size.end() && it->second >= st.cfg.quality.fine_tune_threshold;
+  auto stats = training_stats_of(st, user);
+  return stats && stats->training_examples
+                    >= static_cast<std::size_t>(std::max(1, st.cfg.finetune.threshold));
+}
+
+void publish_live(self_ptr self, const sched_job& job) {
+  auto& st = self->state;
+  if (!st.deps.hub)
+    return;
+  const auto& info = *job.info;
+  live_event e;
+  e.kind = live_kind::job;
+  auto& p = e.job;
+  p.job_id = info.id();
+  p.user_id = info.request().user_id;
+  p.state = info.state();
+  p.total = info.requested();
+  p.current = info.done();
+  p.successful = info.successful();
+  p.failed = info.failed();
+  if (const auto* latest = info.latest()) {
+    if (latest->success)
+      p.latest_quality = latest->quality;
+    p.current_genre = latest->genre;
+  }
+  p.best_model = info.best_model();
+  caf::anon_send(st.deps.hub, publish_atom::value, std::move(e));
 }
 
 void emit(self_ptr self, sched_job& job, std::string json) {
+  publish_live(self, job);
   auto id = job.info->add_event(json);
   job.last_push = now_ns(self);
   auto& sinks = job.sinks;
@@ -60,8 +104,32 @@ double elapsed_s(self_ptr self, const sched_job& job) {
 }
 
 std::string summary_of(self_ptr self, const sched_job& job) {
-  return job.info->summary_json(elapsed_s(self, job),
-                                ready_for_finetuning(self->state, job.info->request().user_id));
+  const auto& user = job.info->request().user_id;
+  auto stats = training_stats_of(self->state, user);
+  return job.info->summary_json(elapsed_s(self, job), ready_for_finetuning(self->state, user),
+                                stats ? &*stats : nullptr);
+}
+
+// "job j-... completed: 18 ok, 2 failed of 20 in 34.2 s; providers: groq 12, ollama 6"
+std::string end_line(self_ptr self, const sched_job& job) {
+  const auto& info = *job.info;
+  std::map<std::string, int> served;
+  for (const auto& r : info.results())
+    if (r.success)
+      ++served[r.provider];
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", elapsed_s(self, job));
+  std::string line = "job " + info.id() + " " + info.state() + ": "
+                     + std::to_string(info.successful()) + " ok, "
+                     + std::to_string(info.failed()) + " failed of "
+                     + std::to_string(info.requested()) + " in " + secs + " s; providers: ";
+  if (served.empty())
+    line += "none";
+  for (auto it = served.begin(); it != served.end(); ++it)
+    line += (it == served.begin() ? "" : ", ") + it->first + " " + std::to_string(it->second);
+  if (info.duplicates() > 0)
+    line += "; " + std::to_string(info.duplicates()) + " near-duplicate(s) rejected";
+  return line;
 }
 
 void maybe_finish_job(self_ptr self, const std::string& job_id) {
@@ -74,6 +142,7 @@ void maybe_finish_job(self_ptr self, const std::string& job_id) {
     return;
   job.info->set_state(job.cancel_requested ? "cancelled" : "completed");
   job.finished_at = now_ns(self);
+  (job.info->failed() > 0 ? log::warn : log::info)("scheduler", end_line(self, job));
   // The result goes out once the finished job record is committed, so a client that reads
   // /history right after its answer sees the job as it was reported.
   upsert_job(self, job,
@@ -86,14 +155,16 @@ void publish_completion(self_ptr self, const std::string& job_id) {
   if (it == st.jobs.end())
     return;
   auto& job = it->second;
+  // The result carries the user's training_stats: it waits for their read (milliseconds).
+  auto training = st.training.find(job.info->request().user_id);
+  if (training != st.training.end() && !training->second.loaded) {
+    training->second.waiting_jobs.push_back(job_id);
+    return;
+  }
   emit(self, job,
        R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
   job.completion_published = true;
-  const auto counts = job.info->record(0, false);
-  log::info("scheduler", "job " + job_id + " " + job.info->state() + ": "
-                           + std::to_string(counts.successful) + " of "
-                           + std::to_string(counts.requested) + " done, "
-                           + std::to_string(counts.failed) + " failed");
+  ++st.jobs_by_state[job.info->state()];
   for (auto& s : job.sinks)
     s->close();
   job.sinks.clear();
@@ -115,6 +186,7 @@ void remove_task(self_ptr self, std::uint64_t tid) {
   if (it == st.tasks.end())
     return;
   auto job_id = it->second.job_id;
+  st.task_duration_s.observe(static_cast<double>(now_ns(self) - it->second.created_at) / 1e9);
   st.tasks.erase(it);
   if (st.fixed_task == tid)
     st.fixed_task = 0;
@@ -126,7 +198,11 @@ void remove_task(self_ptr self, std::uint64_t tid) {
   maybe_finish_job(self, job_id);
 }
 
-void set_spec(sched_task& t, const sched_job& job) {
+std::string premise_meta_key(const std::string& user) {
+  return "premises/" + user;
+}
+
+void set_spec(scheduler_state& st, sched_task& t, const sched_job& job) {
   const auto& req = job.info->request();
   std::vector<std::string> genres;
   for (const auto& g : req.genres)
@@ -136,7 +212,8 @@ void set_spec(sched_task& t, const sched_job& job) {
     elements.push_back(*training::element_from_string(e));
   // A duplicate retry draws a different topic/style for the same position.
   auto seed = job.info->seed() + static_cast<std::uint64_t>(t.dup_retries) * 0x9E3779B97F4A7C15ull;
-  t.spec = training::pick_task(seed, t.seq, genres, elements);
+  auto& history = st.premises.at(req.user_id);
+  t.spec = training::draw_task(seed, t.seq, genres, elements, history, st.deps.topics.get());
   t.prompt = training::build_prompt(t.spec);
 }
 
@@ -164,10 +241,13 @@ void start_job(self_ptr self, const std::string& id, const job_request& req, std
     t.id = tid;
     t.job_id = id;
     t.seq = seq;
-    set_spec(t, job);
+    t.created_at = job.started_at;
+    set_spec(st, t, job);
     job.pending.push_back(tid);
   }
   job.info->set_state("running");
+  ++st.jobs_by_state["started"];
+  publish_live(self, job);
   st.job_order.push_back(id);
   upsert_job(self, job, std::move(recorded));
   maybe_finish_job(self, id);
@@ -194,7 +274,7 @@ void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
   job.info->add(std::move(r));
   store::write_batch b;
   b.attempts = t.attempts;
-  b.jobs.push_back(job.info->record(0, ready_for_finetuning(st, job.info->request().user_id)));
+  b.jobs.push_back(job.info->record(0, false));
   send_batch(self, 0, std::move(b));
   emit(self, job, job.info->progress_json());
   remove_task(self, tid);
@@ -260,8 +340,8 @@ void load_persisted(self_ptr self) {
         done.push_back(std::move(r));
         return true;
       });
-      std::cerr << "[scheduler] resuming job " << rec.id << ": " << done.size() << " of "
-                << req.num_examples << " already archived\n";
+      log::info("scheduler", "resuming job " + rec.id + ": " + std::to_string(done.size())
+                               + " of " + std::to_string(req.num_examples) + " already archived");
       start_job(self, rec.id, req, seed, done);
     } else {
       rec.state = "interrupted";
@@ -366,9 +446,10 @@ caf::result<std::string> submit(self_ptr self, job_request req, job_sink_ptr sin
               if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end()) {
                 const auto& q = it->second.info->request();
                 log::info("scheduler", "job " + job_id + " started: "
-                                         + std::to_string(q.num_examples) + " examples for user "
-                                         + q.user_id
-                                         + (q.kind == job_kind::scheduled ? " (scheduled)" : ""));
+                                         + std::to_string(q.num_examples)
+                                         + " example(s) for user " + q.user_id
+                                         + (q.kind == job_kind::scheduled ? " (scheduled)"
+                                                                          : " (interactive)"));
               }
               rp.deliver(job_id);
             });

@@ -4,8 +4,10 @@
 
 #include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
+#include "config/log.hpp"
 
 #include "training/dedup.hpp"
+#include "training/judge.hpp"
 #include "training/quality.hpp"
 
 #include <caf/all.hpp>
@@ -19,6 +21,7 @@
 #include <functional>
 #include <iostream>
 #include <limits>
+#include <optional>
 
 namespace zega::sched {
 
@@ -83,7 +86,11 @@ std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_
 
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user);
 
+// Logs a job event, pushes it to the job's sinks and its progress to the live stream.
 void emit(self_ptr self, sched_job& job, std::string json);
+
+// The job's progress as a "job" event of the live stream (GET /events).
+void publish_live(self_ptr self, const sched_job& job);
 
 double elapsed_s(self_ptr self, const sched_job& job);
 
@@ -95,7 +102,16 @@ void publish_completion(self_ptr self, const std::string& job_id);
 
 void remove_task(self_ptr self, std::uint64_t tid);
 
-void set_spec(sched_task& t, const sched_job& job);
+// Draws the task's element, genre and premise so that no (element, genre, premise) of the
+// user's recent history repeats, and records it there.
+void set_spec(scheduler_state& st, sched_task& t, const sched_job& job);
+
+// The meta key of a user's premise history.
+std::string premise_meta_key(const std::string& user);
+
+// At or after this many near-duplicates from one provider, a task moves on to other
+// providers (the next group once the provider's group is used up).
+constexpr int duplicates_before_next_provider = 2;
 
 // `recorded` hears how the job's first record was archived.
 void start_job(self_ptr self, const std::string& id, const job_request& req, std::uint64_t seed,
@@ -136,6 +152,10 @@ void handle_success(self_ptr self, sched_task& t, const gen_outcome& o);
 
 void dispatch(self_ptr self, sched_task& t, std::size_t pidx);
 
+// A call on provider `pidx` that started at `started` is over: its slot and, when it
+// succeeded, its latency feed the deadline rule.
+void call_ended(self_ptr self, std::size_t pidx, clock_ns started, const gen_outcome& o);
+
 // Round-robin between jobs: start after the job served last.
 std::size_t rr_start(const scheduler_state& st);
 
@@ -165,22 +185,78 @@ void upsert_job(self_ptr self, const sched_job& job, commit_callback done = {});
 
 void finish_archived_example(self_ptr self, std::uint64_t tid, const store::commit_result& r);
 
-// The winner goes first in t.candidates; every vote is listed in its candidates.
+// The winner goes first in t.candidates; every vote is listed in its candidates. With
+// quality.judge, candidates at or above its min_rubric are judged first (archive_winner
+// follows when the last verdict is in).
 void finalize_success(self_ptr self, sched_task& t);
+
+// Picks the best candidate (by its final score) and sends it to the archiver.
+void archive_winner(self_ptr self, sched_task& t);
+
+// --- judge (actors/scheduler_judge.cpp) ------------------------------------------------------
+
+// Sends a judge call for each candidate that qualifies; returns how many were sent (0 = the
+// judge is off, unknown, or no candidate qualifies).
+int start_judging(self_ptr self, sched_task& t);
+
+// The candidate's score and breakdown after the judge's verdict: the blended score, and the
+// stored report gains {"judge":{"score","reason","weight","rubric"}} (or {"error"}). Pure.
+void apply_verdict(store::example_record& ex, const std::optional<training::judge_verdict>& v,
+                   const std::string& error, double weight);
 
 std::string pause_json(const scheduler_state& st);
 
 caf::typed_response_promise<json_reply> persist_pause(self_ptr self);
 
-// --- status (actors/scheduler_status.cpp) ------------------------------------------------------
+// --- reload (actors/scheduler_reload.cpp) -------------------------------------------------------
 
-void write_provider(json_writer& w, const provider_config& pc, const provider_status& s,
-                    clock_ns now, std::int64_t wall_now_ms);
+// Takes `entries` as the provider set (start-up: the deps' own, passed empty): rebuilds the
+// routing views, subscribes to and monitors actors not seen before, and carries each
+// name's calls in flight over, so answers from a replaced actor still balance.
+void adopt_providers(self_ptr self, std::optional<provider_entries> entries);
+
+// A valid reload: the new configuration and provider set; queued tasks route again.
+void apply_reload(self_ptr self, config cfg, provider_entries entries);
+// --- fine-tuning (actors/scheduler_finetune.cpp) -------------------------------------------------
+
+// Starts reading the user's training stats off this thread (once per cached user).
+void ensure_training(self_ptr self, const std::string& user);
+
+// The read is done: archived examples it did not see are added, held completions go out.
+void training_loaded(self_ptr self, const std::string& user, const user_stats_load& load);
+
+// An example of `user` was archived as `id`: counted when it is a training example (and
+// the automatic trigger may fire).
+void count_archived(self_ptr self, const std::string& user, std::uint64_t id, double quality);
+
+// ZEGA's training_stats, once the user's read is done.
+std::optional<training::training_stats> training_stats_of(const scheduler_state& st,
+                                                          const std::string& user);
+
+// Builds zega-{user}; `rp` (none for the automatic trigger) hears the outcome.
+void start_finetune(self_ptr self, const std::string& user,
+                    std::optional<caf::typed_response_promise<training::finetune_outcome>> rp);
+
+void finetune_planned(self_ptr self, const std::string& user, store::finetune_plan plan);
+
+void finetune_created(self_ptr self, const std::string& user, const net::http_result& r);
+
+// Records the attempt (meta and history) and answers everyone waiting for it.
+void finish_finetune(self_ptr self, const std::string& user, bool ok, const std::string& message);
+
+void command_ended(self_ptr self, const std::string& user, int exit_status,
+                   const std::string& log_tail);
+
+// /status "finetune": threshold, auto, base model, builds running, finetune.command's last run.
+finetune_report finetune_report_of(const scheduler_state& st);
+
+// --- status (actors/scheduler_status.cpp) ------------------------------------------------------
 
 // Asks every provider for its status (bounded), falling back to the local view.
 void gather_status(self_ptr self, std::function<void(const status_gather&)> done);
 
-std::string providers_array(self_ptr self, const status_gather& g);
+// The gathered provider statuses completed from the config and the local views.
+std::vector<provider_status> provider_statuses(self_ptr self, const status_gather& g);
 
 const char* run_state(const scheduler_state& st);
 
@@ -188,6 +264,6 @@ int queued_tasks(const scheduler_state& st);
 
 std::pair<int, int> job_counts(const scheduler_state& st, const sched_job& job);
 
-std::string status_json(self_ptr self, const status_gather& g);
+status_report make_report(self_ptr self, const status_gather& g);
 
 } // namespace zega::sched

@@ -1,72 +1,9 @@
-// Status assembly: provider states gathered from the provider actors and the scheduler's own counters, written as the operator views.
+// Status assembly: provider states gathered from the provider actors and the scheduler's
+// own counters, as a typed status_report (net/api/views_status.cpp writes the JSON).
 
 #include "actors/scheduler_parts.hpp"
 
-#include "store/codec.hpp"
-
 namespace zega::sched {
-
-void write_provider(json_writer& w, const provider_config& pc, const provider_status& s,
-                    clock_ns now, std::int64_t wall_now_ms) {
-  const auto& v = s.view;
-  auto from_now = [&](clock_ns t) { return t > now ? (t - now) / ns_per_ms : 0; };
-  // Instants as RFC 3339 (null = not busy): "ms from now" went stale in every cache.
-  auto instant = [&](clock_ns t) {
-    if (t <= now || wall_now_ms <= 0)
-      w.Null();
-    else
-      jstr(w, store::iso8601_utc(wall_now_ms + from_now(t)));
-  };
-  bool cooling = v.state == provider_state::cooldown || v.state == provider_state::backoff
-                 || v.state == provider_state::open;
-  w.StartObject();
-  w.Key("name");
-  jstr(w, pc.name);
-  w.Key("model");
-  jstr(w, v.model.empty() ? pc.model : v.model);
-  w.Key("kind");
-  jstr(w, s.kind.empty() ? net::to_string(pc.kind) : s.kind);
-  w.Key("priority");
-  w.Int(pc.priority);
-  w.Key("enabled");
-  w.Bool(pc.enabled);
-  w.Key("state");
-  w.String(to_string(v.state));
-  w.Key("available");
-  w.Bool(routing::free_now(v, now));
-  w.Key("in_flight");
-  w.Int(v.in_flight);
-  w.Key("max_in_flight");
-  w.Int(v.max_in_flight);
-  w.Key("busy_until");
-  instant(v.next_free);
-  w.Key("busy_for_ms");
-  w.Int64(from_now(v.next_free));
-  w.Key("cooldown_until");
-  instant(cooling ? v.next_free : 0);
-  w.Key("cooldown_reason");
-  jstr(w, !s.cooldown_reason.empty() ? s.cooldown_reason : (cooling ? v.reason : std::string{}));
-  w.Key("reason");
-  jstr(w, v.reason);
-  w.Key("reserve_reached");
-  w.Bool(v.reserve_reached);
-  w.Key("circuit");
-  jstr(w, s.circuit.empty() ? std::string{"closed"} : s.circuit);
-  w.Key("broken");
-  w.Bool(v.state == provider_state::broken);
-  w.Key("broken_message");
-  jstr(w, s.broken_message);
-  w.Key("requests_today");
-  w.Int64(s.requests_today);
-  w.Key("tokens_today");
-  w.Int64(s.tokens_today);
-  w.Key("remaining_today");
-  if (s.rpd > 0)
-    w.Int64(std::max(0L, s.rpd - s.requests_today));
-  else
-    w.Null();
-  w.EndObject();
-}
 
 // Asks every provider for its status (bounded), falling back to the local view.
 void gather_status(self_ptr self, std::function<void(const status_gather&)> done) {
@@ -95,16 +32,27 @@ void gather_status(self_ptr self, std::function<void(const status_gather&)> done
   }
 }
 
-std::string providers_array(self_ptr self, const status_gather& g) {
+std::vector<provider_status> provider_statuses(self_ptr self, const status_gather& g) {
   auto& st = self->state;
-  rapidjson::StringBuffer buf;
-  json_writer w(buf);
-  w.StartArray();
   auto now = now_ns(self);
-  for (std::size_t i = 0; i < g.got.size(); ++i)
-    write_provider(w, st.deps.providers[i].first, g.got[i], now, wall_ms(self));
-  w.EndArray();
-  return buf.GetString();
+  const std::int64_t wall_now = st.deps.wall_clock ? st.deps.wall_clock() : 0;
+  std::vector<provider_status> out = g.got;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto& pc = st.deps.providers[i].first;
+    auto& s = out[i];
+    // A provider that did not answer keeps the local view; the config fills the rest.
+    if (s.kind.empty())
+      s.kind = net::to_string(pc.kind);
+    if (s.view.model.empty())
+      s.view.model = pc.model;
+    s.view.name = pc.name;
+    s.view.priority = pc.priority;
+    s.enabled = pc.enabled;
+    s.now = now;
+    s.wall_now_ms = wall_now;
+    s.available = routing::free_now(s.view, now);
+  }
+  return out;
 }
 
 const char* run_state(const scheduler_state& st) {
@@ -135,56 +83,32 @@ std::pair<int, int> job_counts(const scheduler_state& st, const sched_job& job) 
   return {queued, calls};
 }
 
-std::string status_json(self_ptr self, const status_gather& g) {
+status_report make_report(self_ptr self, const status_gather& g) {
   auto& st = self->state;
   ensure_user(self, "default");
-  rapidjson::StringBuffer buf;
-  json_writer w(buf);
-  w.StartObject();
-  w.Key("state");
-  w.String(run_state(st));
-  w.Key("paused");
-  w.Bool(st.paused || st.storage_full);
-  w.Key("paused_since");
-  if (st.paused || st.storage_full)
-    w.Int64(st.paused_since_ms);
-  else
-    w.Null();
-  w.Key("reason");
-  jstr(w, st.paused || st.storage_full ? st.pause_reason : std::string{});
-  w.Key("pacing");
-  jstr(w, st.cfg.routing.pacing);
-  w.Key("queue_depth");
-  w.Int(queued_tasks(st));
-  w.Key("in_flight");
-  w.Int(st.in_flight);
-  w.Key("pending_archive");
-  w.Int(st.pending_archive);
-  w.Key("jobs");
-  w.StartObject();
-  w.Key("active");
-  w.Uint64(st.job_order.size());
-  w.Key("finished");
-  w.Uint64(st.finished_order.size());
-  w.Key("tasks_pending");
-  w.Uint64(st.tasks.size());
-  w.EndObject();
-  w.Key("providers");
-  auto providers = providers_array(self, g);
-  w.RawValue(providers.data(), providers.size(), rapidjson::kArrayType);
-  w.Key("dataset");
-  w.StartObject();
-  w.Key("user_id");
-  w.String("default");
-  w.Key("examples");
-  w.Int64(st.dataset_size["default"]);
-  w.Key("fine_tune_threshold");
-  w.Int(st.cfg.quality.fine_tune_threshold);
-  w.Key("ready_for_finetuning");
-  w.Bool(ready_for_finetuning(st, "default"));
-  w.EndObject();
-  w.EndObject();
-  return buf.GetString();
+  status_report r;
+  r.state = run_state(st);
+  r.paused = st.paused || st.storage_full;
+  r.paused_since_ms = r.paused ? st.paused_since_ms : 0;
+  r.reason = r.paused ? st.pause_reason : std::string{};
+  r.pacing = st.cfg.routing.pacing;
+  r.queue_depth = queued_tasks(st);
+  r.in_flight = st.in_flight;
+  r.pending_archive = st.pending_archive;
+  r.jobs_active = st.job_order.size();
+  r.jobs_finished = st.finished_order.size();
+  r.tasks_pending = st.tasks.size();
+  r.providers = provider_statuses(self, g);
+  r.dataset_user = "default";
+  r.dataset_examples = st.dataset_size["default"];
+  r.fine_tune_threshold = st.cfg.quality.fine_tune_threshold;
+  r.ready_for_finetuning = ready_for_finetuning(st, "default");
+  r.finetune = finetune_report_of(st);
+  r.jobs_by_state = st.jobs_by_state;
+  r.examples_by_quality = st.examples_by_quality;
+  r.queue_wait_s = st.queue_wait_s;
+  r.task_duration_s = st.task_duration_s;
+  return r;
 }
 
 } // namespace zega::sched

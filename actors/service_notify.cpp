@@ -12,6 +12,8 @@ void notify_ready(const std::string& status) {
 
 void notify_stopping() { sd_notify(0, "STOPPING=1\nSTATUS=draining"); }
 
+void notify_reloading() { sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration"); }
+
 void notify_watchdog() { sd_notify(0, "WATCHDOG=1"); }
 
 std::chrono::microseconds watchdog_tick(std::uint64_t watchdog_usec) {

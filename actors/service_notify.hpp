@@ -17,6 +17,8 @@ namespace zega {
 
 void notify_ready(const std::string& status);
 void notify_stopping();
+// A reload starts (RELOADING=1); notify_ready() says it is over.
+void notify_reloading();
 void notify_watchdog();
 
 // The tick period for a WatchdogSec of `watchdog_usec`: half of it, so one late tick does

@@ -19,21 +19,13 @@ endfunction()
 
 zega_browser_test(console_live)
 
-# Issue 14: a reviewed example left out of exports. Enable once zegad has PATCH
-# /examples/{id}, the example "status" field with ?status= and exports without rejects.
+# Issue 14: a reviewed example left out of exports (PATCH /examples/{id}, ?status=).
 zega_browser_test(console_curation)
-set_tests_properties(browser_console_curation PROPERTIES DISABLED TRUE)
-# Issue 14: everything live from one stream. Enable once zegad has GET /events.
+# Issue 14: everything live from one stream (GET /events).
 zega_browser_test(console_events)
-set_tests_properties(browser_console_events PROPERTIES DISABLED TRUE)
-# Issue 12: ZEGA's page from http://localhost:5173. Enable once zegad has
-# server.cors_origins (preflight, CORS on SSE) and training_stats in results.
+# Issue 12: ZEGA's page from http://localhost:5173 (preflight, CORS on SSE, training_stats).
 zega_browser_test(zega_compat)
-set_tests_properties(browser_zega_compat PROPERTIES DISABLED TRUE)
-# Issue 12: as above, with ZEGA's genre "crime". Enable with ZEGA's 25 genres.
+# Issue 12: as above, with ZEGA's genre "crime".
 zega_browser_test(zega_compat_genre)
-set_tests_properties(browser_zega_compat_genre PROPERTIES DISABLED TRUE)
-# Issue 12: "Trigger Fine-Tuning Now" creates zega-{user}. Enable with the fine-tuning
-# trigger (body-less POST from a configured origin) and the fake server's /api/create.
+# Issue 12: "Trigger Fine-Tuning Now" (a body-less POST from ZEGA's origin) creates zega-{user}.
 zega_browser_test(zega_finetune)
-set_tests_properties(browser_zega_finetune PROPERTIES DISABLED TRUE)

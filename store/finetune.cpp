@@ -84,7 +84,7 @@ finetune_record after_attempt(std::optional<finetune_record> previous, const std
 
 user_dataset gather_user_dataset(const store& db, const std::string& user,
                                  const training::finetune_settings& s) {
-  user_dataset out{training::shot_pool(s), {}, {}};
+  user_dataset out{training::shot_pool(s), {}, 0, {}};
   example_filter f;
   f.user = user;
   f.min_quality = s.min_quality;
@@ -93,6 +93,7 @@ user_dataset gather_user_dataset(const store& db, const std::string& user,
       return true;
     ++out.stats.good_examples;
     out.stats.good_quality_total += ex.quality;
+    out.last_id = std::max(out.last_id, ex.id);
     out.pool.offer({ex.id, ex.element, ex.genre, ex.prompt, ex.output, ex.quality});
     return true;
   });

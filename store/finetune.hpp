@@ -40,6 +40,7 @@ finetune_record after_attempt(std::optional<finetune_record> previous, const std
 struct user_dataset {
   training::shot_pool pool;
   training::training_stats_input stats;
+  std::uint64_t last_id = 0; // the newest good example read (ids grow with each commit)
   std::string error; // the archive could not be read to the end
 };
 user_dataset gather_user_dataset(const store& db, const std::string& user,

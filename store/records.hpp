@@ -46,6 +46,9 @@ struct example_record {
   bool in_memory = false;        // quality >= memory threshold and store_in_memory
   bool in_library = false;       // quality >= library threshold and save_to_database
   std::uint64_t fingerprint = 0; // SimHash of the output
+  // MinHash signature of the output (training::minhash_signature::to_bytes, 512 bytes or
+  // empty). Kept beside the fingerprint in the by_user index value, not in the record.
+  std::string minhash;
   std::vector<candidate> candidates;
   review_status review = review_status::none; // rejected examples never export
   int rubric_version = 0;        // rubric behind `quality`; decode falls back to the report's; 0 = unknown

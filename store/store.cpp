@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include "training/dedup.hpp"
+
 #include "store/codec.hpp"
 #include "store/lmdb.hpp"
 #include "store/schema.hpp"
@@ -117,7 +119,8 @@ struct store::impl {
       auto key = schema::id_key(ex.id);
       if (int rc = h.examples.put(t, key, encode(ex), MDB_APPEND); rc != 0)
         return rc;
-      if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id), schema::id_key(ex.fingerprint));
+      if (int rc = h.by_user.put(t, schema::by_user_key(ex.user, ex.id),
+                                   schema::id_key(ex.fingerprint) + ex.minhash);
           rc != 0)
         return rc;
       if (int rc = h.by_job.put(t, schema::by_job_key(ex.job_id, ex.id), {}); rc != 0)
@@ -537,8 +540,36 @@ std::vector<std::uint64_t> store::fingerprints(const std::string& user) const {
   for (int rc = c.seek(prefix); rc == 0 && c.key().substr(0, prefix.size()) == prefix;
        rc = c.next())
     if (schema::by_user_id(c.key(), user))
-      if (auto fp = schema::parse_id_key(c.value()))
+      if (auto fp = schema::parse_id_key(c.value().substr(0, 8)))
         out.push_back(*fp);
+  return out;
+}
+
+std::vector<std::pair<std::uint64_t, std::string>> store::minhashes(const std::string& user) const {
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  std::vector<std::uint64_t> unsigned_ids;
+  {
+    const auto& i = *impl_;
+    impl::reader r(i);
+    lmdb::cursor c;
+    if (!r.ok || c.open(r.txn, i.h.by_user) != 0)
+      return out;
+    auto prefix = schema::by_user_prefix(user);
+    for (int rc = c.seek(prefix); rc == 0 && c.key().substr(0, prefix.size()) == prefix;
+         rc = c.next()) {
+      auto id = schema::by_user_id(c.key(), user);
+      if (!id)
+        continue;
+      auto v = c.value();
+      if (v.size() == 8 + training::minhash_size * 4)
+        out.emplace_back(*id, std::string(v.substr(8)));
+      else
+        unsigned_ids.push_back(*id);
+    }
+  }
+  for (auto id : unsigned_ids)
+    if (auto ex = get_example(id))
+      out.emplace_back(id, training::minhash(ex->output).to_bytes());
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace zega::store {
@@ -93,6 +94,10 @@ public:
                                const std::function<bool(const example_record&)>& fn) const;
   std::size_t count_examples(const std::string& user) const; // "" = every user
   std::vector<std::uint64_t> fingerprints(const std::string& user) const;
+  // (example id, MinHash signature bytes) of a user's examples. Read from the by_user index;
+  // an example written before signatures were kept has its signature computed from its
+  // output once here (not written back).
+  std::vector<std::pair<std::uint64_t, std::string>> minhashes(const std::string& user) const;
 
   std::optional<job_record> get_job(const std::string& id) const;
   page<job_record> list_jobs(const job_filter& f, const std::string& cursor,

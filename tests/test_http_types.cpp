@@ -23,7 +23,7 @@ TEST_CASE("parse_url splits scheme, host, port and target", "[http-types]") {
 
 TEST_CASE("error bodies are valid JSON in valid UTF-8 whatever they echo", "[http-types]") {
   CHECK(error_json("bad_request", "genres[0]: unknown genre \"x\"")
-        == R"({"error":{"code":"bad_request","message":"genres[0]: unknown genre \"x\""}})");
+        == R"({"error":{"code":"bad_request","message":"genres[0]: unknown genre \"x\""},"detail":"genres[0]: unknown genre \"x\""})");
   CHECK(error_json("not_found", "unknown job \"\xFF\xFE\"").find("\xFF") == std::string::npos);
   CHECK(valid_utf8("caf\xC3\xA9 \xE2\x80") == "caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD");
 }

@@ -103,7 +103,8 @@ TEST_CASE("bad requests get JSON errors with the right status and write nothing"
   auto metrics = http.call("GET", url + "/metrics");
   CHECK(metrics.status == 200);
   CHECK_THAT(metrics.body, Catch::Contains("zega_provider_state{provider=\"ollama\""));
-  CHECK_THAT(metrics.body, Catch::Contains("zega_examples_total 0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("zega_dataset_examples 0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("zega_upstream_calls_total{provider=\"ollama\",outcome=\"ok\"} 0\n"));
   auto wrong = http.call("GET", url + "/auto-train");
   CHECK(wrong.status == 405);
   CHECK(parse(wrong.body)["error"]["code"].GetString() == std::string("method_not_allowed"));

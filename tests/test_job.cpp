@@ -1,6 +1,7 @@
 #include "actors/job.hpp"
 
 #include "training/dedup.hpp"
+#include "training/genres.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
@@ -46,7 +47,9 @@ TEST_CASE("job validation names the offending field", "[job]") {
   CHECK(v.message == "num_examples: must be between 1 and 1000, got 1001");
   r.num_examples = 5;
   r.genres = {"fantasy", "x"};
-  CHECK(jobs::validate(r, 1).message == "genres[1]: unknown genre \"x\"");
+  CHECK(jobs::validate(r, 1).message == "genres[1]: " + training::unknown_genre_message("x"));
+  CHECK(jobs::validate(r, 1).message.find("; valid genres: ") != std::string::npos);
+  CHECK(jobs::validate(r, 1).message.find("young adult") != std::string::npos);
   r.genres = {"Fantasy"};
   CHECK(jobs::validate(r, 1).ok());
   r.elements = {"poem"};
@@ -114,7 +117,20 @@ TEST_CASE("job summary has ZEGA's /auto-train shape", "[job]") {
   j.add(f);
   j.add_duplicate();
   j.set_state("completed");
-  auto d = parse(j.summary_json(12.5, true));
+  training::training_stats stats;
+  stats.training_examples = 53;
+  stats.examples_until_next_training = 47;
+  stats.custom_model_exists = true;
+  stats.training_steps = 1;
+  stats.avg_quality_score = 8.25;
+  CHECK(parse(j.summary_json(12.5, true, nullptr))["training_stats"].IsNull());
+  auto d = parse(j.summary_json(12.5, true, &stats));
+  REQUIRE(d["training_stats"].IsObject());
+  CHECK(d["training_stats"]["training_examples"].GetInt() == 53);
+  CHECK(d["training_stats"]["examples_until_next_training"].GetInt() == 47);
+  CHECK(d["training_stats"]["custom_model_exists"].GetBool());
+  CHECK(d["training_stats"]["training_steps"].GetInt() == 1);
+  CHECK(d["training_stats"]["avg_quality_score"].GetDouble() == 8.25);
   CHECK(std::string{d["job_id"].GetString()} == "j-1");
   CHECK(d["total_requested"].GetInt() == 4);
   CHECK(d["successful"].GetInt() == 3);
@@ -205,5 +221,5 @@ TEST_CASE("fingerprint set finds near-duplicates", "[job]") {
   CHECK(fps.near(a ^ 0x5, 3));
   CHECK_FALSE(fps.near(~a, 3));
   CHECK(net::error_json("not_found", "unknown job \"x\"")
-        == R"({"error":{"code":"not_found","message":"unknown job \"x\""}})");
+        == R"({"error":{"code":"not_found","message":"unknown job \"x\""},"detail":"unknown job \"x\""})");
 }

@@ -151,8 +151,12 @@ struct process {
         sched.run();
         return;
       }
-      const auto next = wall_offset + ms_of(timers.begin()->first);
-      sched.clock().advance_time(std::chrono::milliseconds(std::max<std::int64_t>(0, next - now)));
+      // Timers fall due with nanosecond precision (time_scale shrinks them below a ms).
+      const auto due = timers.begin()->first;
+      if (due > sched.clock().now())
+        sched.clock().advance_time(due - sched.clock().now());
+      else
+        sched.clock().trigger_timeouts();
     }
   }
 
@@ -168,8 +172,11 @@ struct process {
     }
     const auto& timers = sched.clock().schedule();
     if (!timers.empty() && wall_offset + ms_of(timers.begin()->first) <= cap) {
-      const auto next = wall_offset + ms_of(timers.begin()->first);
-      sched.clock().advance_time(std::chrono::milliseconds(std::max<std::int64_t>(0, next - wall())));
+      const auto due = timers.begin()->first;
+      if (due > sched.clock().now())
+        sched.clock().advance_time(due - sched.clock().now());
+      else
+        sched.clock().trigger_timeouts();
     }
     for (std::size_t i = 0; i < steps && sched.try_run_once(); ++i) {
     }

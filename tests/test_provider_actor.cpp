@@ -18,6 +18,8 @@ namespace {
 constexpr std::int64_t start_wall_ms = 1795602000000; // 2026-11-25 10:20 UTC
 constexpr std::int64_t utc_midnight_ms = 1795651200000; // 2026-11-26 00:00 UTC
 constexpr std::int64_t pacific_midnight_ms = 1795680000000; // 2026-11-26 00:00 PST
+// A provider's minute windows last 1 % longer than a minute (transit to the provider).
+constexpr clock_ns window_margin = 600'000'000;
 
 // Scripted upstream: records every request and answers from a queue (200 OK when empty),
 // or keeps the callbacks when `hold` is set so a test can finish calls later.
@@ -111,6 +113,9 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer,
       for (const auto& q : batch.quota) log->push_back(q);
       return store::commit_result{};
     },
+    // Rescore is the real archiver's work (tests/test_data_integration.cpp).
+    [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+    [](rescore_atom) {},
     [](flush_atom) { return true; },
     [](tick_atom) {},
   };
@@ -251,14 +256,14 @@ TEST_CASE_METHOD(fixture, "requests per minute: N pass, the next is busy until t
   auto busy = generate(p, 4);
   CHECK(busy.result.cls == net::outcome_class::busy);
   CHECK(busy.task_id == 4);
-  CHECK(busy.busy_until == t + 60'000'000'000);
+  CHECK(busy.busy_until == t + 60'000'000'000 + window_margin);
   CHECK(up->calls.size() == 3); // answered without an upstream call
   const auto s = status(p);
   CHECK(s.requests_last_minute == 3);
   CHECK(s.view.state == provider_state::busy);
-  advance(59s);
+  advance(60s);
   CHECK(generate(p, 5).result.cls == net::outcome_class::busy);
-  advance(1s);
+  advance(600ms);
   CHECK(generate(p, 6).result.cls == net::outcome_class::ok);
   CHECK(up->calls.size() == 4);
 }
@@ -387,6 +392,41 @@ TEST_CASE_METHOD(fixture, "rate headers of a successful response correct the lim
     advance(2h);
     CHECK(generate(p, 3).result.cls == net::outcome_class::ok);
   }
+}
+
+TEST_CASE_METHOD(fixture, "a 429 whose hint agrees with our count teaches the minute limit",
+                 "[actor]") {
+  // No limits configured: Groq accepts 5 calls, one a second, and refuses the sixth until
+  // the first leaves its minute. The views carry the learned limit and the day's budget.
+  auto p = spawn_provider(groq_config(), deps());
+  subscribe(p);
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    CHECK(generate(p, i).result.cls == net::outcome_class::ok);
+    advance(1s);
+  }
+  CHECK(views.back().rpm == 0);
+  CHECK(views.back().day_left == -1);
+  up->script.push_back(groq_error(429,
+                                  "Rate limit reached on requests per minute (RPM): Limit 5, "
+                                  "Used 5, Requested 1. Please try again in 55s.",
+                                  "requests", "rate_limit_exceeded",
+                                  {{"retry-after", "55"},
+                                   {"x-ratelimit-limit-requests", "1000"},
+                                   {"x-ratelimit-remaining-requests", "990"},
+                                   {"x-ratelimit-reset-requests", "14m24s"}}));
+  CHECK(generate(p, 6).result.cls == net::outcome_class::throttled);
+  CHECK(views.back().rpm == 5);
+  CHECK(views.back().day_left == 990);
+  // After the cooldown (the hint plus up to 10 % jitter) the window paces the calls: the
+  // sixth of a minute waits without a second 429.
+  advance(61s);
+  const auto resumed = now();
+  for (std::uint64_t i = 7; i <= 11; ++i)
+    CHECK(generate(p, i).result.cls == net::outcome_class::ok);
+  const auto busy = generate(p, 12);
+  CHECK(busy.result.cls == net::outcome_class::busy);
+  CHECK(busy.busy_until == resumed + 60'000'000'000 + window_margin);
+  CHECK(up->calls.size() == 11);
 }
 
 TEST_CASE_METHOD(fixture, "Gemini: PerMinute waits the delay, PerDay sleeps until the reset",
@@ -529,12 +569,12 @@ TEST_CASE_METHOD(fixture, "availability changes are pushed to subscribers withou
   const auto t = now();
   CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
   CHECK(views.back().state == provider_state::busy);
-  CHECK(views.back().next_free == t + 60'000'000'000);
+  CHECK(views.back().next_free == t + 60'000'000'000 + window_margin);
   CHECK(views.back().in_flight == 0);
   const auto pushed = views.size();
   advance(30s);
   CHECK(views.size() == pushed); // nothing changed yet
-  advance(30s);
+  advance(30600ms);
   CHECK(views.size() == pushed + 1);
   CHECK(views.back().state == provider_state::available);
   CHECK(views.back().next_free == 0);
@@ -626,6 +666,8 @@ TEST_CASE_METHOD(fixture, "a daily exhaustion learned from a 429 is persisted an
         if (!b.meta.empty()) log->push_back(b);
         return store::commit_result{};
       },
+      [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+      [](rescore_atom) {},
       [](flush_atom) { return true; },
       [](tick_atom) {},
     };
@@ -690,4 +732,56 @@ TEST_CASE_METHOD(fixture, "limits.reserve_per_day is never spent by scheduled ta
   CHECK(generate(p, 4).result.cls == net::outcome_class::ok);
   CHECK(generate(p, 5).result.cls == net::outcome_class::ok);
   CHECK(up->calls.size() == 4);
+}
+
+TEST_CASE_METHOD(fixture, "operator fields: quota windows, recent latency and error rate, outcomes",
+                 "[actor]") {
+  auto c = groq_config();
+  c.limits.rpm = 30;
+  c.limits.rpd = 2;
+  auto p = spawn_provider(c, deps());
+  auto fresh = status(p);
+  CHECK_FALSE(fresh.latency_p50_ms);
+  CHECK_FALSE(fresh.error_rate);
+  CHECK(fresh.minute.resets_at_ms == 0); // nothing counted: nothing to reset
+  CHECK(fresh.day.resets_at_ms == utc_midnight_ms);
+  // One call that takes 800 ms, then a 500.
+  up->hold = true;
+  send_generate(p, 1);
+  advance(800ms);
+  up->hold = false;
+  up->held.front()(openai_ok());
+  up->held.clear();
+  sched.run();
+  up->script.push_back(groq_error(500, "boom", "server_error", "internal"));
+  CHECK(generate(p, 2).result.cls == net::outcome_class::transient);
+  auto s = status(p);
+  CHECK(s.minute.requests_used == 2);
+  CHECK(s.minute.requests_limit == 30);
+  CHECK(s.minute.resets_at_ms == start_wall_ms + 60'000 + window_margin / 1'000'000); // the first call leaves the window
+  CHECK(s.day.requests_used == 2);
+  CHECK(s.day.requests_limit == 2);
+  CHECK(s.day.tokens_used == 50 + 200); // reported usage, then the estimate of the failed call
+  REQUIRE(s.latency_p95_ms);
+  CHECK(*s.latency_p95_ms == Approx(800));
+  CHECK(*s.latency_p50_ms == Approx(0));
+  CHECK(*s.error_rate == Approx(0.5));
+  CHECK(s.calls_by_outcome.at("ok") == 1);
+  CHECK(s.calls_by_outcome.at("5xx") == 1);
+  CHECK(s.latency_s.count() == 2);
+  // Both daily requests are used: a quota used up until the day's reset, not "busy".
+  advance(60s);
+  CHECK(status(p).quota_exhausted);
+}
+
+TEST_CASE_METHOD(fixture, "a per-day 429 shows as quota exhausted until the provider's reset",
+                 "[actor]") {
+  auto p = spawn_provider(gemini_config(), deps());
+  up->script.push_back(gemini_429("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s"));
+  CHECK(generate(p, 1).result.cls != net::outcome_class::ok);
+  auto s = status(p);
+  CHECK(s.view.state == provider_state::cooldown);
+  CHECK(s.quota_exhausted);
+  CHECK(s.day.resets_at_ms == pacific_midnight_ms);
+  CHECK(s.calls_by_outcome.count("quota") + s.calls_by_outcome.count("429") == 1);
 }

@@ -340,7 +340,7 @@ TEST_CASE("a provider whose daily quota is spent gets no further call until its 
   REQUIRE(wait_until(
     [&] {
       auto st = s.provider_status("gemini");
-      return std::string(st["state"].GetString()) == "cooldown";
+      return std::string(st["state"].GetString()) == "quota_exhausted";
     },
     30s));
   const auto before = s.stats();
@@ -362,7 +362,7 @@ TEST_CASE("a provider whose daily quota is spent gets no further call until its 
   REQUIRE(wait_until(
     [&] {
       auto again = s.provider_status("gemini");
-      return std::string(again["state"].GetString()) == "cooldown";
+      return std::string(again["state"].GetString()) == "quota_exhausted";
     },
     30s));
   REQUIRE(s.http.call("POST", s.url + "/resume", "{}").status == 200);

@@ -224,7 +224,7 @@ TEST_CASE("rate headers correct the limits and hold the provider until a reset",
   CHECK(a.next_free == t0 + 7660 * one_ms);
 }
 
-TEST_CASE("a 429 without any hint teaches the requests-per-minute limit", "[rate]") {
+TEST_CASE("a 429 teaches the requests-per-minute limit unless its hint points elsewhere", "[rate]") {
   rate_limiter lim{limits{}};
   std::uint64_t last = 0;
   for (int i = 0; i < 6; ++i) {
@@ -240,14 +240,34 @@ TEST_CASE("a 429 without any hint teaches the requests-per-minute limit", "[rate
   CHECK(a.blocked_by == limit_kind::rpm);
   CHECK(a.next_free == t0 + one_minute);
 
-  // A hint says when to come back; it teaches no limit. Nor does a refusal under a
-  // configured one.
+  // A hint that does not point at the moment our oldest send leaves the window (a refusal
+  // for load, or for tokens) teaches no limit. Nor does a refusal under a configured one.
   rate_limiter hinted{limits{}};
   const auto id = hinted.on_send(t0, 100);
   net::rate_info retry;
   retry.retry_after_s = 2.0;
   hinted.on_refused(id, t0, retry);
   CHECK(hinted.effective().rpm == 0);
+  // One that does (Groq's retry-after, Gemini's RetryInfo after 30 calls in 30 s) does: the
+  // next minute is paced instead of refused again.
+  rate_limiter agreeing{limits{}};
+  std::uint64_t sent = 0;
+  for (int i = 0; i <= 30; ++i) {
+    sent = agreeing.on_send(t0 + i * one_s, 100);
+    if (i < 30) agreeing.on_finish(sent, t0 + i * one_s + 500 * one_ms, 100);
+  }
+  retry.retry_after_s = 30.2; // the provider counted our first send a little later
+  agreeing.on_refused(sent, t0 + 30 * one_s, retry);
+  CHECK(agreeing.effective().rpm == 30);
+  CHECK(agreeing.check(t0 + 30 * one_s, 100, t0 + one_day).next_free == t0 + one_minute);
+  // A daily quota teaches no per-minute limit.
+  rate_limiter daily{limits{}};
+  net::rate_info day;
+  day.per_day = true;
+  day.retry_after_s = 30.0;
+  for (int i = 0; i <= 30; ++i) sent = daily.on_send(t0 + i * one_s, 100);
+  daily.on_refused(sent, t0 + 30 * one_s, day);
+  CHECK(daily.effective().rpm == 0);
   limits configured;
   configured.rpm = 30;
   rate_limiter known(configured);

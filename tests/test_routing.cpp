@@ -147,3 +147,152 @@ TEST_CASE("fixed pacing sequence: retries with backoff, then models, then groups
   CHECK(routing::fixed_pause_ms(f, 2000) == 5000);
   CHECK(routing::fixed_pause_ms(f, 2001) == 3000);
 }
+
+// --- the deadline rule on the scheduler's views ---------------------------------------------
+
+namespace {
+
+// Late enough that "a call started 5 s ago" is a real time.
+constexpr clock_ns at = 100'000 * ms;
+
+routing::provider_facts facts(clock_ns latency, clock_ns oldest_call = 0) {
+  routing::provider_facts f;
+  f.latency = latency;
+  f.oldest_call = oldest_call;
+  return f;
+}
+
+std::vector<deadline::provider_now> pictures(const std::vector<provider_view>& vs,
+                                             const std::vector<routing::provider_facts>& fs) {
+  std::vector<deadline::provider_now> out;
+  for (std::size_t i = 0; i < vs.size(); ++i)
+    out.push_back(routing::deadline_view(vs[i], fs[i], at));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("deadline views: free at, a timed limit, a full slot ends with its oldest call",
+          "[unit][routing]") {
+  auto groq = view("groq", 2);
+  groq.rpm = 30;
+  auto f = facts(1000 * ms);
+  f.time_scale = 2; // a minute lasts 30 s: 30 a minute is one every second
+  auto p = routing::deadline_view(groq, f, at);
+  CHECK(p.next_free == at);
+  CHECK(p.interval == 1000 * ms);
+  // A learned limit in the view wins over the configured one it corrects.
+  f.configured_rpm = 60;
+  CHECK(routing::deadline_view(groq, f, at).interval == 1000 * ms);
+  groq.rpm = 0;
+  CHECK(routing::deadline_view(groq, f, at).interval == 500 * ms);
+
+  // Busy on a window until a known time.
+  groq.state = provider_state::busy;
+  groq.next_free = at + 7000 * ms;
+  CHECK(routing::deadline_view(groq, f, at).next_free == at + 7000 * ms);
+
+  // Ollama's one slot is taken by our call that started 1 s ago and takes 3 s.
+  auto ollama = view("ollama", 1, provider_state::available, 0, 1, 1);
+  CHECK(routing::deadline_view(ollama, facts(3000 * ms, at - 1000 * ms), at).next_free
+        == at + 2000 * ms);
+  // The call is overdue: it may end any moment, but the slot is not free at, and the
+  // calls after it are expected to take as long as it has run.
+  const auto overdue = routing::deadline_view(ollama, facts(3000 * ms, at - 5000 * ms), at);
+  CHECK(overdue.next_free == at + 1);
+  CHECK(overdue.latency == 5000 * ms);
+  ollama.state = provider_state::broken;
+  CHECK_FALSE(routing::deadline_view(ollama, facts(3000 * ms), at).in_service);
+}
+
+TEST_CASE("deadline rule on views: wait while the queue meets the deadline, then fall through",
+          "[unit][routing]") {
+  // Ollama busy for 2 s more, 3 s a call; Groq free.
+  std::vector<provider_view> vs{view("ollama", 1, provider_state::available, 0, 1, 1),
+                                view("groq", 2)};
+  const auto pics = pictures(vs, {facts(3000 * ms, at - 1000 * ms), facts(1000 * ms)});
+  const clock_ns due = at + 8000 * ms;
+  std::vector<int> queued(2, 0);
+  const routing::task_route fresh;
+  // First in line: Ollama finishes it at +5 s. Second: at +8 s, just in time.
+  for (int i = 0; i < 2; ++i) {
+    auto d = routing::choose_by_deadline(vs, pics, at, fresh, due, deadline::work::interactive,
+                                         queued);
+    REQUIRE(d.what == action::wait);
+    CHECK(d.until == at + 2000 * ms);
+  }
+  CHECK(queued == std::vector<int>{2, 0});
+  // Third: +11 s would be late; Groq takes it at.
+  auto d = routing::choose_by_deadline(vs, pics, at, fresh, due, deadline::work::interactive,
+                                       queued);
+  REQUIRE(d.what == action::dispatch);
+  CHECK(d.provider == "groq");
+  CHECK(queued == std::vector<int>{2, 0});
+
+  // A task that already failed on Groq may not use it: it waits for Ollama, late or not.
+  routing::task_route tried;
+  tried.tried.insert("groq");
+  tried.deadline = at + 600'000 * ms;
+  d = routing::choose_by_deadline(vs, pics, at, tried, due, deadline::work::interactive, queued);
+  REQUIRE(d.what == action::wait);
+  CHECK(queued[0] == 3);
+}
+
+TEST_CASE("deadline rule on views: an overdue call wakes the task by its view change",
+          "[unit][routing]") {
+  std::vector<provider_view> vs{view("ollama", 1, provider_state::available, 0, 1, 1)};
+  const auto pics = pictures(vs, {facts(3000 * ms, at - 5000 * ms)});
+  std::vector<int> queued(1, 0);
+  routing::task_route st;
+  st.deadline = at + 60'000 * ms;
+  auto d = routing::choose_by_deadline(vs, pics, at, st, at + 10'000 * ms,
+                                       deadline::work::scheduled, queued);
+  REQUIRE(d.what == action::wait);
+  CHECK(d.until == 0);
+}
+
+TEST_CASE("deadline rule on views: failures are the same as without it", "[unit][routing]") {
+  std::vector<provider_view> vs{view("ollama", 1, provider_state::broken),
+                                view("groq", 2, provider_state::cooldown, at + 60'000 * ms)};
+  vs[0].reason = "ollama: model \"llama3.2\" not found";
+  routing::task_route st;
+  st.deadline = at + 10'000 * ms; // Groq is back only after it
+  std::vector<int> queued(2, 0);
+  const auto pics = pictures(vs, {facts(3000 * ms), facts(1000 * ms)});
+  auto d = routing::choose_by_deadline(vs, pics, at, st, at + 5000 * ms,
+                                       deadline::work::interactive, queued);
+  REQUIRE(d.what == action::fail);
+  CHECK(d.error.find("model \"llama3.2\" not found") != std::string::npos);
+  CHECK(d.error.find("not available before the task deadline") != std::string::npos);
+}
+
+TEST_CASE("planning limits: what the batch estimate may count on", "[unit][routing]") {
+  auto f = facts(1000 * ms);
+  f.configured_rpm = 30;
+  f.reserve = 5;
+  auto groq = view("groq", 2, provider_state::available, 0, 0, 4);
+  groq.day_left = 100;
+  auto l = routing::planning_limits(groq, f, at);
+  REQUIRE(l);
+  CHECK(l->rpm == 30);
+  CHECK(l->day_left == 100);
+  CHECK(l->reserve == 5);
+  CHECK(l->max_in_flight == 4);
+  CHECK(l->latency == 1000 * ms);
+  groq.rpm = 20; // learned from a 429: stricter than configured
+  CHECK(routing::planning_limits(groq, f, at)->rpm == 20);
+  // A per-minute cooldown still counts; a long one for another reason, a broken key do not.
+  groq.state = provider_state::cooldown;
+  groq.next_free = at + 30'000 * ms;
+  CHECK(routing::planning_limits(groq, f, at));
+  groq.next_free = at + 3600'000 * ms;
+  CHECK_FALSE(routing::planning_limits(groq, f, at));
+  // Held until its day ends: planned with a spent budget, which the batch's own calls on it
+  // refill in the caller (the estimate starts at the batch's start).
+  groq.day_left = 0;
+  REQUIRE(routing::planning_limits(groq, f, at));
+  CHECK(routing::planning_limits(groq, f, at)->day_left == 0);
+  groq.day_left = -1;
+  groq.state = provider_state::broken;
+  CHECK_FALSE(routing::planning_limits(groq, f, at));
+}

@@ -4,6 +4,7 @@
 #include "net/http/server.hpp"
 #include "net/http/io_runtime.hpp"
 
+#include "integration_support.hpp"
 #include "loopback_http.hpp"
 
 #include <catch2/catch.hpp>
@@ -62,17 +63,6 @@ zega::test::raw_response ask(std::uint16_t port, const std::string& request) {
   raw_conn c(port);
   REQUIRE(c.send_all(request));
   return c.read_response();
-}
-
-template <class Pred>
-bool poll_until(Pred pred, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
 }
 
 } // namespace
@@ -162,7 +152,7 @@ TEST_CASE("connections over max_connections get a fast 503 but /health is answer
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
   CHECK(ask(p, raw_request("GET", "/health", {"Host: 127.0.0.1"})).status == 200);
   held.clear();
-  CHECK(poll_until(
+  CHECK(zega::itest::wait_until(
     [&] { return ask(p, raw_request("GET", "/x", {"Host: 127.0.0.1"})).status == 200; },
     std::chrono::seconds(5)));
 }
@@ -210,7 +200,7 @@ TEST_CASE("a client that half-closes after its request still gets the answer",
   responder res = fut.get();
   // Answer only after the server saw the end of stream (alive() turns false then), the
   // order that lost the reply.
-  REQUIRE(poll_until([&] { return !res.alive(); }, std::chrono::seconds(5)));
+  REQUIRE(zega::itest::wait_until([&] { return !res.alive(); }, std::chrono::seconds(5)));
   res.respond(200, "text/plain", "still here");
   auto r = c.read_response();
   CHECK(r.ok);

@@ -951,7 +951,15 @@ int main(int argc, char** argv) {
   finetune->add_option("USER", name, "user id")->required();
   finetune->callback([&] {
     run = [&] {
-      return show_tree(env, call(env, "POST", "/user/" + url_encode(name) + "/trigger-finetuning"));
+      // ZEGA's answer is 200 either way; a build that failed is a failed command.
+      return show(env, call(env, "POST", "/user/" + url_encode(name) + "/trigger-finetuning"),
+                  [](const json& doc) {
+                    print_tree(doc);
+                    bool failed_build = doc.IsObject() && doc.HasMember("status")
+                                        && doc["status"].IsString()
+                                        && doc["status"].GetString() == std::string("failed");
+                    return static_cast<int>(failed_build ? failed : ok);
+                  });
     };
   });
 

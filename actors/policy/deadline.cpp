@@ -36,9 +36,15 @@ choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadl
   std::sort(groups.begin(), groups.end());
   groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
 
+  // When no group finishes the task in time: whatever finishes it first, now or by waiting.
   choice fallback;
   time_ns fallback_finish = never;
-  // A busy higher group is remembered only until a lower group that is free now is found.
+  auto consider = [&](choice c, time_ns finish) {
+    if (finish < fallback_finish) {
+      fallback_finish = finish;
+      fallback = c;
+    }
+  };
   for (int g : groups) {
     std::size_t best_free = views.size(), best_wait = views.size();
     time_ns free_finish = never, wait_finish = never;
@@ -50,17 +56,20 @@ choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadl
         free_finish = f;
         best_free = i;
       }
-      if (f < wait_finish) {
+      if (!free_now(v, now) && f < wait_finish) {
         wait_finish = f;
         best_wait = i;
       }
     }
-    if (best_free < views.size()) return {choice::kind::dispatch, best_free, now};
-    if (wait_finish <= deadline) return {choice::kind::wait, best_wait, views[best_wait].next_free};
-    if (wait_finish < fallback_finish) {
-      fallback_finish = wait_finish;
-      fallback = {choice::kind::wait, best_wait, views[best_wait].next_free};
-    }
+    // A free member that would finish late (the batch's tail on a slow group) does not
+    // take the task from a lower group that finishes it in time.
+    if (best_free < views.size() && free_finish <= deadline)
+      return {choice::kind::dispatch, best_free, now};
+    if (best_wait < views.size() && wait_finish <= deadline)
+      return {choice::kind::wait, best_wait, views[best_wait].next_free};
+    if (best_free < views.size()) consider({choice::kind::dispatch, best_free, now}, free_finish);
+    if (best_wait < views.size())
+      consider({choice::kind::wait, best_wait, views[best_wait].next_free}, wait_finish);
   }
   return fallback;
 }
@@ -138,6 +147,12 @@ batch_estimate best_completion(const std::vector<provider_limits>& providers, lo
 time_ns interactive_deadline(time_ns now, time_ns best, double slack) {
   return now + static_cast<time_ns>(std::llround((1.0 + std::max(0.0, slack)) *
                                                  static_cast<double>(best)));
+}
+
+void latency_ewma::observe(time_ns latency) {
+  latency = std::max<time_ns>(0, latency);
+  mean_ = known_ ? mean_ + (latency - mean_) / 5 : latency;
+  known_ = true;
 }
 
 } // namespace zega::deadline

@@ -46,8 +46,10 @@ struct choice {
   std::size_t index = 0; // into the views
   time_ns until = 0;     // wait: when the provider frees up
 };
-// The rule above. When no group can take the task in time, it waits for the provider that
-// finishes it earliest (late beats never); none when no provider is eligible.
+// The rule above, where "can take it now" means free now and done by the deadline (a slow
+// group free at the batch's tail does not take a task a lower group finishes in time).
+// When no group can finish the task in time, it goes to whichever provider finishes it
+// earliest, now or by waiting (late beats never); none when no provider is eligible.
 choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadline, work kind);
 
 // --- the estimate ------------------------------------------------------------------------
@@ -95,5 +97,19 @@ batch_estimate best_completion(const std::vector<provider_limits>& providers, lo
                                time_ns now, work kind = work::interactive);
 // An interactive job's deadline: now + (1 + slack) * best.
 time_ns interactive_deadline(time_ns now, time_ns best, double slack);
+
+// Observed latency of one provider: an exponentially weighted mean of its successful calls,
+// so the estimate follows a model that got slower (or a warm-up that ended) within a few
+// calls, while one outlier moves it by a fifth only.
+class latency_ewma {
+public:
+  void observe(time_ns latency);
+  bool known() const { return known_; }
+  time_ns value_or(time_ns prior) const { return known_ ? mean_ : prior; }
+
+private:
+  time_ns mean_ = 0;
+  bool known_ = false;
+};
 
 } // namespace zega::deadline

@@ -58,6 +58,13 @@ long sliding_window::used(time_ns now) const {
   return sum;
 }
 
+time_ns sliding_window::next_drop(time_ns now) const {
+  time_ns first = 0;
+  for (const auto& e : log_)
+    if (e.at + length_ > now && (first == 0 || e.at + length_ < first)) first = e.at + length_;
+  return first;
+}
+
 time_ns sliding_window::earliest_fit(time_ns now, long amount) const {
   if (limit_ <= 0) return now;
   const long wanted = std::min(std::max(0L, amount), limit_);
@@ -116,8 +123,8 @@ time_ns scaled(time_ns window, double scale) {
 
 rate_limiter::rate_limiter(limits configured)
   : configured_(configured),
-    rpm_(scaled(one_minute, configured.time_scale), configured.rpm),
-    tpm_(scaled(one_minute, configured.time_scale), configured.tpm),
+    rpm_(scaled(one_minute, configured.time_scale) + configured.window_margin, configured.rpm),
+    tpm_(scaled(one_minute, configured.time_scale) + configured.window_margin, configured.tpm),
     rpd_(scaled(one_day, configured.time_scale), configured.rpd),
     tpd_(scaled(one_day, configured.time_scale), configured.tpd) {}
 
@@ -186,11 +193,21 @@ void rate_limiter::apply_headers(const net::rate_info& info, time_ns now) {
 }
 
 void rate_limiter::on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint) {
-  if (configured_.rpm > 0 || hint.retry_after_s || hint.reset_requests_s || hint.reset_tokens_s ||
-      hint.per_day)
-    return;
+  if (configured_.rpm > 0 || hint.per_day) return;
+  // Reset headers alone do not say which window refused the call.
+  if (!hint.retry_after_s && (hint.reset_requests_s || hint.reset_tokens_s)) return;
   rpm_.adjust(id, 0);
   const long accepted = std::max(1L, rpm_.used(now));
+  if (hint.retry_after_s) {
+    // A retry hint teaches the limit only when it agrees with our count: come back when the
+    // oldest of the `accepted` sends leaves the trailing minute. Any other hint (a refusal
+    // for load, for tokens) would make a per-minute limit up.
+    sliding_window ours = rpm_;
+    ours.set_limit(accepted);
+    const time_ns frees = ours.earliest_fit(now, 1);
+    const time_ns back = now + seconds(*hint.retry_after_s);
+    if (frees <= now || std::llabs(back - frees) > rpm_.length() / 20) return;
+  }
   rpm_.set_limit(rpm_.limit() > 0 ? std::min(rpm_.limit(), accepted) : accepted);
 }
 
@@ -210,6 +227,11 @@ limits rate_limiter::effective() const {
   return l;
 }
 
+long rate_limiter::day_left(time_ns now) const {
+  if (rpd_.limit() <= 0) return -1;
+  return std::max(0L, rpd_.limit() - std::max(today_.requests, rpd_.used(now)));
+}
+
 time_ns rate_limiter::expected_slot() const {
   return in_flight_.empty() ? 0 : in_flight_.front().sent + avg_latency_;
 }
@@ -220,6 +242,13 @@ time_ns rate_limiter::in_flight_estimate(time_ns now) const {
 }
 
 // --- backoff and circuit ----------------------------------------------------------------
+
+time_ns rate_limiter::minute_next_drop(time_ns now) const {
+  const auto r = rpm_.next_drop(now);
+  const auto t = tpm_.next_drop(now);
+  if (r == 0 || t == 0) return std::max(r, t);
+  return std::min(r, t);
+}
 
 time_ns full_jitter(int attempt, time_ns base, time_ns cap, std::mt19937_64& rng) {
   time_ns ceiling = std::max<time_ns>(0, base);

@@ -51,6 +51,9 @@ public:
   void adjust(std::uint64_t id, long amount);
   // Drops entries that no longer count at `now`.
   void prune(time_ns now);
+  // When the count next drops (the oldest entry still counting stops counting); 0 when
+  // nothing counts at `now`.
+  time_ns next_drop(time_ns now) const;
 
 private:
   struct entry {
@@ -72,6 +75,10 @@ struct limits {
   int max_in_flight = 1;
   time_ns min_interval = 0;
   double time_scale = 1.0; // divides the minute and day windows (benchmarks only)
+  // Added to the per-minute windows: a call is counted by the provider when it arrives,
+  // a little after we count it, and a later call that travels faster must not arrive
+  // before the provider's window let go of it.
+  time_ns window_margin = 0;
 };
 
 // What keeps a call from being sent now (the latest of the time-based ones wins).
@@ -120,11 +127,13 @@ public:
   // configured and reported wins), usage it counted that we did not (a synthetic entry that
   // stops counting at the provider's reset), and "0 tokens remaining until reset" (a hold).
   void apply_headers(const net::rate_info& info, time_ns now);
-  // A call `id` was refused with 429 and no hint at all (no retry-after, no reset time):
-  // when no requests-per-minute limit is configured, the provider's is taken to be what it
-  // accepted in the trailing minute, so the window paces the next calls instead of a
-  // backoff that cannot know when the provider's window frees. The refused call is not
-  // counted (the provider did not count it). A learned limit only ever tightens.
+  // A call `id` was refused with 429 (not a daily quota): when no requests-per-minute
+  // limit is configured, the provider's is taken to be what it accepted in the trailing
+  // minute, so the window paces the next calls and the refusal is not repeated every
+  // minute. Without any hint that is the only clue; with a retry hint it is learned only
+  // when the hint agrees (it points at the moment our oldest counted send leaves the
+  // window). The refused call is not counted (the provider did not count it). A learned
+  // limit only ever tightens.
   void on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint);
   // Starts a new provider day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
@@ -134,7 +143,12 @@ public:
   limits effective() const;
   int in_flight() const { return static_cast<int>(in_flight_.size()); }
   long requests_last_minute(time_ns now) const { return rpm_.used(now); }
+  // Requests the daily limit still allows (today's counter and the trailing day, which
+  // holds what the provider reported), -1 when no daily limit is known.
+  long day_left(time_ns now) const;
   long tokens_last_minute(time_ns now) const { return tpm_.used(now); }
+  // When the minute windows' counts next drop (the earlier of both); 0 when both are empty.
+  time_ns minute_next_drop(time_ns now) const;
   // When an in-flight slot is expected to free up: the oldest call's start plus the
   // average latency seen so far. Stable while nothing changes (so a view built from it is
   // not re-pushed on every look), but may lie in the past for a slow call.
@@ -280,6 +294,8 @@ public:
   // Operator message of the current broken / unreachable state.
   const std::string& message() const { return message_; }
   const std::string& cooldown_reason() const { return cooldown_.reason; }
+  // A cooldown lasting until a daily quota resets is in force at `now`.
+  bool daily_cooldown(time_ns now) const { return cooldown_.per_day && cooldown_.until > now; }
   const circuit_breaker& circuit() const { return circuit_; }
   const cooldown& current_cooldown() const { return cooldown_; }
   // A daily exhaustion remembered across a restart (persisted by the provider actor).

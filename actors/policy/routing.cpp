@@ -1,6 +1,7 @@
 #include "actors/policy/routing.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace zega::routing {
@@ -118,6 +119,97 @@ decision choose(const std::vector<provider_view>& views, clock_ns now, const tas
   decision d;
   d.what = action::wait;
   d.until = earliest_any != no_time && in_time ? earliest_any : 0;
+  return d;
+}
+
+namespace {
+
+clock_ns minute_window(double time_scale) {
+  return static_cast<clock_ns>(std::llround(60e9 / std::max(time_scale, 1e-6)));
+}
+
+long rpm_of(const provider_view& v, const provider_facts& f) {
+  return v.rpm > 0 ? v.rpm : f.configured_rpm;
+}
+
+} // namespace
+
+deadline::provider_now deadline_view(const provider_view& v, const provider_facts& f,
+                                     clock_ns now) {
+  deadline::provider_now p;
+  p.name = v.name;
+  p.priority = v.priority;
+  p.in_service = !out_of_service(v);
+  p.max_in_flight = std::max(1, v.max_in_flight);
+  p.latency = std::max<clock_ns>(1, f.latency);
+  p.day_left = v.day_left;
+  p.reserve = f.reserve;
+  const long rpm = rpm_of(v, f);
+  p.interval = std::max(f.min_interval, rpm > 0 ? minute_window(f.time_scale) / rpm : 0);
+  if (free_now(v, now)) {
+    p.next_free = now;
+    return p;
+  }
+  clock_ns at = v.next_free;
+  if (v.in_flight >= v.max_in_flight && f.oldest_call > 0) {
+    // A call running longer than the mean says the mean is too low (a prior, a model that
+    // got slower): its next calls are expected to take at least as long.
+    p.latency = std::max(p.latency, now - f.oldest_call);
+    at = std::max(at, f.oldest_call + p.latency);
+  }
+  p.next_free = std::max(at, now + 1);
+  return p;
+}
+
+std::optional<deadline::provider_limits> planning_limits(const provider_view& v,
+                                                         const provider_facts& f, clock_ns now) {
+  // A spent day is planned with its budget (the caller adds back what its batch used); a
+  // long hold for any other reason leaves the provider out.
+  if (out_of_service(v) || (v.day_left != 0 && v.next_free > now + minute_window(f.time_scale)))
+    return std::nullopt;
+  deadline::provider_limits l;
+  l.name = v.name;
+  l.priority = v.priority;
+  l.rpm = rpm_of(v, f);
+  l.day_left = v.day_left;
+  l.reserve = f.reserve;
+  l.max_in_flight = std::max(1, v.max_in_flight);
+  l.min_interval = f.min_interval;
+  l.latency = std::max<clock_ns>(1, f.latency);
+  l.time_scale = f.time_scale;
+  return l;
+}
+
+decision choose_by_deadline(const std::vector<provider_view>& views,
+                            const std::vector<deadline::provider_now>& pictures, clock_ns now,
+                            const task_route& st, clock_ns deadline, deadline::work kind,
+                            std::vector<int>& queued) {
+  auto base = choose(views, now, st, 0);
+  if (base.what == action::fail)
+    return base;
+  auto mine = pictures;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    mine[i].in_service = mine[i].in_service && eligible(views[i], st);
+    mine[i].queued = queued[i];
+  }
+  const auto c = deadline::choose(mine, now, deadline, kind);
+  decision d;
+  switch (c.what) {
+    case deadline::choice::kind::dispatch:
+      d.what = action::dispatch;
+      d.provider = views[c.index].name;
+      return d;
+    case deadline::choice::kind::wait:
+      ++queued[c.index];
+      d.what = action::wait;
+      d.until = c.until > now + 1 ? c.until : 0;
+      return d;
+    case deadline::choice::kind::none:
+      break;
+  }
+  // Only spent or reserved quota is left: wait for a view change (a new day) or fail at
+  // the task's own deadline.
+  d.what = action::wait;
   return d;
 }
 

@@ -4,10 +4,12 @@
 // (benchmark baseline) sequence. The scheduler actor feeds it its local provider views.
 
 #include "actors/messages.hpp"
+#include "actors/policy/deadline.hpp"
 #include "config/config.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -47,6 +49,40 @@ bool out_of_service(const provider_view& v);
 // provider is left.
 decision choose(const std::vector<provider_view>& views, clock_ns now, const task_route& st,
                 clock_ns max_wait);
+
+// --- the deadline rule on the scheduler's views (actors/policy/deadline.hpp) --------------
+
+// What the scheduler knows of one provider besides the view it pushes.
+struct provider_facts {
+  clock_ns latency = 0;     // observed mean, or the prior before the first answer
+  clock_ns oldest_call = 0; // start of our oldest call still in flight on it (0 = none)
+  long reserve = 0;         // limits.reserve_per_day
+  long configured_rpm = 0;  // limits.rpm (the view carries what the provider learned)
+  clock_ns min_interval = 0;
+  double time_scale = 1.0;  // routing.time_scale: a minute window lasts 60 s / time_scale
+};
+
+// The rule's picture of a provider at `now`, before a task's own exclusions. A provider
+// that is not free now gets a next_free in the future: its timed limit, or the end of its
+// oldest call when its slots are full (an overdue call: any moment now, and its latency
+// taken to be at least what that call has run so far).
+deadline::provider_now deadline_view(const provider_view& v, const provider_facts& f,
+                                     clock_ns now);
+// Its limits for a batch estimate; nullopt when it cannot serve the batch: out of service,
+// or held for longer than a minute window by anything but its spent day (whose budget the
+// estimate counts itself).
+std::optional<deadline::provider_limits> planning_limits(const provider_view& v,
+                                                         const provider_facts& f, clock_ns now);
+
+// The deadline rule for one task. Failures are the same as choose()'s (every provider tried
+// or out of service, the task's own st.deadline passed); otherwise deadline::choose decides
+// among the providers the task may still use. `queued[i]` counts the tasks of this pass
+// that wait for provider i, ahead of this one; a wait adds the task to it. A wait's `until`
+// is 0 when only a call that is due to end can free the provider (its view change wakes us).
+decision choose_by_deadline(const std::vector<provider_view>& views,
+                            const std::vector<deadline::provider_now>& pictures, clock_ns now,
+                            const task_route& st, clock_ns deadline, deadline::work kind,
+                            std::vector<int>& queued);
 
 // After a failed call on `provider`: A (throttled) and C (transient) may retry the same
 // provider `budget` times; every other class moves on at once.

@@ -2,9 +2,16 @@
 
 #include "actors/errors.hpp"
 #include "actors/job.hpp"
+#include "config/log.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
 #include "net/api/routes_schedule.hpp"
+#include "net/api/routes_data.hpp"
+#include "net/api/routes_ops.hpp"
+#include "net/api/routes_zega.hpp"
+#include "net/api/routes_events.hpp"
+#include "net/api/views_jobs.hpp"
+#include "net/api/views_status.hpp"
 
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -24,7 +31,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <mutex>
 #include <optional>
 
@@ -57,6 +63,21 @@ void ask_scheduler(const api_context& ctx, const responder& res, Timeout timeout
   ctx.system->spawn([=](caf::event_based_actor* self) {
     self->request(scheduler, timeout, msg...)
       .then([=](const json_reply& reply) { respond_json(res, reply); },
+            [=](const caf::error& err) {
+              respond_error(res, 503, "unavailable",
+                            "scheduler did not answer: " + self->system().render(err));
+            });
+  });
+}
+
+// Sends `msg` to the scheduler and writes its typed answer (Reply) through `view`.
+template <class Reply, class... Ts>
+void ask_status(const api_context& ctx, const responder& res, std::string (*view)(const Reply&),
+                Ts... msg) {
+  auto scheduler = ctx.scheduler;
+  ctx.system->spawn([=](caf::event_based_actor* self) {
+    self->request(scheduler, query_timeout, msg...)
+      .then([=](const Reply& r) { res.respond(200, json_type, view(r)); },
             [=](const caf::error& err) {
               respond_error(res, 503, "unavailable",
                             "scheduler did not answer: " + self->system().render(err));
@@ -225,9 +246,13 @@ void write_genres(const responder& res) {
   w.StartObject();
   w.Key("genres");
   w.StartArray();
-  for (const auto& g : training::all_genres())
-    w.String(g.name.c_str());
+  const auto names = training::genre_names();
+  for (const auto& g : names)
+    w.String(g.c_str());
   w.EndArray();
+  // ZEGA's shape: the list and its length.
+  w.Key("total");
+  w.Uint64(names.size());
   w.Key("elements");
   w.StartArray();
   for (auto e : training::all_elements())
@@ -271,19 +296,6 @@ void write_health(const api_context& ctx, const responder& res) {
   res.respond(200, json_type, std::string(buf.GetString(), buf.GetSize()));
 }
 
-std::uint64_t last_event_id_of(const server_request& req) {
-  std::string value;
-  if (const std::string* h = find_header(req.headers, "last-event-id"))
-    value = *h;
-  else
-    query_param(req.query, "last_event_id", value);
-  try {
-    return value.empty() ? 0 : std::stoull(value);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 // Store reads that may scan many records run on their own thread (a detached actor, so
 // the actor system waits for it at shutdown) instead of the io thread; at most
 // `max_store_readers` at once, beyond that the client is told to come back (503).
@@ -306,6 +318,8 @@ void off_io(const api_context& ctx, const responder& res, F fn) {
   });
 }
 
+} // namespace
+
 // Reads the common example filters from the query; false (and `error`) on a bad value.
 bool example_filter_from(const std::string& query, store::example_filter& f, std::string& error) {
   std::string v;
@@ -313,7 +327,7 @@ bool example_filter_from(const std::string& query, store::example_filter& f, std
     f.user = v;
   if (query_param(query, "genre", v)) {
     if (!training::find_genre(v)) {
-      error = "genre: unknown genre \"" + v + "\"";
+      error = "genre: " + training::unknown_genre_message(v);
       return false;
     }
     f.genre = training::find_genre(v)->name;
@@ -362,6 +376,8 @@ bool limit_from(const std::string& query, std::size_t& limit, std::string& error
   return true;
 }
 
+namespace {
+
 void get_history(const api_context& ctx, const server_request& req, const responder& res) {
   store::example_filter ef;
   std::string error;
@@ -391,103 +407,16 @@ void get_history(const api_context& ctx, const server_request& req, const respon
   res.respond(200, json_type, store::history_json(page));
 }
 
-void get_examples(const api_context& ctx, const server_request& req, const responder& res) {
-  store::example_filter f;
-  std::string error;
-  std::size_t limit = 50;
-  if (!example_filter_from(req.query, f, error) || !limit_from(req.query, limit, error)) {
-    respond_error(res, 400, "bad_request", error);
-    return;
-  }
-  std::string cursor;
-  query_param(req.query, "cursor", cursor);
-  auto page = ctx.db->list_examples(f, cursor, limit);
-  if (!page.error.empty()) {
-    respond_error(res, 400, "bad_request", "cursor: " + page.error);
-    return;
-  }
-  std::string body = "{\"examples\":[";
-  for (std::size_t i = 0; i < page.items.size(); ++i)
-    body += (i ? "," : "") + store::encode(page.items[i]);
-  body += "],\"count\":" + std::to_string(page.items.size()) + ",\"next_cursor\":"
-          + (page.next_cursor.empty() ? "null" : "\"" + page.next_cursor + "\"") + "}";
-  res.respond(200, json_type, body);
-}
-
-void get_export(const api_context& ctx, const server_request& req, const responder& res) {
-  store::export_options opts;
-  std::string error, v;
-  if (!example_filter_from(req.query, opts.filter, error)) {
-    respond_error(res, 400, "bad_request", error);
-    return;
-  }
-  if (query_param(req.query, "format", v)) {
-    auto fmt = store::parse_export_format(v);
-    if (!fmt) {
-      respond_error(res, 400, "bad_request", "format: expected openai or zega, got \"" + v + "\"");
-      return;
-    }
-    opts.format = *fmt;
-  }
-  if (query_param(req.query, "validation_fraction", v)) {
-    char* end = nullptr;
-    double frac = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || frac < 0 || frac > 1) {
-      respond_error(res, 400, "bad_request",
-                    "validation_fraction: expected a number from 0 to 1, got \"" + v + "\"");
-      return;
-    }
-    opts.validation_fraction = frac;
-  }
-  if (query_param(req.query, "split", v)) {
-    auto split = store::parse_export_split(v);
-    if (!split) {
-      respond_error(res, 400, "bad_request",
-                    "split: expected all, train or validation, got \"" + v + "\"");
-      return;
-    }
-    opts.split = *split;
-  }
-  const store::store* db = ctx.db;
-  off_io(ctx, res, [db, opts, res] {
-    res.start_stream(200, "application/x-ndjson",
-                     {{"content-disposition", "attachment; filename=\"zega-dataset.jsonl\""}});
-    std::string chunk;
-    auto flush = [&] {
-      res.write(std::move(chunk));
-      chunk.clear();
-      return res.wait_writable();
-    };
-    auto result = store::export_jsonl(*db, opts, [&](std::string_view line) {
-      chunk.append(line.data(), line.size());
-      return chunk.size() < 64 * 1024 || flush();
-    });
-    if (!result.error.empty()) {
-      // Ending the chunked body normally would pass a partial file off as complete; a
-      // reset makes the client (zegactl export) fail instead.
-      std::cerr << "[api] export cut short: " << result.error << std::endl;
-      res.abort();
-      return;
-    }
-    if (!result.stopped && !chunk.empty())
-      flush();
-    res.finish();
-  });
-}
-
-// GET /metrics: the status document, re-expressed for Prometheus.
+// GET /metrics: the typed status, expressed for Prometheus.
 void get_metrics(const api_context& ctx, const responder& res) {
   auto scheduler = ctx.scheduler;
   const store::store* db = ctx.db;
   ctx.system->spawn([=](caf::event_based_actor* self) {
     self->request(scheduler, query_timeout, status_atom::value)
       .then(
-        [=](const json_reply& reply) {
-          auto text = metrics_from_status(reply.body, db->count_examples(""));
-          if (text.empty())
-            respond_error(res, 500, "internal", "status document unreadable");
-          else
-            res.respond(200, "text/plain; version=0.0.4", std::move(text));
+        [=](const status_report& r) {
+          res.respond(200, "text/plain; version=0.0.4",
+                      metrics_from_report(r, db->count_examples("")));
         },
         [=](const caf::error& err) {
           respond_error(res, 503, "unavailable",
@@ -497,6 +426,10 @@ void get_metrics(const api_context& ctx, const responder& res) {
 }
 
 } // namespace
+
+void run_off_io(const api_context& ctx, const responder& res, std::function<void()> fn) {
+  off_io(ctx, res, std::move(fn));
+}
 
 void handle_api_request(const api_context& ctx, server_request req, responder res) {
   const std::string& m = req.method;
@@ -528,7 +461,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       status_with_schedules(ctx, res);
   } else if (p == "/models/available") {
     if (only({"GET"}))
-      ask_scheduler(ctx, res, query_timeout, providers_atom::value);
+      ask_status(ctx, res, models_view, providers_atom::value);
   } else if (p == "/training/genres") {
     if (only({"GET"}))
       write_genres(res);
@@ -554,7 +487,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     submit_job(ctx, req, res, p == "/auto-train-stream");
   } else if (p == "/jobs") {
     if (only({"GET"}))
-      ask_scheduler(ctx, res, query_timeout, jobs_atom::value);
+      ask_status(ctx, res, jobs_view, jobs_atom::value);
   } else if (p.rfind("/jobs/", 0) == 0) {
     std::string rest = p.substr(6);
     auto slash = rest.find('/');
@@ -587,18 +520,16 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       const store::store* db = ctx.db;
       off_io(ctx, res, [db, res] { res.respond(200, json_type, store::stats_json(*db)); });
     }
-  } else if (p == "/examples") {
-    if (only({"GET"}))
-      off_io(ctx, res, [ctx, req, res] { get_examples(ctx, req, res); });
-  } else if (p == "/export") {
-    if (only({"GET"}))
-      get_export(ctx, req, res);
   } else if (p.rfind("/providers/", 0) == 0 && p.size() > 17
              && p.compare(p.size() - 6, 6, "/probe") == 0) {
     if (only({"POST"}))
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
   } else if (route_schedule(ctx, req, res)) {
+  } else if (route_data(ctx, req, res)) {
+  } else if (route_zega(ctx, req, res)) {
+  } else if (route_events(ctx, req, res)) {
+  } else if (route_ops(ctx, req, res)) {
   } else {
     respond_error(res, 404, "not_found", "no route for " + p);
   }

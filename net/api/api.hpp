@@ -8,6 +8,7 @@
 #include "net/http/server.hpp"
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,17 @@ struct api_context {
   caf::actor_system* system = nullptr;
   scheduler_actor scheduler;
   std::vector<planner_actor> planners; // one per configured schedule
+  archiver_actor archiver; // curation (PATCH /examples) and POST /rescore write through it
+  reloader_actor reloader;  // POST /reload
+  event_hub_actor hub; // GET /events; may be invalid (then 404)
   const store::store* db = nullptr;
   const config* cfg = nullptr;
   std::atomic<bool>* shutting_down = nullptr; // new work answered with 503 once set
 };
+
+// Runs `fn` (a store read that may scan many records) on a thread of its own, at most a few
+// at once; beyond that the client is told to come back (503). Never on the io thread.
+void run_off_io(const api_context& ctx, const responder& res, std::function<void()> fn);
 
 // Entry point for every request of the front end.
 void handle_api_request(const api_context& ctx, server_request req, responder res);

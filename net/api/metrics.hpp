@@ -1,13 +1,15 @@
 #pragma once
-// GET /metrics: the /status document in Prometheus text format (version 0.0.4).
+// GET /metrics: the scheduler's typed status in Prometheus text format (version 0.0.4).
+// Families and labels are listed in README.md ("Metrics").
+
+#include "actors/messages.hpp"
 
 #include <cstddef>
 #include <string>
 
 namespace zega::net {
 
-// `status_json` is the scheduler's /status body; `examples_total` the archive's count.
-// Returns "" when the status document cannot be read.
-std::string metrics_from_status(const std::string& status_json, std::size_t examples_total);
+// `examples_in_archive` is the archive's count of examples (all users).
+std::string metrics_from_report(const status_report& r, std::size_t examples_in_archive);
 
 } // namespace zega::net

@@ -1,4 +1,5 @@
 #include "net/api/routes_schedule.hpp"
+#include "net/api/views_status.hpp"
 
 #include "actors/policy/calendar.hpp"
 #include "net/http/types.hpp"
@@ -46,7 +47,7 @@ const char* day_status(const schedule_day& d) {
   return d.done >= d.target ? "met" : "partly";
 }
 
-void write_schedule(json_writer& w, const schedule_view& v, const schedule_config* cfg) {
+void write_schedule(json_writer& w, const schedule_view& v) {
   w.StartObject();
   w.Key("name");
   str(w, v.name);
@@ -87,9 +88,9 @@ void write_schedule(json_writer& w, const schedule_view& v, const schedule_confi
   w.Key("window");
   w.StartObject();
   w.Key("start");
-  str(w, cfg && cfg->window ? clock_text(cfg->window->start_minute) : "00:00");
+  str(w, clock_text(v.window_start_minute));
   w.Key("end");
-  str(w, cfg && cfg->window ? clock_text(cfg->window->end_minute) : "24:00");
+  str(w, v.window_end_minute >= 24 * 60 ? std::string("24:00") : clock_text(v.window_end_minute));
   w.EndObject();
   w.EndObject();
   w.Key("next_task_at");
@@ -116,12 +117,6 @@ void write_schedule(json_writer& w, const schedule_view& v, const schedule_confi
   }
   w.EndArray();
   w.EndObject();
-}
-
-const schedule_config* config_of(const config& cfg, const std::string& name) {
-  for (const auto& s : cfg.schedules)
-    if (s.name == name) return &s;
-  return nullptr;
 }
 
 // Asks every planner (bounded); a planner that does not answer is left out.
@@ -155,24 +150,24 @@ void gather(const api_context& ctx, std::function<void(std::vector<schedule_view
 
 } // namespace
 
-std::string schedule_json(const schedule_view& v, const schedule_config* cfg) {
+std::string schedule_json(const schedule_view& v) {
   rapidjson::StringBuffer buf;
   json_writer w(buf);
-  write_schedule(w, v, cfg);
+  write_schedule(w, v);
   return buf.GetString();
 }
 
-std::string schedules_document(const std::vector<schedule_view>& views, const config& cfg) {
+std::string schedules_document(const std::vector<schedule_view>& views) {
   std::string out = R"({"enabled":)" + std::string(views.empty() ? "false" : "true");
   if (!views.empty()) {
     // The first schedule's members at the top level, for readers of one schedule.
-    auto first = schedule_json(views.front(), config_of(cfg, views.front().name));
+    auto first = schedule_json(views.front());
     out += "," + first.substr(1, first.size() - 2);
   }
   out += R"(,"schedules":[)";
   for (std::size_t i = 0; i < views.size(); ++i) {
     if (i) out += ",";
-    out += schedule_json(views[i], config_of(cfg, views[i].name));
+    out += schedule_json(views[i]);
   }
   return out + "]}";
 }
@@ -184,32 +179,30 @@ bool route_schedule(const api_context& ctx, server_request& req, responder& res)
                 {{"allow", "GET"}});
     return true;
   }
-  const config* cfg = ctx.cfg;
-  gather(ctx, [res, cfg](std::vector<schedule_view> views) {
-    res.respond(200, "application/json", schedules_document(views, *cfg));
+  gather(ctx, [res](std::vector<schedule_view> views) {
+    res.respond(200, "application/json", schedules_document(views));
   });
   return true;
 }
 
 void status_with_schedules(const api_context& ctx, const responder& res) {
   auto scheduler = ctx.scheduler;
-  const config* cfg = ctx.cfg;
-  gather(ctx, [ctx, scheduler, cfg, res](std::vector<schedule_view> views) {
+  gather(ctx, [ctx, scheduler, res](std::vector<schedule_view> views) {
     ctx.system->spawn([=](caf::event_based_actor* self) {
       self->request(scheduler, std::chrono::seconds(10), status_atom::value)
         .then(
-          [=](const json_reply& reply) {
-            auto body = reply.body;
+          [=](const status_report& report) {
+            auto body = status_view(report);
             const auto end = body.rfind('}');
-            if (reply.http_status == 200 && end != std::string::npos) {
+            if (end != std::string::npos) {
               std::string list = "[";
               for (std::size_t i = 0; i < views.size(); ++i) {
                 if (i) list += ",";
-                list += schedule_json(views[i], config_of(*cfg, views[i].name));
+                list += schedule_json(views[i]);
               }
               body.insert(end, R"(,"schedules":)" + list + "]");
             }
-            res.respond(reply.http_status, "application/json", std::move(body));
+            res.respond(200, "application/json", std::move(body));
           },
           [=](const caf::error& err) {
             res.respond(503, "application/json",

@@ -15,9 +15,9 @@ bool route_schedule(const api_context& ctx, server_request& req, responder& res)
 void status_with_schedules(const api_context& ctx, const responder& res);
 
 // One schedule as JSON (also the SSE "schedule" event's body).
-std::string schedule_json(const schedule_view& v, const schedule_config* cfg);
+std::string schedule_json(const schedule_view& v);
 // The GET /schedule document: the first schedule's fields at the top (what the console
 // reads), every schedule under "schedules".
-std::string schedules_document(const std::vector<schedule_view>& views, const config& cfg);
+std::string schedules_document(const std::vector<schedule_view>& views);
 
 } // namespace zega::net

@@ -192,7 +192,7 @@ guard_verdict check_request(const guard_options& opts, const std::string& method
     if (v.headers.empty())
       return refuse(403, "forbidden", "cross-origin requests from this origin are not allowed");
     v.status = 204;
-    v.headers.emplace_back("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
+    v.headers.emplace_back("access-control-allow-methods", "GET, POST, PATCH, DELETE, OPTIONS");
     v.headers.emplace_back("access-control-allow-headers", "Content-Type, Authorization");
     v.headers.emplace_back("access-control-max-age", "600");
     return v;
@@ -209,7 +209,8 @@ guard_verdict check_request(const guard_options& opts, const std::string& method
     v.headers.clear();
     return refuse(403, "forbidden", "Origin \"" + *origin + "\" may not change this daemon's state");
   }
-  if (method == "POST") {
+  // PATCH (curation) changes state with a body just like POST.
+  if (method == "POST" || method == "PATCH") {
     const std::string* ct = find_header(headers, "content-type");
     // A bodyless POST without a type (ZEGA's trigger-finetuning) carries nothing to smuggle;
     // browsers always attach Origin to it, which the rule above has judged.

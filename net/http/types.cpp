@@ -48,6 +48,9 @@ std::string error_json(const std::string& code, const std::string& message) {
   w.Key("message");
   text(message);
   w.EndObject();
+  // ZEGA's front end (FastAPI) shows `detail` on an error; the same message, once more.
+  w.Key("detail");
+  text(message);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

@@ -55,7 +55,8 @@ const char* to_string(transport_error_kind kind);
 // Shared with config/ and store/, which sit below net/.
 using zega::valid_utf8;
 
-// The daemon's error body: {"error":{"code":…,"message":…}} (any text, JSON-escaped).
+// The daemon's error body: {"error":{"code":…,"message":…},"detail":message} (any
+// text, JSON-escaped; `detail` is what ZEGA's front end reads).
 std::string error_json(const std::string& code, const std::string& message);
 
 struct transport_error {

@@ -1,5 +1,5 @@
 // Issue 14, the parts today's zegad supports: the console loads, a job started over plain
-// HTTP (not from the page) shows live progress, the provider's usage gauge moves, nothing
+// HTTP (not from the page) shows live progress, the provider's quota gauges move, nothing
 // is printed as raw JSON, the page fits a phone's width, no console error, screenshots.
 // Needs: GET /, /status, /jobs, /jobs/{id}/events, /history, /history/stats, /examples.
 // Works with or without GET /events (without it the page polls and follows each job).
@@ -58,6 +58,11 @@ await run('console_live', 120000, async () => {
   }, 20000);
   check('the provider\'s usage gauge changes', usedAfter > usedBefore, `${usedBefore} -> ${usedAfter}`);
   check('the gauge says what it counts', /\d+ \(no limit\)|\d+ of \d+/.test(await dayGauge.locator('.gauge-value').innerText()));
+  // The real quota fields (/status and /events "quota"): a minute window beside the day,
+  // and the recent latency measured by the provider.
+  const minuteGauge = card.locator('[data-gauge="minute"]');
+  check('the minute gauge counts this minute\'s calls', Number(await minuteGauge.getAttribute('data-used')) > 0);
+  check('the card reports the recent latency', /ms typical/.test(await card.innerText()), await card.innerText());
 
   await page.screenshot({ path: path.join(buildDir, 'console.png'), fullPage: true });
   log('screenshot', path.join(buildDir, 'console.png'));

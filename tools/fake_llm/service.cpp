@@ -214,10 +214,16 @@ void service::create(const net::server_request& req, const net::responder& res) 
   if (model) {
     const auto known = emu_.settings(provider_kind::ollama).models;
     const auto created = emu_.created_models();
+    // As Ollama: a name without a tag means ":latest" ("llama3.2" is "llama3.2:latest").
+    auto tagged = [](std::string m) {
+      return m.find(':') == std::string::npos ? m + ":latest" : m;
+    };
+    const auto from = tagged(model->from);
     const bool base_known =
-      known.empty() || std::find(known.begin(), known.end(), model->from) != known.end()
+      known.empty()
+      || std::any_of(known.begin(), known.end(), [&](const std::string& k) { return tagged(k) == from; })
       || std::any_of(created.begin(), created.end(),
-                     [&](const created_model& c) { return c.name == model->from; });
+                     [&](const created_model& c) { return tagged(c.name) == from; });
     if (!base_known) {
       // Ollama's answer when the base model is not pulled.
       return answer(ctx, res,

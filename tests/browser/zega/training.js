@@ -22,6 +22,16 @@ function requestBody() {
 function showResult(result) {
   $('summary').textContent = 'Successfully generated ' + result.successful + ' out of '
     + result.total_requested + ' examples in ' + result.total_time.toFixed(1) + ' seconds';
+  $('avg-quality').textContent = result.average_quality.toFixed(1) + '/10';
+  $('stories-saved').textContent = String(result.stories_saved || 0);
+  // As ZEGA's "AI Model Performance": best average first, avg_quality read with toFixed.
+  for (const [model, perf] of Object.entries(result.model_performance)
+    .sort(([, a], [, b]) => b.avg_quality - a.avg_quality).slice(0, 6)) {
+    const li = document.createElement('li');
+    li.dataset.model = model;
+    li.textContent = model + ' ' + perf.avg_quality.toFixed(1) + '/10, ' + perf.count + ' wins';
+    $('models').append(li);
+  }
   $('training-examples').textContent = String(result.training_stats.training_examples);
   $('until-next').textContent = String(result.training_stats.examples_until_next_training);
   for (const [genre, count] of Object.entries(result.genre_distribution)) {
@@ -76,6 +86,13 @@ async function train() {
         $('progress').textContent = 'Sample ' + (data.current || 0) + ' of ' + (data.total || numExamples)
           + (data.current_genre ? ' - ' + data.current_genre : '');
         $('progress').dataset.current = String(data.current || 0);
+        // ZEGA's training log line: latest_quality read with toFixed, best_model shown.
+        if (data.current && data.latest_quality) {
+          const li = document.createElement('li');
+          li.textContent = 'Sample ' + data.current + '/' + data.total + ' - ' + data.current_genre
+            + ' - Quality: ' + data.latest_quality.toFixed(1) + '/10 - Model: ' + (data.best_model || 'ensemble');
+          $('log').append(li);
+        }
       }
     }
   }
