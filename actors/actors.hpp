@@ -159,6 +159,10 @@ using planner_actor = caf::typed_actor<
   caf::reacts_to<resume_atom>,
   // Internal: a job of one of its tasks ended (day, seq, job id, successful).
   caf::reacts_to<task_done_atom, std::int64_t, std::uint32_t, std::string, bool>,
+  // A reload replaced or removed the schedule: the state is written one last time, the
+  // answer says it is durable, and the planner quits (its running jobs carry on; the
+  // successor follows them from the archive).
+  caf::replies_to<retire_atom>::with<bool>,
   // Internal: the timer of the given generation fell due.
   caf::reacts_to<tick_atom, std::uint64_t>>;
 

@@ -184,17 +184,30 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   for (const auto& pc : cfg.providers)
     sdeps.providers.emplace_back(pc, spawn_provider(pc, cfg));
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);
-  std::vector<planner_actor> planners;
-  for (const auto& sc : cfg.schedules) {
+  // One planner per schedule; a reload replaces the planners of changed schedules.
+  const store::store* planner_db = db.get();
+  auto spawn_planner = [&sys, scheduler, archiver, planner_db,
+                        hub](const schedule_config& sc, const config& in_force) {
     planner_deps pl;
     pl.scheduler = scheduler;
     pl.archiver = archiver;
-    pl.db = db.get();
+    pl.db = planner_db;
     pl.wall_clock = wall_ms;
-    pl.time_scale = cfg.routing.time_scale;
+    pl.time_scale = in_force.routing.time_scale;
     pl.hub = hub;
-    planners.push_back(sys.spawn(zega::planner, sc, pl));
+    return sys.spawn(zega::planner, sc, pl);
+  };
+  auto planners = std::make_shared<planner_set>();
+  {
+    std::vector<planner_set::entry> started;
+    for (const auto& sc : cfg.schedules)
+      started.emplace_back(sc.name, spawn_planner(sc, cfg));
+    planners->replace(std::move(started));
   }
+  auto stop_planners = [planners] {
+    for (auto& pl : planners->all())
+      anon_send_exit(pl, caf::exit_reason::user_shutdown);
+  };
   reloader_deps rdeps;
   rdeps.load = load;
   rdeps.config_optional = config_optional;
@@ -202,6 +215,8 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   rdeps.providers = sdeps.providers;
   rdeps.spawn_provider = spawn_provider;
   rdeps.scheduler = scheduler;
+  rdeps.planners = planners;
+  rdeps.spawn_planner = spawn_planner;
   auto reload = sys.spawn<caf::detached>(zega::reloader, rdeps);
 
   std::atomic<bool> shutting_down{false};
@@ -236,8 +251,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   if (auto err = server.start(); !err.empty()) {
     log::error("zegad", "cannot listen on " + cfg.server.listen + ": " + err);
     anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-    for (auto& pl : planners)
-      anon_send_exit(pl, caf::exit_reason::user_shutdown);
+    stop_planners();
     anon_send_exit(reload, caf::exit_reason::user_shutdown);
     stop_providers();
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
@@ -270,8 +284,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   shutting_down = true;
   server.stop_accepting();
   // The planners stop first: nothing new is submitted while the scheduler drains.
-  for (auto& pl : planners)
-    anon_send_exit(pl, caf::exit_reason::user_shutdown);
+  stop_planners();
   {
     caf::scoped_actor self{sys};
     auto grace = std::chrono::milliseconds(cfg.server.shutdown_grace_ms);

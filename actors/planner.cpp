@@ -503,7 +503,7 @@ planner_actor::behavior_type planner(planner_actor::stateful_pointer<planner_act
     },
     [=](resume_atom) {
       auto& s = self->state;
-      if (!s.paused) return;
+      if (!s.paused || s.retiring) return;
       s.paused = false;
       s.core->resume();
       log::info(component(s), "resumed");
@@ -511,10 +511,26 @@ planner_actor::behavior_type planner(planner_actor::stateful_pointer<planner_act
       persist(self);
     },
     [=](task_done_atom, std::int64_t day, std::uint32_t seq, const std::string& job_id,
-        bool ok) { on_task_done(self, day, seq, job_id, ok); },
+        bool ok) {
+      // Retiring: the successor learns the outcome from the archive.
+      if (!self->state.retiring) on_task_done(self, day, seq, job_id, ok);
+    },
+    [=](retire_atom) -> caf::result<bool> {
+      auto& s = self->state;
+      s.retiring = true;
+      s.paused = true; // nothing new leaves; the saved flag stays the scheduler's
+      ++s.tick_gen;
+      s.tick_at = 0;
+      auto rp = self->make_response_promise<bool>();
+      persist(self, [=](bool ok) mutable {
+        rp.deliver(ok);
+        self->quit();
+      });
+      return rp;
+    },
     [=](tick_atom, std::uint64_t gen) {
       auto& s = self->state;
-      if (gen != s.tick_gen) return;
+      if (gen != s.tick_gen || s.retiring) return;
       s.tick_at = 0;
       run_step(self);
     },

@@ -66,6 +66,7 @@ struct planner_actor_state {
   std::vector<planner_task> in_flight;
   std::deque<schedule_day> days;
   bool paused = false;
+  bool retiring = false; // a reload replaces it: the last state is written, then it quits
   std::uint64_t tick_gen = 0;
   std::int64_t tick_at = 0;           // wall ms of the armed timer, 0 = none
   std::int64_t retry_not_before = 0;  // after a failed task, wall ms

@@ -104,4 +104,70 @@ TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner,
   CHECK(log.find("starts: target 400") != std::string::npos);
 }
 
+TEST_CASE("a reload starts, changes and removes schedules; a changed schedule keeps its "
+          "progress",
+          "[integration]") {
+  temp_dir dir;
+  child_process fake;
+  const auto fake_url = start_fake_with(fake, dir.path(), {});
+  const std::string config = dir.path() + "/zegad.json";
+  auto write = [&](const std::string& schedules) {
+    std::ofstream(config) << R"({"server":{"shutdown_grace_ms":3000},"routing":{"time_scale":1000},
+      "schedules":[)" << schedules << R"(],
+      "providers":[{"name":"ollama","kind":"ollama","base_url":")"
+                          << fake_url << R"(","model":"llama3.2","priority":1}]})";
+  };
+  write("");
+  child_process daemon;
+  const auto url = start_zegad_with(daemon, config, dir.path() + "/data",
+                                    dir.path() + "/zegad.log", {"--env-file", "/dev/null"});
+  http_fixture http;
+  auto schedule = [&] {
+    auto resp = http.call("GET", url + "/schedule");
+    INFO(resp.body);
+    REQUIRE(resp.status == 200);
+    return parse(resp.body);
+  };
+  CHECK_FALSE(schedule()["enabled"].GetBool());
+
+  // Added by a reload: a planner starts and works.
+  write(R"({"name":"nightly","timezone":"UTC","phases":[{"per_day":400}]})");
+  auto added = http.call("POST", url + "/reload", "{}");
+  INFO(added.body);
+  REQUIRE(added.status == 200);
+  long done_before = 0;
+  REQUIRE(wait_until(
+    [&] {
+      auto doc = schedule();
+      if (!doc["enabled"].GetBool() || doc["schedules"].Size() != 1) return false;
+      done_before = doc["schedules"][0]["total_done"].GetInt64();
+      return done_before >= 2;
+    },
+    30s));
+
+  // Changed: a new planner with the new target, continuing from the archived progress.
+  write(R"({"name":"nightly","timezone":"UTC","phases":[{"per_day":300}]})");
+  REQUIRE(http.call("POST", url + "/reload", "{}").status == 200);
+  REQUIRE(wait_until(
+    [&] {
+      auto doc = schedule();
+      return doc["schedules"].Size() == 1
+             && std::string(doc["schedules"][0]["phase"]["description"].GetString())
+                  == "300 a day";
+    },
+    30s));
+  auto after = schedule();
+  CHECK(after["schedules"][0]["total_done"].GetInt64() >= done_before);
+
+  // Removed: no planner, and the schedule is gone from GET /schedule.
+  write("");
+  REQUIRE(http.call("POST", url + "/reload", "{}").status == 200);
+  REQUIRE(wait_until([&] { return !schedule()["enabled"].GetBool(); }, 30s));
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit(20s) == 0);
+  const auto log = read_text(dir.path() + "/zegad.log");
+  CHECK(log.find("[reloader] schedule nightly: planner started") != std::string::npos);
+  CHECK(log.find("[reloader] schedule nightly: removed") != std::string::npos);
+}
+
 #endif

@@ -85,6 +85,10 @@ void ask_status(const api_context& ctx, const responder& res, std::string (*view
   });
 }
 
+std::vector<planner_actor> planners_of(const api_context& ctx) {
+  return ctx.planners ? ctx.planners->all() : std::vector<planner_actor>{};
+}
+
 bool wants_async(const server_request& req) {
   std::string value;
   return query_param(req.query, "async", value) && (value == "1" || value == "true");
@@ -411,17 +415,21 @@ void get_history(const api_context& ctx, const server_request& req, const respon
 void get_metrics(const api_context& ctx, const responder& res) {
   auto scheduler = ctx.scheduler;
   const store::store* db = ctx.db;
-  ctx.system->spawn([=](caf::event_based_actor* self) {
-    self->request(scheduler, query_timeout, status_atom::value)
-      .then(
-        [=](const status_report& r) {
-          res.respond(200, "text/plain; version=0.0.4",
-                      metrics_from_report(r, db->count_examples("")));
-        },
-        [=](const caf::error& err) {
-          respond_error(res, 503, "unavailable",
-                        "scheduler did not answer: " + self->system().render(err));
-        });
+  auto* system = ctx.system;
+  // The planners first (they answer at once), then the scheduler's status.
+  gather_schedules(ctx, [=](std::vector<schedule_view> schedules) {
+    system->spawn([=](caf::event_based_actor* self) {
+      self->request(scheduler, query_timeout, status_atom::value)
+        .then(
+          [=](const status_report& r) {
+            res.respond(200, "text/plain; version=0.0.4",
+                        metrics_from_report(r, db->count_examples(""), schedules));
+          },
+          [=](const caf::error& err) {
+            respond_error(res, 503, "unavailable",
+                          "scheduler did not answer: " + self->system().render(err));
+          });
+    });
   });
 }
 
@@ -467,13 +475,13 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       write_genres(res);
   } else if (p == "/pause") {
     if (only({"POST"})) {
-      for (const auto& pl : ctx.planners)
+      for (const auto& pl : planners_of(ctx))
         caf::anon_send(pl, pause_atom::value);
       ask_scheduler(ctx, res, query_timeout, pause_atom::value);
     }
   } else if (p == "/resume") {
     if (only({"POST"})) {
-      for (const auto& pl : ctx.planners)
+      for (const auto& pl : planners_of(ctx))
         caf::anon_send(pl, resume_atom::value);
       ask_scheduler(ctx, res, query_timeout, resume_atom::value);
     }

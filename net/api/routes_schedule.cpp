@@ -119,9 +119,12 @@ void write_schedule(json_writer& w, const schedule_view& v) {
   w.EndObject();
 }
 
+} // namespace
+
 // Asks every planner (bounded); a planner that does not answer is left out.
-void gather(const api_context& ctx, std::function<void(std::vector<schedule_view>)> done) {
-  auto planners = ctx.planners;
+void gather_schedules(const api_context& ctx,
+                      std::function<void(std::vector<schedule_view>)> done) {
+  auto planners = ctx.planners ? ctx.planners->all() : std::vector<planner_actor>{};
   if (planners.empty()) {
     done({});
     return;
@@ -147,8 +150,6 @@ void gather(const api_context& ctx, std::function<void(std::vector<schedule_view
               [finish](const caf::error&) { finish(); });
   });
 }
-
-} // namespace
 
 std::string schedule_json(const schedule_view& v) {
   rapidjson::StringBuffer buf;
@@ -179,7 +180,7 @@ bool route_schedule(const api_context& ctx, server_request& req, responder& res)
                 {{"allow", "GET"}});
     return true;
   }
-  gather(ctx, [res](std::vector<schedule_view> views) {
+  gather_schedules(ctx, [res](std::vector<schedule_view> views) {
     res.respond(200, "application/json", schedules_document(views));
   });
   return true;
@@ -187,7 +188,7 @@ bool route_schedule(const api_context& ctx, server_request& req, responder& res)
 
 void status_with_schedules(const api_context& ctx, const responder& res) {
   auto scheduler = ctx.scheduler;
-  gather(ctx, [ctx, scheduler, res](std::vector<schedule_view> views) {
+  gather_schedules(ctx, [ctx, scheduler, res](std::vector<schedule_view> views) {
     ctx.system->spawn([=](caf::event_based_actor* self) {
       self->request(scheduler, std::chrono::seconds(10), status_atom::value)
         .then(

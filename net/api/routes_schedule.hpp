@@ -3,6 +3,7 @@
 
 #include "net/api/api.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,11 @@ bool route_schedule(const api_context& ctx, server_request& req, responder& res)
 
 // GET /status: the scheduler's document with "schedules" added.
 void status_with_schedules(const api_context& ctx, const responder& res);
+
+// Asks every running planner for its schedule_view (bounded; one that does not answer is
+// left out) and calls `done` with them, in the configuration's order, on an actor's thread.
+void gather_schedules(const api_context& ctx,
+                      std::function<void(std::vector<schedule_view>)> done);
 
 // One schedule as JSON (also the SSE "schedule" event's body).
 std::string schedule_json(const schedule_view& v);
