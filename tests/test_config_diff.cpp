@@ -96,7 +96,7 @@ TEST_CASE("listener and archive settings wait for a restart and stay as they wer
   CHECK(in_force.logging.level == "debug");
 }
 
-TEST_CASE("schedules added, removed or changed get new planners; unchanged ones keep theirs",
+TEST_CASE("schedules added, removed or changed get new planners, unchanged ones keep theirs",
           "[unit]") {
   const std::string sched_a = R"({"name":"a","timezone":"UTC","phases":[{"per_day":3}]})";
   const std::string sched_b = R"({"name":"b","timezone":"UTC","phases":[{"per_day":2}]})";

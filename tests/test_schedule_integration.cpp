@@ -104,7 +104,7 @@ TEST_CASE("GET /schedule, /status and zegactl schedule show the running planner,
   CHECK(log.find("starts: target 400") != std::string::npos);
 }
 
-TEST_CASE("a reload starts, changes and removes schedules; a changed schedule keeps its "
+TEST_CASE("a reload starts, changes and removes schedules, and a changed schedule keeps its "
           "progress",
           "[integration]") {
   temp_dir dir;
