@@ -149,6 +149,23 @@ using config_listener = caf::typed_actor<caf::reacts_to<reload_atom, config>>;
 // string names the trigger for the log ("SIGHUP", "POST /reload").
 using reloader_actor = caf::typed_actor<caf::replies_to<reload_atom, std::string>::with<reload_report>>;
 
+// One configured schedule (schedules[]): turns its phases and window into one-example
+// scheduled jobs spread over each day's window; its state lives in the archive.
+using planner_actor = caf::typed_actor<
+  // The schedule's progress.
+  caf::replies_to<schedule_atom>::with<schedule_view>,
+  // Pause / resume with the scheduler: window time lost while paused counts as missed.
+  caf::reacts_to<pause_atom>,
+  caf::reacts_to<resume_atom>,
+  // Internal: a job of one of its tasks ended (day, seq, job id, successful).
+  caf::reacts_to<task_done_atom, std::int64_t, std::uint32_t, std::string, bool>,
+  // A reload replaced or removed the schedule: the state is written one last time, the
+  // answer says it is durable, and the planner quits (its running jobs carry on; the
+  // successor follows them from the archive).
+  caf::replies_to<retire_atom>::with<bool>,
+  // Internal: the timer of the given generation fell due.
+  caf::reacts_to<tick_atom, std::uint64_t>>;
+
 } // namespace zega
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::config)

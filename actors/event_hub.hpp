@@ -5,10 +5,10 @@
 // Publishing, from any actor or thread:
 //   live_event e;
 //   e.kind = live_kind::schedule;      // or job, provider, paused, resumed
-//   e.schedule = snapshot;             // the member named by kind
+//   e.schedule = view;                 // the member named by kind
 //   caf::anon_send(hub, publish_atom::value, std::move(e));
-// The planner publishes a schedule_snapshot (actors/messages.hpp) on every tick that
-// changes it; the hub handle reaches it through its deps like the scheduler's.
+// Each planner publishes its schedule_view (actors/messages.hpp) on every change; the
+// hub handle reaches it through its deps like the scheduler's.
 //
 // - Each event gets an id (1, 2, ...); the rendered events are kept in a ring bounded in
 //   bytes, so a client reconnecting with Last-Event-ID gets what it missed, or a "resync"

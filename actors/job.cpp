@@ -144,6 +144,10 @@ std::string request_to_json(const job_request& req, std::uint64_t seed) {
     str(w, "scheduled");
     key(w, "deadline_ms");
     w.Int64(req.deadline_ms);
+    if (!req.origin.empty()) {
+      key(w, "origin");
+      str(w, req.origin);
+    }
   }
   key(w, "seed");
   w.Uint64(seed);
@@ -165,6 +169,8 @@ bool request_from_json(const std::string& json, job_request& req, std::uint64_t&
     parsed.kind = job_kind::scheduled;
     if (d.HasMember("deadline_ms") && d["deadline_ms"].IsInt64())
       parsed.deadline_ms = d["deadline_ms"].GetInt64();
+    if (d.HasMember("origin") && d["origin"].IsString())
+      parsed.origin = d["origin"].GetString();
   }
   req = std::move(parsed);
   seed = d["seed"].GetUint64();

@@ -4,6 +4,7 @@
 #include "actors/errors.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/archiver.hpp"
+#include "actors/planner.hpp"
 #include "actors/provider.hpp"
 #include "actors/reloader.hpp"
 #include "actors/runtime.hpp"
@@ -164,7 +165,10 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
     pdeps.rng_seed = seed ^ std::hash<std::string>{}(pc.name);
     // The persisted counter of the provider's own day (its reset zone, time_scale).
     pdeps.today = reader->get_quota(
-      pc.name, rate::provider_days(pc.kind, in_force.routing.time_scale).day_key(wall_ms()));
+      pc.name, rate::provider_days(pc, in_force.routing.time_scale).day_key(wall_ms()));
+    // A daily exhaustion learned from a 429 before a restart (or a reload) is kept.
+    if (auto saved = reader->get_meta(quota_exhausted_key(pc.name)))
+      parse_quota_exhausted(*saved, pdeps.exhausted_until_ms, pdeps.exhausted_reason);
     pdeps.time_scale = in_force.routing.time_scale;
     pdeps.hub = hub;
     provider_actor handle = sys.spawn(zega::provider, pc, pdeps);
@@ -180,6 +184,30 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   for (const auto& pc : cfg.providers)
     sdeps.providers.emplace_back(pc, spawn_provider(pc, cfg));
   auto scheduler = sys.spawn(zega::scheduler, cfg, sdeps);
+  // One planner per schedule; a reload replaces the planners of changed schedules.
+  const store::store* planner_db = db.get();
+  auto spawn_planner = [&sys, scheduler, archiver, planner_db,
+                        hub](const schedule_config& sc, const config& in_force) {
+    planner_deps pl;
+    pl.scheduler = scheduler;
+    pl.archiver = archiver;
+    pl.db = planner_db;
+    pl.wall_clock = wall_ms;
+    pl.time_scale = in_force.routing.time_scale;
+    pl.hub = hub;
+    return sys.spawn(zega::planner, sc, pl);
+  };
+  auto planners = std::make_shared<planner_set>();
+  {
+    std::vector<planner_set::entry> started;
+    for (const auto& sc : cfg.schedules)
+      started.emplace_back(sc.name, spawn_planner(sc, cfg));
+    planners->replace(std::move(started));
+  }
+  auto stop_planners = [planners] {
+    for (auto& pl : planners->all())
+      anon_send_exit(pl, caf::exit_reason::user_shutdown);
+  };
   reloader_deps rdeps;
   rdeps.load = load;
   rdeps.config_optional = config_optional;
@@ -187,12 +215,15 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   rdeps.providers = sdeps.providers;
   rdeps.spawn_provider = spawn_provider;
   rdeps.scheduler = scheduler;
+  rdeps.planners = planners;
+  rdeps.spawn_planner = spawn_planner;
   auto reload = sys.spawn<caf::detached>(zega::reloader, rdeps);
 
   std::atomic<bool> shutting_down{false};
   net::api_context ctx;
   ctx.system = &sys;
   ctx.scheduler = scheduler;
+  ctx.planners = planners;
   ctx.archiver = archiver;
   ctx.reloader = reload;
   ctx.hub = hub;
@@ -220,6 +251,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   if (auto err = server.start(); !err.empty()) {
     log::error("zegad", "cannot listen on " + cfg.server.listen + ": " + err);
     anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+    stop_planners();
     anon_send_exit(reload, caf::exit_reason::user_shutdown);
     stop_providers();
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
@@ -251,6 +283,8 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
                        + std::to_string(cfg.server.shutdown_grace_ms) + " ms");
   shutting_down = true;
   server.stop_accepting();
+  // The planners stop first: nothing new is submitted while the scheduler drains.
+  stop_planners();
   {
     caf::scoped_actor self{sys};
     auto grace = std::chrono::milliseconds(cfg.server.shutdown_grace_ms);

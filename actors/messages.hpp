@@ -32,6 +32,8 @@ struct gen_task {
   std::uint64_t task_seq = 0;
   net::generation_params params;
   bool probe = false; // operator probe: bypasses nothing, but is not a job task
+  // Work of a schedule: never spends the provider's limits.reserve_per_day.
+  bool scheduled = false;
 };
 
 // The provider's answer. For cls == busy nothing was sent upstream and `busy_until`
@@ -68,6 +70,9 @@ struct provider_view {
   int max_in_flight = 1;
   clock_ns next_free = 0; // earliest time a call could be accepted (0 = now)
   std::string reason;     // why not available (operator text)
+  // Only limits.reserve_per_day is left today: interactive work only, scheduled tasks are
+  // refused (routing sends them elsewhere).
+  bool reserve_reached = false;
   // For the deadline rule's estimates: limits as configured or learned from the provider.
   long rpm = 0;           // requests per minute, 0 = none known
   long day_left = -1;     // requests left in its day, -1 = no daily limit known
@@ -103,6 +108,7 @@ struct provider_status {
   bool enabled = true;
   bool available = false;       // free at `now` (routing's view)
   clock_ns now = 0;             // when this was taken: busy_until etc. are relative to it
+  std::int64_t wall_now_ms = 0; // the same moment as wall-clock Unix ms (0 = unknown)
   bool quota_exhausted = false; // a daily quota is used up (until day.resets_at_ms)
   quota_window minute;
   quota_window day;
@@ -129,6 +135,40 @@ struct job_request {
   bool save_to_database = true;
   job_kind kind = job_kind::interactive;
   std::int64_t deadline_ms = 0;      // wall-clock Unix ms; 0 = none (interactive jobs)
+  // Scheduled jobs: "<schedule>/<day>/<seq>", the planner task it serves, so a planner
+  // restarted before it learned the job id still finds it.
+  std::string origin;
+};
+
+// One day of a schedule as the operator sees it (GET /schedule "days").
+struct schedule_day {
+  std::int64_t day = 0; // local date, days since 1970-01-01
+  int target = 0;
+  int done = 0;
+  int failed = 0;
+  bool missed = false;  // the daemon did not run that day at all
+};
+
+// A schedule's progress (GET /schedule, /status "schedules"). Times are Unix ms, 0 = none.
+struct schedule_view {
+  std::string name;
+  std::string user_id;
+  std::string timezone;
+  int phase = 0;
+  std::string phase_description;
+  std::int64_t day_index = 0;
+  bool paused = false;
+  schedule_day today;
+  bool day_open = false;
+  std::int64_t window_start_ms = 0;
+  std::int64_t window_end_ms = 0;
+  int window_start_minute = 0;       // the configured local window ("HH:MM" as minutes)
+  int window_end_minute = 24 * 60;
+  std::int64_t next_task_at_ms = 0;
+  std::int64_t total_done = 0;
+  std::int64_t missed_days = 0;
+  int in_flight = 0;
+  std::vector<schedule_day> days; // up to 30, oldest first
 };
 
 // Receives a job's events (progress, heartbeat, complete) on behalf of an HTTP client.
@@ -246,27 +286,6 @@ struct job_progress {
   std::string best_model;
 };
 
-// A planner's schedule as the console shows it (GET /schedule's shape). Filled by the
-// planner and published with publish_atom; see actors/event_hub.hpp.
-struct schedule_day {
-  std::string date;   // local YYYY-MM-DD
-  int target = 0;
-  int done = 0;
-  int failed = 0;
-  std::string status; // met | partly | missed ("" for today)
-};
-struct schedule_snapshot {
-  bool enabled = false;
-  std::string timezone;
-  schedule_day today;
-  std::string window_start; // "09:00"
-  std::string window_end;
-  std::int64_t next_task_at_ms = 0; // wall-clock Unix ms; 0 = none
-  int phase_index = 0;
-  std::string phase_description;
-  std::vector<schedule_day> days; // oldest first, up to 30
-};
-
 enum class live_kind : std::uint8_t { job, provider, schedule, paused, resumed, resync };
 
 // One event of the live stream; only the member named by `kind` is meaningful.
@@ -274,7 +293,7 @@ struct live_event {
   live_kind kind = live_kind::job;
   job_progress job;
   provider_status provider;
-  schedule_snapshot schedule;
+  schedule_view schedule;
 };
 
 // A subscriber of the live stream (an SSE client). Called from the hub's thread, must not
@@ -301,6 +320,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::schedule_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::reload_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::status_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::jobs_report)

@@ -92,6 +92,13 @@ provider_state to_provider_state(rate::health_state s) {
   return provider_state::broken;
 }
 
+// Only limits.reserve_per_day of today's requests is left: scheduled work stops here.
+bool reserve_reached(const provider_actor_state& st) {
+  const auto& l = st.cfg.limits;
+  return l.reserve_per_day > 0 && l.rpd > 0 &&
+         st.limiter.today().requests >= l.rpd - l.reserve_per_day;
+}
+
 // Whether a call of `tokens` may go now, and if not, why and until when.
 struct availability {
   provider_state state = provider_state::available;
@@ -181,6 +188,7 @@ provider_view make_view(self_ptr self, const availability& av) {
   v.max_in_flight = st.cfg.limits.max_in_flight;
   v.next_free = av.allowed ? 0 : av.next_free;
   v.reason = av.reason;
+  v.reserve_reached = reserve_reached(st);
   v.rpm = st.limiter.effective().rpm;
   v.day_left = st.limiter.day_left(now_ns(self));
   return v;
@@ -189,7 +197,7 @@ provider_view make_view(self_ptr self, const availability& av) {
 bool same_view(const provider_view& a, const provider_view& b) {
   return a.state == b.state && a.in_flight == b.in_flight && a.next_free == b.next_free &&
          a.reason == b.reason && a.max_in_flight == b.max_in_flight && a.rpm == b.rpm &&
-         a.day_left == b.day_left;
+         a.day_left == b.day_left && a.reserve_reached == b.reserve_reached;
 }
 
 log::level level_of(provider_state s) {
@@ -269,6 +277,28 @@ void schedule_probe(self_ptr self) {
   st.probe_scheduled = true;
   self->delayed_send(self, std::chrono::milliseconds(std::max(1, st.cfg.backoff.probe_interval_ms)),
                      health_atom::value);
+}
+
+// A daily exhaustion learned from this answer is written down once, so a restart before
+// the reset does not spend a fresh 429 on it.
+void persist_exhaustion(self_ptr self) {
+  auto& st = self->state;
+  const auto& c = st.health.current_cooldown();
+  const auto t = instant_of(self);
+  if (!st.deps.archiver || !c.per_day || c.until <= t.now) return;
+  const auto until_ms = t.wall_ms + (c.until - t.now) / rate::one_ms;
+  if (until_ms <= st.exhausted_saved_ms) return;
+  st.exhausted_saved_ms = until_ms;
+  store::write_batch batch;
+  batch.meta.emplace_back(quota_exhausted_key(st.cfg.name),
+                          std::to_string(until_ms) + " " + c.reason);
+  log_line(self, log::level::warning, "daily quota exhausted until " + store::iso8601_utc(until_ms));
+  self->request(st.deps.archiver, archive_timeout, archive_atom::value, std::move(batch))
+    .then([](const store::commit_result&) {},
+          [self](const caf::error& err) {
+            log_line(self, log::level::warning,
+                     "daily exhaustion not persisted: " + caf::to_string(err));
+          });
 }
 
 void persist_quota(self_ptr self) {
@@ -456,12 +486,19 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
   st.health = rate::health_tracker(backoff_of(st.cfg, st.deps.time_scale));
   st.rng.seed(st.deps.rng_seed);
   st.typical_tokens = st.cfg.max_output_tokens + 200;
-  st.day = rate::provider_days(st.cfg.kind, st.deps.time_scale);
+  st.day = rate::provider_days(st.cfg, st.deps.time_scale);
   const auto day = st.day.day_key(st.deps.wall_clock());
   if (st.deps.today.day == day)
     st.limiter.start_day({day, st.deps.today.requests, st.deps.today.tokens});
   else
     st.limiter.start_day({day, 0, 0});
+  if (st.deps.exhausted_until_ms > st.deps.wall_clock()) {
+    const auto t = instant_of(self);
+    st.exhausted_saved_ms = st.deps.exhausted_until_ms;
+    st.health.restore_cooldown({rate::to_monotonic(t, st.deps.exhausted_until_ms),
+                                st.deps.exhausted_reason + " (remembered across a restart)", true},
+                               t.now);
+  }
   if (!worth_logging(publish(self).state))
     log_line(self, log::level::info,
              "available: " + st.cfg.model + " at " + st.cfg.base_url + ", priority "
@@ -480,7 +517,13 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       roll_day(self);
       const long tokens = estimate_tokens(task.params);
       st.typical_tokens = tokens;
-      const auto av = check(self, tokens);
+      auto av = check(self, tokens);
+      if (av.allowed && task.scheduled && reserve_reached(st)) {
+        // Nothing goes upstream; the view says reserve_reached, so routing moves on.
+        av.allowed = false;
+        av.state = provider_state::busy;
+        av.reason = "the rest of today's requests is kept by limits.reserve_per_day";
+      }
       if (!av.allowed) {
         publish(self);
         return refusal(self, task, av);
@@ -531,6 +574,7 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
         log_line(self, log::level::warning,
                  std::string(net::to_string(r.cls)) + " upstream error: " + r.message);
       persist_quota(self);
+      persist_exhaustion(self);
       gen_outcome out;
       out.task_id = call.task_id;
       out.provider = st.cfg.name;
@@ -592,6 +636,19 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       if (st.pending.empty()) self->quit();
     },
   };
+}
+
+std::string quota_exhausted_key(const std::string& provider) {
+  return "quota_exhausted:" + provider;
+}
+
+bool parse_quota_exhausted(const std::string& value, std::int64_t& until_ms, std::string& reason) {
+  const auto space = value.find(' ');
+  const auto digits = value.substr(0, space);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  until_ms = std::stoll(digits);
+  reason = space == std::string::npos ? std::string{} : value.substr(space + 1);
+  return true;
 }
 
 } // namespace zega

@@ -30,9 +30,18 @@ struct provider_deps {
   // Divides the per-minute and per-day windows (routing.time_scale): benchmarks run a
   // "minute" in a few seconds against zega-fake-llm --time-scale. 1 in production.
   double time_scale = 1.0;
+  // A daily exhaustion learned from a 429 before a restart (meta quota_exhausted_key):
+  // the provider stays in cooldown until then instead of spending a fresh 429 on it.
+  std::int64_t exhausted_until_ms = 0;
+  std::string exhausted_reason;
   // The live stream (GET /events): state and usage changes go there; may be invalid.
   event_hub_actor hub;
 };
+
+// Meta key of a provider's remembered daily exhaustion; value "<until Unix ms> <reason>".
+std::string quota_exhausted_key(const std::string& provider);
+// Parses that value; false when malformed.
+bool parse_quota_exhausted(const std::string& value, std::int64_t& until_ms, std::string& reason);
 
 struct provider_actor_state {
   static inline const char* name = "provider";
@@ -66,6 +75,7 @@ struct provider_actor_state {
   long typical_tokens = 0;    // estimate of the last request; sizes the advertised next_free
   long calls_total = 0;
   long failures_total = 0;
+  std::int64_t exhausted_saved_ms = 0; // the daily exhaustion last persisted (wall ms)
   bool quota_persist_failing = false; // the last attempt to persist daily counters failed
   bool retiring = false; // a reload replaced this actor: it quits once its calls are done
   stats::recent_calls recent;          // latency percentiles and error rate for operators

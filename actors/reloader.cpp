@@ -38,6 +38,65 @@ load_result load_running_config(load_options opts, bool config_optional, bool* d
   return load_config(opts);
 }
 
+// Retires the planners of changed or removed schedules; once one has written its state, its
+// successor (when the schedule is still configured) starts from the archive. The set keeps
+// the configuration's order.
+void replace_planners(reloader_actor::stateful_pointer<reloader_state> self,
+                      const std::set<std::string>& changed, const config& next) {
+  auto& st = self->state;
+  if (!st.deps.planners || changed.empty())
+    return;
+  auto running = st.deps.planners->entries();
+  auto rebuild = [planners = st.deps.planners, next](const std::string& name, planner_actor h) {
+    auto now = planners->entries();
+    std::vector<planner_set::entry> out;
+    for (const auto& sc : next.schedules) {
+      if (sc.name == name) {
+        if (h)
+          out.emplace_back(name, h);
+        continue;
+      }
+      for (const auto& e : now)
+        if (e.first == sc.name)
+          out.push_back(e);
+    }
+    planners->replace(std::move(out));
+  };
+  auto start = [self, next, rebuild](const std::string& name) {
+    for (const auto& sc : next.schedules)
+      if (sc.name == name) {
+        rebuild(name, self->state.deps.spawn_planner(sc, next));
+        log::info("reloader", "schedule " + name + ": planner started");
+        return;
+      }
+    rebuild(name, planner_actor{});
+    log::info("reloader", "schedule " + name + ": removed");
+  };
+  for (const auto& name : changed) {
+    planner_actor old;
+    for (const auto& e : running)
+      if (e.first == name)
+        old = e.second;
+    if (!old) {
+      start(name);
+      continue;
+    }
+    self->request(old, switch_timeout, retire_atom::value)
+      .then([=](bool saved) {
+              if (!saved)
+                log::warn("reloader", "schedule " + name
+                                        + ": the old planner's last state was not saved");
+              start(name);
+            },
+            [=](caf::error& err) {
+              log::warn("reloader", "schedule " + name + ": the old planner did not retire ("
+                                      + self->system().render(err) + "); starting anyway");
+              self->send_exit(old, caf::exit_reason::user_shutdown);
+              start(name);
+            });
+  }
+}
+
 reloader_actor::behavior_type reloader(reloader_actor::stateful_pointer<reloader_state> self,
                                        reloader_deps deps) {
   self->state.deps = std::move(deps);
@@ -105,6 +164,7 @@ reloader_actor::behavior_type reloader(reloader_actor::stateful_pointer<reloader
               self->send(h, reload_atom::value);
             for (auto& l : st.deps.listeners)
               self->send(l, reload_atom::value, next);
+            replace_planners(self, changes.schedules_changed, next);
             if (auto level = log::parse_level(next.logging.level))
               log::set_level(*level);
             log::add_secret(next.server.token);

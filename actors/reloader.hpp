@@ -3,12 +3,15 @@
 // the .env file. An invalid result changes nothing (the log and the answer say why); a
 // valid one is applied: provider actors for added or changed providers, retirement of
 // removed or replaced ones once their calls finish, the scheduler's configuration and
-// provider set, the log level, and the listeners (the planner). Detached: it reads files.
+// provider set, a new planner for each added or changed schedule (the old one writes its
+// state and quits first), the log level, and the listeners. Detached: it reads files.
 
 #include "actors/actors.hpp"
+#include "actors/planner_set.hpp"
 #include "config/config.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,9 @@ struct reloader_deps {
   // Spawns the actor of one provider under `cfg` (transport, archiver, persisted counters).
   std::function<provider_actor(const provider_config&, const config& cfg)> spawn_provider;
   scheduler_actor scheduler;
+  // The running planners; a changed schedule's planner retires and a new one starts.
+  std::shared_ptr<planner_set> planners;
+  std::function<planner_actor(const schedule_config&, const config& cfg)> spawn_planner;
   std::vector<config_listener> listeners;
   // Called after each applied reload with the configuration in force (main: /health).
   std::function<void(const config&)> on_applied;

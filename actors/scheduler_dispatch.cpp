@@ -195,6 +195,8 @@ void dispatch(self_ptr self, sched_task& t, std::size_t pidx) {
   g.task_id = t.id;
   g.job_id = t.job_id;
   g.task_seq = t.seq;
+  // The provider keeps limits.reserve_per_day from scheduled work even when a view was stale.
+  g.scheduled = job.info->request().kind == job_kind::scheduled;
   g.params.system = t.prompt.system;
   g.params.prompt = t.prompt.user;
   g.params.max_tokens = std::min(t.prompt.max_tokens, pc.max_output_tokens);

@@ -249,11 +249,6 @@ void start_job(self_ptr self, const std::string& id, const job_request& req, std
   ++st.jobs_by_state["started"];
   publish_live(self, job);
   st.job_order.push_back(id);
-  log::info("scheduler", "job " + id + " started: " + std::to_string(req.num_examples)
-                           + " example(s) for user " + req.user_id + " ("
-                           + (req.kind == job_kind::scheduled ? "scheduled" : "interactive")
-                           + (done.empty() ? "" : ", " + std::to_string(done.size()) + " done before")
-                           + ")");
   upsert_job(self, job, std::move(recorded));
   maybe_finish_job(self, id);
 }
@@ -448,6 +443,14 @@ caf::result<std::string> submit(self_ptr self, job_request req, job_sink_ptr sin
               }
               if (sink)
                 attach_sink(self, job_id, 0, sink);
+              if (auto it = self->state.jobs.find(job_id); it != self->state.jobs.end()) {
+                const auto& q = it->second.info->request();
+                log::info("scheduler", "job " + job_id + " started: "
+                                         + std::to_string(q.num_examples)
+                                         + " example(s) for user " + q.user_id
+                                         + (q.kind == job_kind::scheduled ? " (scheduled)"
+                                                                          : " (interactive)"));
+              }
               rp.deliver(job_id);
             });
   pump(self);

@@ -35,6 +35,7 @@ void gather_status(self_ptr self, std::function<void(const status_gather&)> done
 std::vector<provider_status> provider_statuses(self_ptr self, const status_gather& g) {
   auto& st = self->state;
   auto now = now_ns(self);
+  const std::int64_t wall_now = st.deps.wall_clock ? st.deps.wall_clock() : 0;
   std::vector<provider_status> out = g.got;
   for (std::size_t i = 0; i < out.size(); ++i) {
     const auto& pc = st.deps.providers[i].first;
@@ -48,6 +49,7 @@ std::vector<provider_status> provider_statuses(self_ptr self, const status_gathe
     s.view.priority = pc.priority;
     s.enabled = pc.enabled;
     s.now = now;
+    s.wall_now_ms = wall_now;
     s.available = routing::free_now(s.view, now);
   }
   return out;

@@ -23,6 +23,8 @@ zega_browser_test(console_live)
 zega_browser_test(console_curation)
 # Issue 14: everything live from one stream (GET /events).
 zega_browser_test(console_events)
+# Issue 14 + 9: the schedule panel, live from the planner's schedule events.
+zega_browser_test(console_schedule)
 # Issue 12: ZEGA's page from http://localhost:5173 (preflight, CORS on SSE, training_stats).
 zega_browser_test(zega_compat)
 # Issue 12: as above, with ZEGA's genre "crime".

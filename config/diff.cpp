@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <map>
 
 namespace zega {
@@ -82,6 +83,8 @@ config_changes diff_configs(const config& before, const config& after) {
   const auto b = leaves_of(after);
   std::map<std::string, std::vector<std::string>> per_provider;
   auto note = [&](const std::string& path, const std::string& what) {
+    if (path.rfind("schedules[", 0) == 0)
+      out.schedules_changed.insert(path.substr(10, path.find(']') - 10));
     if (path.rfind("providers[", 0) == 0) {
       const auto close = path.find(']');
       const auto name = path.substr(10, close - 10);
@@ -125,6 +128,18 @@ config_changes diff_configs(const config& before, const config& after) {
     if (before.routing.time_scale != after.routing.time_scale)
       out.providers_changed.insert(p.name);
   }
+  // A schedule's days are scaled at spawn too; its planner starts over from the archive.
+  if (before.routing.time_scale != after.routing.time_scale)
+    for (const auto& sc : after.schedules)
+      out.schedules_changed.insert(sc.name);
+  // "schedules" as a whole (empty before or after) names no entry: compare the names.
+  for (const auto* c : {&before, &after})
+    for (const auto& sc : c->schedules) {
+      const auto& other = c == &before ? after : before;
+      if (std::none_of(other.schedules.begin(), other.schedules.end(),
+                       [&](const schedule_config& o) { return o.name == sc.name; }))
+        out.schedules_changed.insert(sc.name);
+    }
   if (!out.providers_added.empty())
     out.applied.push_back("providers: added " + join(out.providers_added));
   if (!out.providers_removed.empty())

@@ -20,6 +20,8 @@ struct config_changes {
   std::set<std::string> providers_removed;
   // Settings, key or enabled state changed: the provider starts over with a new actor.
   std::set<std::string> providers_changed;
+  // Schedules added, removed or changed: each gets a new planner (or none, when removed).
+  std::set<std::string> schedules_changed;
   bool empty() const { return applied.empty() && need_restart.empty(); }
 };
 

@@ -21,6 +21,10 @@ void write_job(json_writer& w, const job_record& j) {
   write_field(w, "session_id", j.id);
   write_field(w, "user_id", j.user);
   write_field(w, "state", j.state);
+  // The request is stored in the scheduler's compact JSON; only scheduled ones carry a kind.
+  write_field(w, "kind", std::string(j.request_json.find(R"("kind":"scheduled")") != std::string::npos
+                                       ? "scheduled"
+                                       : "batch"));
   w.Key("total_requested");
   w.Int(j.requested);
   w.Key("successful");

@@ -95,3 +95,32 @@ TEST_CASE("listener and archive settings wait for a restart and stay as they wer
   CHECK(in_force.server.heartbeat_ms == 5000);
   CHECK(in_force.logging.level == "debug");
 }
+
+TEST_CASE("schedules added, removed or changed get new planners, unchanged ones keep theirs",
+          "[unit]") {
+  const std::string sched_a = R"({"name":"a","timezone":"UTC","phases":[{"per_day":3}]})";
+  const std::string sched_b = R"({"name":"b","timezone":"UTC","phases":[{"per_day":2}]})";
+  auto with = [&](const std::string& schedules, const std::string& routing = "{}") {
+    return load(R"({"routing":)" + routing + R"(,"providers":[
+      {"name":"ollama","preset":"ollama","base_url":"http://127.0.0.1:1"}],"schedules":[)"
+                + schedules + "]}");
+  };
+  auto none = with("");
+  auto one = with(sched_a);
+  auto two_scheds = with(sched_a + "," + sched_b);
+  CHECK(zega::diff_configs(one, one).schedules_changed.empty());
+  CHECK(zega::diff_configs(none, one).schedules_changed == std::set<std::string>{"a"});
+  CHECK(zega::diff_configs(one, none).schedules_changed == std::set<std::string>{"a"});
+  CHECK(zega::diff_configs(one, two_scheds).schedules_changed == std::set<std::string>{"b"});
+  auto changed = with(R"({"name":"a","timezone":"UTC","phases":[{"per_day":4}]},)" + sched_b);
+  auto d = zega::diff_configs(two_scheds, changed);
+  CHECK(d.schedules_changed == std::set<std::string>{"a"});
+  for (const auto& l : d.applied)
+    UNSCOPED_INFO(l);
+  CHECK(std::any_of(d.applied.begin(), d.applied.end(), [](const std::string& l) {
+    return l.rfind("schedules[a].phases", 0) == 0 && l.find("4") != std::string::npos;
+  }));
+  CHECK(zega::diff_configs(two_scheds, with(sched_a + "," + sched_b, R"({"time_scale":10})"))
+          .schedules_changed
+        == std::set<std::string>{"a", "b"});
+}

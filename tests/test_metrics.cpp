@@ -42,6 +42,20 @@ status_report sample_report() {
   return r;
 }
 
+std::vector<schedule_view> sample_schedules() {
+  schedule_view v;
+  v.name = "default";
+  v.user_id = "default";
+  v.phase = 1;
+  v.today.target = 10;
+  v.today.done = 4;
+  v.today.failed = 1;
+  v.total_done = 14;
+  v.missed_days = 2;
+  v.next_task_at_ms = 1796137872000;
+  return {v};
+}
+
 } // namespace
 
 TEST_CASE("metrics express the typed status in Prometheus text", "[unit]") {
@@ -65,6 +79,17 @@ TEST_CASE("metrics express the typed status in Prometheus text", "[unit]") {
   CHECK_THAT(text, !Catch::Contains("zega_quota_remaining{provider=\"groq\",window=\"day\",unit=\"tokens\"}"));
   CHECK_THAT(text, Catch::Contains("# TYPE zega_queue_wait_seconds histogram\n"));
   CHECK_THAT(text, Catch::Contains("# TYPE zega_upstream_calls_total counter\n"));
+  // No planner: the schedule families are there, without samples.
+  CHECK_THAT(text, Catch::Contains("# TYPE zega_schedule_today_target gauge\n"));
+  CHECK_THAT(text, !Catch::Contains("zega_schedule_today_target{"));
+  auto with = net::metrics_from_report(sample_report(), 123, sample_schedules());
+  const std::string l = "{schedule=\"default\",user_id=\"default\"} ";
+  CHECK_THAT(with, Catch::Contains("zega_schedule_today_target" + l + "10\n"));
+  CHECK_THAT(with, Catch::Contains("zega_schedule_today_done" + l + "4\n"));
+  CHECK_THAT(with, Catch::Contains("zega_schedule_today_failed" + l + "1\n"));
+  CHECK_THAT(with, Catch::Contains("zega_schedule_done_total" + l + "14\n"));
+  CHECK_THAT(with, Catch::Contains("zega_schedule_missed_days" + l + "2\n"));
+  CHECK_THAT(with, Catch::Contains("zega_schedule_next_task_at_seconds" + l + "1796137872\n"));
 }
 
 TEST_CASE("an independent parser reads every metric family with its type", "[integration]") {
@@ -73,7 +98,7 @@ TEST_CASE("an independent parser reads every metric family with its type", "[int
   auto dir = std::filesystem::temp_directory_path() / ("zega-metrics-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto in = dir / "metrics.txt";
-  std::ofstream(in) << net::metrics_from_report(sample_report(), 5);
+  std::ofstream(in) << net::metrics_from_report(sample_report(), 5, sample_schedules());
   auto script = dir / "parse.py";
   std::ofstream(script)
     << "import sys\n"
@@ -107,7 +132,11 @@ TEST_CASE("an independent parser reads every metric family with its type", "[int
     {"zega_paused", "gauge"},                  {"zega_queue_depth", "gauge"},
     {"zega_in_flight", "gauge"},               {"zega_provider_state", "gauge"},
     {"zega_provider_in_flight", "gauge"},      {"zega_provider_error_ratio", "gauge"},
-    {"zega_dataset_examples", "gauge"},        {"zega_jobs_active", "gauge"}};
+    {"zega_dataset_examples", "gauge"},        {"zega_jobs_active", "gauge"},
+    {"zega_schedule_today_target", "gauge"},   {"zega_schedule_today_done", "gauge"},
+    {"zega_schedule_today_failed", "gauge"},   {"zega_schedule_done", "counter"},
+    {"zega_schedule_missed_days", "gauge"},    {"zega_schedule_phase", "gauge"},
+    {"zega_schedule_next_task_at_seconds", "gauge"}};
   for (const auto& [name, type] : expected) {
     INFO(name);
     REQUIRE(types.count(name) == 1);

@@ -84,6 +84,7 @@ provider_config gemini_config() {
   c.base_url = "https://generativelanguage.googleapis.com/v1beta";
   c.model = "gemini-2.5-flash";
   c.api_key = "AIza-test";
+  c.day_reset.timezone = "America/Los_Angeles"; // as the gemini preset sets it
   return c;
 }
 
@@ -628,6 +629,109 @@ TEST_CASE_METHOD(fixture, "a disabled provider never calls upstream", "[provider
   CHECK(s.view.state == provider_state::disabled);
   CHECK(s.kind == "openai");
   CHECK(to_string(s.view.state) == std::string("disabled"));
+}
+
+TEST_CASE_METHOD(fixture, "a provider's quota day follows its configured day_reset", "[actor]") {
+  auto c = groq_config();
+  c.day_reset.from_headers = false;
+  c.day_reset.timezone = "Asia/Tokyo";
+  SECTION("09:00 in Tokyo is midnight UTC") {
+    c.day_reset.minute_of_day = 9 * 60;
+    auto p = spawn_provider(c, deps());
+    CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
+    advance(std::chrono::milliseconds(utc_midnight_ms - start_wall_ms - 1000));
+    CHECK(status(p).requests_today == 1);
+    advance(1s);
+    CHECK(status(p).requests_today == 0);
+  }
+  SECTION("21:00 in Tokyo is noon UTC: today's count ends at 12:00 UTC") {
+    c.day_reset.minute_of_day = 21 * 60;
+    auto p = spawn_provider(c, deps());
+    CHECK(generate(p, 1).result.cls == net::outcome_class::ok);
+    const std::int64_t noon = utc_midnight_ms - 12 * 3600'000;
+    advance(std::chrono::milliseconds(noon - start_wall_ms - 1000));
+    CHECK(status(p).requests_today == 1);
+    advance(1s);
+    CHECK(status(p).requests_today == 0);
+  }
+}
+
+TEST_CASE_METHOD(fixture, "a daily exhaustion learned from a 429 is persisted and survives a restart",
+                 "[actor]") {
+  auto log = std::make_shared<std::vector<store::write_batch>>();
+  auto& meta_log = *log;
+  auto archiver = sys.spawn([log](archiver_actor::pointer) -> archiver_actor::behavior_type {
+    return {
+      [log](archive_atom, const store::write_batch& b) {
+        if (!b.meta.empty()) log->push_back(b);
+        return store::commit_result{};
+      },
+      [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+      [](rescore_atom) {},
+      [](flush_atom) { return true; },
+      [](tick_atom) {},
+    };
+  });
+  long_lived.push_back(caf::actor_cast<caf::strong_actor_ptr>(archiver));
+  auto d = deps();
+  d.archiver = archiver;
+  auto first = spawn_provider(gemini_config(), d);
+  up->script.push_back(gemini_429("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "37s"));
+  CHECK(generate(first, 1).result.cls == net::outcome_class::quota);
+  sched.run();
+  REQUIRE(meta_log.size() == 1);
+  const auto& [key, value] = meta_log[0].meta.at(0);
+  CHECK(key == quota_exhausted_key("gemini"));
+  std::int64_t until = 0;
+  std::string reason;
+  REQUIRE(parse_quota_exhausted(value, until, reason));
+  CHECK(until == pacific_midnight_ms);
+  CHECK(reason.find("PerDay") != std::string::npos);
+  caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
+  sched.run();
+
+  // The restarted provider waits for the reset without an upstream call.
+  auto d2 = deps();
+  d2.exhausted_until_ms = until;
+  d2.exhausted_reason = reason;
+  auto second = spawn_provider(gemini_config(), d2);
+  const auto t = now();
+  const auto busy = generate(second, 2);
+  CHECK(busy.result.cls == net::outcome_class::busy);
+  CHECK(busy.busy_until == t + (pacific_midnight_ms - start_wall_ms) * 1'000'000);
+  CHECK(status(second).view.state == provider_state::cooldown);
+  CHECK(up->calls.size() == 1);
+  advance(std::chrono::milliseconds(pacific_midnight_ms - start_wall_ms));
+  up->script.push_back(gemini_ok());
+  CHECK(generate(second, 3).result.cls == net::outcome_class::ok);
+}
+
+TEST_CASE_METHOD(fixture, "limits.reserve_per_day is never spent by scheduled tasks", "[actor]") {
+  auto c = groq_config();
+  c.limits.rpd = 4;
+  c.limits.reserve_per_day = 2;
+  auto p = spawn_provider(c, deps());
+  auto scheduled = [&](std::uint64_t id) {
+    const auto before = outcomes.size();
+    auto tk = task(id);
+    tk.scheduled = true;
+    sys.spawn([p, tk, this](caf::event_based_actor* self) {
+      self->request(p, caf::infinite, generate_atom::value, tk)
+        .then([this](const gen_outcome& o) { outcomes.push_back(o); });
+    });
+    sched.run();
+    REQUIRE(outcomes.size() == before + 1);
+    return outcomes.back();
+  };
+  CHECK(scheduled(1).result.cls == net::outcome_class::ok);
+  CHECK(scheduled(2).result.cls == net::outcome_class::ok);
+  CHECK(status(p).view.reserve_reached);
+  CHECK(scheduled(3).result.cls == net::outcome_class::busy);
+  CHECK(up->calls.size() == 2);
+  // The reserve is there for interactive work.
+  CHECK(generate(p, 4).result.cls == net::outcome_class::ok);
+  CHECK(generate(p, 5).result.cls == net::outcome_class::ok);
+  CHECK(up->calls.size() == 4);
 }
 
 TEST_CASE_METHOD(fixture, "operator fields: quota windows, recent latency and error rate, outcomes",

@@ -4,6 +4,7 @@
 #include "net/api/views_jobs.hpp"
 #include "net/api/views_status.hpp"
 
+#include "store/codec.hpp"
 #include "training/dedup.hpp"
 #include "training/genres.hpp"
 #include "training/quality.hpp"
@@ -741,7 +742,9 @@ TEST_CASE("scheduler status and providers JSON", "[scheduler]") {
   const auto& p = d["providers"][0];
   CHECK(std::string{p["name"].GetString()} == "groq");
   CHECK(std::string{p["state"].GetString()} == "cooldown");
-  CHECK(p["cooldown_until"].GetInt64() == 5000);
+  // Instants, not durations from now: the document's reader may cache it.
+  CHECK(std::string{p["cooldown_until"].GetString()} == store::iso8601_utc(1'795'000'005'000));
+  CHECK(p["busy_for_ms"].GetInt64() == 5000);
   CHECK_FALSE(p["available"].GetBool());
   CHECK(p["remaining_today"].GetInt64() == 100);
   CHECK(d["dataset"]["fine_tune_threshold"].GetInt() == 50);

@@ -828,9 +828,11 @@ int print_examples(const json& doc) {
 
 int print_schedule(const json& doc) {
   print_objects(doc.HasMember("schedules") ? doc["schedules"] : doc,
-                {{"name", "name"}, {"user_id", "user"}, {"phase", "phase"}, {"day", "day"},
-                 {"today.target", "target"}, {"today.done", "done"}, {"today.failed", "failed"},
-                 {"window", "window"}, {"next_task_at", "next task"},
+                {{"name", "name"}, {"user_id", "user"}, {"phase.description", "phase", 24},
+                 {"day_index", "day"}, {"today.date", "date"}, {"today.target", "target"},
+                 {"today.done", "done"}, {"today.failed", "failed"},
+                 {"today.window_start", "window opens"}, {"today.window_end", "window closes"},
+                 {"next_task_at", "next task"}, {"total_done", "total"},
                  {"missed_days", "missed days"}});
   return ok;
 }

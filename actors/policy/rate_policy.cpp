@@ -310,6 +310,13 @@ cal::calendar provider_days(net::provider_kind kind, double time_scale) {
                                             : cal::utc_days(time_scale);
 }
 
+cal::calendar provider_days(const provider_config& pc, double time_scale) {
+  if (pc.day_reset.from_headers) return cal::utc_days(time_scale);
+  auto tz = cal::zone::locate(pc.day_reset.timezone);
+  if (!tz) return provider_days(pc.kind, time_scale);
+  return cal::calendar(*tz, pc.day_reset.minute_of_day, time_scale);
+}
+
 time_ns to_monotonic(const instant& t, std::int64_t wall_deadline_ms) {
   return t.now + (wall_deadline_ms - t.wall_ms) * one_ms;
 }

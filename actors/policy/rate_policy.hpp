@@ -7,6 +7,7 @@
 // Unix milliseconds are only used to find the provider's day boundaries (its calendar).
 
 #include "actors/policy/calendar.hpp"
+#include "config/config.hpp"
 #include "net/providers/codec.hpp"
 
 #include <cstdint>
@@ -221,6 +222,9 @@ struct instant {
 // The default day of a provider's daily quotas: Gemini's resets at midnight Pacific,
 // the others' at midnight UTC (a configured providers[].day_reset overrides it).
 cal::calendar provider_days(net::provider_kind kind, double time_scale);
+// The day of a configured provider: its providers[].day_reset zone and time. "headers"
+// (Groq) counts on UTC days; the reset the provider reports wins through its cooldowns.
+cal::calendar provider_days(const provider_config& pc, double time_scale);
 // Converts a wall-clock deadline into the monotonic clock of `t`.
 time_ns to_monotonic(const instant& t, std::int64_t wall_deadline_ms);
 
@@ -293,6 +297,9 @@ public:
   // A cooldown lasting until a daily quota resets is in force at `now`.
   bool daily_cooldown(time_ns now) const { return cooldown_.per_day && cooldown_.until > now; }
   const circuit_breaker& circuit() const { return circuit_; }
+  const cooldown& current_cooldown() const { return cooldown_; }
+  // A daily exhaustion remembered across a restart (persisted by the provider actor).
+  void restore_cooldown(cooldown c, time_ns now) { set_cooldown(std::move(c), now); }
   time_ns next_probe() const { return next_probe_; }
 
 private:

@@ -5,6 +5,7 @@
 #include "config/log.hpp"
 #include "net/api/dashboard.hpp"
 #include "net/api/metrics.hpp"
+#include "net/api/routes_schedule.hpp"
 #include "net/api/routes_data.hpp"
 #include "net/api/routes_ops.hpp"
 #include "net/api/routes_zega.hpp"
@@ -82,6 +83,10 @@ void ask_status(const api_context& ctx, const responder& res, std::string (*view
                             "scheduler did not answer: " + self->system().render(err));
             });
   });
+}
+
+std::vector<planner_actor> planners_of(const api_context& ctx) {
+  return ctx.planners ? ctx.planners->all() : std::vector<planner_actor>{};
 }
 
 bool wants_async(const server_request& req) {
@@ -410,17 +415,21 @@ void get_history(const api_context& ctx, const server_request& req, const respon
 void get_metrics(const api_context& ctx, const responder& res) {
   auto scheduler = ctx.scheduler;
   const store::store* db = ctx.db;
-  ctx.system->spawn([=](caf::event_based_actor* self) {
-    self->request(scheduler, query_timeout, status_atom::value)
-      .then(
-        [=](const status_report& r) {
-          res.respond(200, "text/plain; version=0.0.4",
-                      metrics_from_report(r, db->count_examples("")));
-        },
-        [=](const caf::error& err) {
-          respond_error(res, 503, "unavailable",
-                        "scheduler did not answer: " + self->system().render(err));
-        });
+  auto* system = ctx.system;
+  // The planners first (they answer at once), then the scheduler's status.
+  gather_schedules(ctx, [=](std::vector<schedule_view> schedules) {
+    system->spawn([=](caf::event_based_actor* self) {
+      self->request(scheduler, query_timeout, status_atom::value)
+        .then(
+          [=](const status_report& r) {
+            res.respond(200, "text/plain; version=0.0.4",
+                        metrics_from_report(r, db->count_examples(""), schedules));
+          },
+          [=](const caf::error& err) {
+            respond_error(res, 503, "unavailable",
+                          "scheduler did not answer: " + self->system().render(err));
+          });
+    });
   });
 }
 
@@ -457,7 +466,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       write_health(ctx, res);
   } else if (p == "/status") {
     if (only({"GET"}))
-      ask_status(ctx, res, status_view, status_atom::value);
+      status_with_schedules(ctx, res);
   } else if (p == "/models/available") {
     if (only({"GET"}))
       ask_status(ctx, res, models_view, providers_atom::value);
@@ -465,11 +474,17 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"GET"}))
       write_genres(res);
   } else if (p == "/pause") {
-    if (only({"POST"}))
+    if (only({"POST"})) {
+      for (const auto& pl : planners_of(ctx))
+        caf::anon_send(pl, pause_atom::value);
       ask_scheduler(ctx, res, query_timeout, pause_atom::value);
+    }
   } else if (p == "/resume") {
-    if (only({"POST"}))
+    if (only({"POST"})) {
+      for (const auto& pl : planners_of(ctx))
+        caf::anon_send(pl, resume_atom::value);
       ask_scheduler(ctx, res, query_timeout, resume_atom::value);
+    }
   } else if (p == "/auto-train" || p == "/auto-train-stream") {
     if (!only({"POST"}))
       return;
@@ -518,6 +533,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"POST"}))
       ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
                     p.substr(11, p.size() - 11 - 6));
+  } else if (route_schedule(ctx, req, res)) {
   } else if (route_data(ctx, req, res)) {
   } else if (route_zega(ctx, req, res)) {
   } else if (route_events(ctx, req, res)) {

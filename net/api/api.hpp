@@ -5,11 +5,14 @@
 
 #include "actors/actors.hpp"
 #include "config/config.hpp"
+#include "actors/planner_set.hpp"
 #include "net/http/server.hpp"
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace caf {
 class actor_system;
@@ -24,6 +27,7 @@ namespace zega::net {
 struct api_context {
   caf::actor_system* system = nullptr;
   scheduler_actor scheduler;
+  std::shared_ptr<planner_set> planners; // one per configured schedule; may be null
   archiver_actor archiver; // curation (PATCH /examples) and POST /rescore write through it
   reloader_actor reloader;  // POST /reload
   event_hub_actor hub; // GET /events; may be invalid (then 404)

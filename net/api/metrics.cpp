@@ -62,7 +62,8 @@ std::string provider_label(const provider_status& p) {
 
 } // namespace
 
-std::string metrics_from_report(const status_report& r, std::size_t examples_in_archive) {
+std::string metrics_from_report(const status_report& r, std::size_t examples_in_archive,
+                                const std::vector<schedule_view>& schedules) {
   writer w;
   w.family("zega_paused", "gauge", "1 while dispatch is paused (by an operator or storage full)");
   w.sample("zega_paused", "", r.paused ? 1 : 0);
@@ -165,6 +166,35 @@ std::string metrics_from_report(const status_report& r, std::size_t examples_in_
         w.sample("zega_quota_resets_at_seconds",
                  provider_label(p) + ",window=\"" + wname + "\"",
                  static_cast<double>(q->resets_at_ms) / 1000.0);
+
+  // Schedules: today's target against what is done, as the console's gauge shows it.
+  auto schedule_label = [](const schedule_view& v) {
+    return "schedule=\"" + label(v.name) + "\",user_id=\"" + label(v.user_id) + "\"";
+  };
+  w.family("zega_schedule_today_target", "gauge", "examples the schedule plans for today");
+  for (const auto& v : schedules)
+    w.sample("zega_schedule_today_target", schedule_label(v), v.today.target);
+  w.family("zega_schedule_today_done", "gauge", "of today's target, examples done");
+  for (const auto& v : schedules)
+    w.sample("zega_schedule_today_done", schedule_label(v), v.today.done);
+  w.family("zega_schedule_today_failed", "gauge", "of today's tasks, those that failed");
+  for (const auto& v : schedules)
+    w.sample("zega_schedule_today_failed", schedule_label(v), v.today.failed);
+  w.family("zega_schedule_done_total", "counter",
+           "examples the schedule produced since it began (kept across restarts)");
+  for (const auto& v : schedules)
+    w.sample("zega_schedule_done_total", schedule_label(v), static_cast<double>(v.total_done));
+  w.family("zega_schedule_missed_days", "gauge", "days the daemon did not run the schedule");
+  for (const auto& v : schedules)
+    w.sample("zega_schedule_missed_days", schedule_label(v), static_cast<double>(v.missed_days));
+  w.family("zega_schedule_phase", "gauge", "index of the schedule's current phase (0 = first)");
+  for (const auto& v : schedules)
+    w.sample("zega_schedule_phase", schedule_label(v), v.phase);
+  w.family("zega_schedule_next_task_at_seconds", "gauge", "Unix time of the next planned task");
+  for (const auto& v : schedules)
+    if (v.next_task_at_ms > 0)
+      w.sample("zega_schedule_next_task_at_seconds", schedule_label(v),
+               static_cast<double>(v.next_task_at_ms) / 1000.0);
   return w.str();
 }
 

@@ -6,10 +6,13 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace zega::net {
 
-// `examples_in_archive` is the archive's count of examples (all users).
-std::string metrics_from_report(const status_report& r, std::size_t examples_in_archive);
+// `examples_in_archive` is the archive's count of examples (all users); `schedules` are the
+// running planners' views (today's target and done per schedule).
+std::string metrics_from_report(const status_report& r, std::size_t examples_in_archive,
+                                const std::vector<schedule_view>& schedules = {});
 
 } // namespace zega::net

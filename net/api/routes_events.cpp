@@ -1,4 +1,5 @@
 #include "net/api/routes_events.hpp"
+#include "net/api/routes_schedule.hpp"
 
 #include "net/api/views_status.hpp"
 
@@ -38,58 +39,6 @@ void write_job(view_writer& w, const job_progress& p) {
   write_str(w, p.current_genre);
   w.Key("best_model");
   write_str(w, p.best_model);
-}
-
-void write_day(view_writer& w, const schedule_day& d, bool with_status) {
-  w.Key("date");
-  write_str(w, d.date);
-  w.Key("target");
-  w.Int(d.target);
-  w.Key("done");
-  w.Int(d.done);
-  w.Key("failed");
-  w.Int(d.failed);
-  if (with_status) {
-    w.Key("status");
-    write_str(w, d.status);
-  }
-}
-
-void write_schedule(view_writer& w, const schedule_snapshot& s) {
-  w.StartObject();
-  w.Key("enabled");
-  w.Bool(s.enabled);
-  w.Key("timezone");
-  write_str(w, s.timezone);
-  w.Key("today");
-  w.StartObject();
-  write_day(w, s.today, false);
-  w.Key("window");
-  w.StartObject();
-  w.Key("start");
-  write_str(w, s.window_start);
-  w.Key("end");
-  write_str(w, s.window_end);
-  w.EndObject();
-  w.EndObject();
-  w.Key("next_task_at");
-  write_time_or_null(w, s.next_task_at_ms);
-  w.Key("phase");
-  w.StartObject();
-  w.Key("index");
-  w.Int(s.phase_index);
-  w.Key("description");
-  write_str(w, s.phase_description);
-  w.EndObject();
-  w.Key("days");
-  w.StartArray();
-  for (const auto& d : s.days) {
-    w.StartObject();
-    write_day(w, d, true);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
 }
 
 const char* type_of(live_kind k) {
@@ -148,7 +97,10 @@ std::string live_event_json(const live_event& e) {
       break;
     case live_kind::schedule:
       w.Key("schedule");
-      write_schedule(w, e.schedule);
+      {
+        const auto doc = schedule_json(e.schedule);
+        w.RawValue(doc.data(), doc.size(), rapidjson::kObjectType);
+      }
       break;
     default:
       break;

@@ -79,14 +79,25 @@ void write_provider(view_writer& w, const provider_status& s) {
   w.Int(v.in_flight);
   w.Key("max_in_flight");
   w.Int(v.max_in_flight);
+  // Instants as RFC 3339 (null = not busy): "ms from now" goes stale in every cache.
+  auto instant = [&](clock_ns t) {
+    if (t <= s.now || s.wall_now_ms <= 0)
+      w.Null();
+    else
+      write_str(w, store::iso8601_utc(s.wall_now_ms + from_now(t)));
+  };
   w.Key("busy_until");
+  instant(v.next_free);
+  w.Key("busy_for_ms");
   w.Int64(from_now(v.next_free));
   w.Key("cooldown_until");
-  w.Int64(cooling ? from_now(v.next_free) : 0);
+  instant(cooling ? v.next_free : 0);
   w.Key("cooldown_reason");
   write_str(w, !s.cooldown_reason.empty() ? s.cooldown_reason : (cooling ? v.reason : std::string{}));
   w.Key("reason");
   write_str(w, v.reason);
+  w.Key("reserve_reached");
+  w.Bool(v.reserve_reached);
   w.Key("circuit");
   write_str(w, s.circuit.empty() ? std::string{"closed"} : s.circuit);
   w.Key("broken");

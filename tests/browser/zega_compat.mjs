@@ -1,5 +1,5 @@
 // Issue 12: ZEGA's training page on http://localhost:5173 runs a batch against zegad.
-// Needs (not in zegad yet): server.cors_origins with preflight answered (CORS on the SSE
+// Needs: server.cors_origins with preflight answered (CORS on the SSE
 // stream too), training_stats in the SSE "complete" result.
 import { run, check } from './harness.mjs';
 import { zegaTraining } from './zega_case.mjs';

@@ -1,5 +1,5 @@
 // Issue 12: ZEGA's training page with a genre from ZEGA's list that zegad lacked ("crime").
-// Needs (not in zegad yet): ZEGA's 25 genres, plus everything zega_compat.mjs needs.
+// Needs: ZEGA's 25 genres, plus everything zega_compat.mjs needs.
 import { run, check } from './harness.mjs';
 import { zegaTraining } from './zega_case.mjs';
 

@@ -1,6 +1,6 @@
 // Issue 12: after 50 examples ZEGA's page offers "Trigger Fine-Tuning Now"; its POST (no
 // body, no content type, from ZEGA's origin) creates the Ollama model zega-{user}.
-// Needs (not in zegad yet): everything zega_compat.mjs needs, POST
+// Needs: everything zega_compat.mjs needs, POST
 // /user/{id}/trigger-finetuning answering {"status","message",...} to a body-less POST
 // from a configured origin, and the fake server's POST /api/create listed in /api/tags.
 import { run, check, call, until } from './harness.mjs';
