@@ -509,6 +509,11 @@ std::uint64_t job::add_event(std::string json) {
   return id;
 }
 
+void job::drop_events() {
+  events_.clear();
+  events_.shrink_to_fit();
+}
+
 bool fingerprint_set::near(std::uint64_t fp, int max_distance) const {
   return std::any_of(fps_.begin(), fps_.end(), [&](std::uint64_t x) {
     return training::near_duplicate(x, fp, max_distance);

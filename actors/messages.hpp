@@ -305,10 +305,30 @@ public:
 };
 using live_sink_ptr = std::shared_ptr<live_sink>;
 
-// Generic JSON reply for status/jobs queries: status code + body.
-struct json_reply {
-  int http_status = 200;
-  std::string body;
+// POST /pause, /resume: dispatch's state once it is persisted (a failed write is
+// ec::storage_error).
+struct pause_report {
+  bool paused = false;        // paused by the operator or by a full storage
+  std::int64_t since_ms = 0;  // wall-clock Unix ms; meaningful while paused
+  std::string state;          // running | paused | storage_full | draining
+};
+
+// DELETE /jobs/{id}: what cancelling did (an unknown job is ec::unknown_job).
+struct cancel_report {
+  std::string job_id;
+  std::string state;  // the job's terminal state, or "cancelling" while calls finish
+  int dropped = 0;    // queued tasks dropped
+  int in_flight = 0;  // calls still running (they finish and are kept)
+};
+
+// POST /providers/{name}/probe: one real call's outcome (ec::unknown_provider,
+// ec::provider_timeout otherwise).
+struct probe_report {
+  std::string provider;
+  std::string model;
+  net::call_result result;
+  std::int64_t latency_ms = 0;
+  std::int64_t busy_for_ms = 0; // until the provider accepts again, 0 = now
 };
 
 } // namespace zega
@@ -319,7 +339,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::pause_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::cancel_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::probe_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::schedule_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::reload_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::status_report)
