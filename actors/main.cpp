@@ -39,6 +39,7 @@
 #include <mutex>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace {
@@ -145,6 +146,13 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   sdeps.archiver = archiver;
   sdeps.transport = transport;
   sdeps.db = db.get();
+  {
+    std::set<std::string> first_users{"default"};
+    for (const auto& j : db->unfinished_jobs())
+      first_users.insert(j.user);
+    for (const auto& user : first_users)
+      sdeps.preloaded_minhashes[user] = db->minhashes(user);
+  }
   sdeps.topics = topics;
   sdeps.wall_clock = wall_ms;
   sdeps.seed = static_cast<std::uint64_t>(wall_ms());

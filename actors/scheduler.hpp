@@ -36,6 +36,10 @@ struct scheduler_deps {
   // the cache is bounded: the least recently used idle user is dropped and reloaded from
   // the store when it comes back.
   std::size_t max_cached_users = 256;
+  // Fingerprints (MinHash signatures by example id) read before the actor starts, for the
+  // users it needs first ("default", those of unfinished jobs): the scheduler's thread does
+  // not scan them. Other users are read when they first appear (bounded by the cache).
+  std::map<std::string, std::vector<std::pair<std::uint64_t, std::string>>> preloaded_minhashes;
   // prompts.topics_file, parsed at start (null = none): extra premises per genre.
   std::shared_ptr<const training::user_topics> topics;
   // Reaches the Ollama provider's /api/create (fine-tuning); null: fine-tuning fails with

@@ -31,7 +31,13 @@ void ensure_user(self_ptr self, const std::string& user) {
                                               std::max(1, st.cfg.prompts.no_repeat_within))))
                     .first->second;
   if (st.deps.db) {
-    for (const auto& [id, bytes] : st.deps.db->minhashes(user))
+    auto pre = st.deps.preloaded_minhashes.find(user);
+    const auto signatures = pre != st.deps.preloaded_minhashes.end()
+                              ? std::move(pre->second)
+                              : st.deps.db->minhashes(user);
+    if (pre != st.deps.preloaded_minhashes.end())
+      st.deps.preloaded_minhashes.erase(pre); // used once: a later reload reads the store
+    for (const auto& [id, bytes] : signatures)
       if (auto sig = training::minhash_signature::from_bytes(bytes))
         near.add(id, *sig);
     if (auto bytes = st.deps.db->get_meta(premise_meta_key(user))) {

@@ -306,6 +306,7 @@ struct fixture {
     deps.db = db;
     deps.detach_store_reads = false;
     deps.max_cached_users = max_cached_users;
+    deps.preloaded_minhashes = preloaded;
     sch = sys.spawn(scheduler, cfg, deps);
     sched.run();
   }
@@ -409,6 +410,7 @@ struct fixture {
   std::vector<provider_config> pcs;
   const store::store* db = nullptr;
   std::size_t max_cached_users = 256;
+  std::map<std::string, std::vector<std::pair<std::uint64_t, std::string>>> preloaded;
 };
 
 job_request request(int n, int min_votes = 1) {
@@ -1078,6 +1080,27 @@ TEST_CASE("a MinHash near-duplicate of a stored example is rejected", "[actor]")
   REQUIRE(ex.size() == 1);
   CHECK(ex[0].minhash.size() == 512);
   CHECK(ex[0].rubric_version == training::rubric_version);
+}
+
+TEST_CASE("fingerprints read before the scheduler starts are used without a store scan",
+          "[actor]") {
+  temp_dir dir;
+  std::string error;
+  auto db = store::store::open({dir.path, 64, 1024}, error); // empty: nothing to scan
+  REQUIRE(db);
+  fixture f;
+  f.db = db.get();
+  f.preloaded["default"] = {{7, training::minhash(story(999)).to_bytes()}};
+  auto p1 = f.add_provider("groq", 1);
+  p1->replies.push_back(ok_result(reworded(story(999), 8)));
+  f.start();
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  f.run_for(1000ms);
+  auto d = f.job_json(res.job_id);
+  // Only the preloaded signature knows story(999): its rewording is a near-duplicate.
+  CHECK(d["duplicates_rejected"].GetInt() == 1);
+  CHECK(d["successful"].GetInt() == 1);
 }
 
 TEST_CASE("repeated near-duplicates from one provider move the task to the next group",
