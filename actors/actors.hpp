@@ -6,6 +6,7 @@
 #include "actors/job.hpp"
 #include "actors/messages.hpp"
 #include "config/config.hpp"
+#include "store/rescore.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
@@ -71,8 +72,8 @@ using archiver_actor = caf::typed_actor<
   caf::replies_to<flush_atom>::with<bool>,
   // Re-scores every stored example with the current rubric (memory threshold, library
   // threshold, quality.language, force), in chunks between other commits; replies with the
-  // crossing counts as JSON (store::to_json(rescore_counts)) or the error text prefixed "error: ".
-  caf::replies_to<rescore_atom, double, double, std::string, bool>::with<std::string>,
+  // threshold crossings, or ec::storage_error when a chunk could not be written.
+  caf::replies_to<rescore_atom, double, double, std::string, bool>::with<store::rescore_counts>,
   // Internal: the next rescore chunk.
   caf::reacts_to<rescore_atom>,
   // Internal: the batching timer fell due.
@@ -174,3 +175,4 @@ using planner_actor = caf::typed_actor<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_entries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::jobs::job_summary)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::rescore_counts)

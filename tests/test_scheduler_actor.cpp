@@ -202,7 +202,7 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer, archive_ptr
       return r;
     },
     // Rescore is the real archiver's work (tests/test_data_integration.cpp).
-    [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+    [](rescore_atom, double, double, const std::string&, bool) { return store::rescore_counts{}; },
     [](rescore_atom) {},
     [=](flush_atom) { return true; },
     [=](tick_atom) {},
@@ -359,7 +359,9 @@ struct fixture {
           std::shared_ptr<std::optional<net::error_reply>> result) {
         self->request(target, caf::infinite, xs...)
           .then([=](const T&) { *result = net::error_reply{200, "unexpected success"}; },
-                [=](const caf::error& e) { *result = net::error_view(e, self->system().render(e)); });
+                [=](const caf::error& e) {
+                  *result = net::error_view(e, self->system().render(e));
+                });
       },
       sch, out);
     sched.run();

@@ -7,7 +7,9 @@ namespace zega::net {
 
 error_reply error_view(const caf::error& err, const std::string& rendered) {
   auto message = message_of(err);
-  auto reply = [&](int status, const char* code) { return error_reply{status, error_json(code, message)}; };
+  auto reply = [&](int status, const char* code) {
+    return error_reply{status, error_json(code, message)};
+  };
   switch (ec_of(err)) {
     case ec::invalid_request:
       return reply(400, "bad_request");
