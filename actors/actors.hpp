@@ -3,8 +3,10 @@
 // behaviours live in actors/<name>.cpp.
 
 #include "actors/atoms.hpp"
+#include "actors/job.hpp"
 #include "actors/messages.hpp"
 #include "config/config.hpp"
+#include "store/rescore.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
@@ -70,8 +72,8 @@ using archiver_actor = caf::typed_actor<
   caf::replies_to<flush_atom>::with<bool>,
   // Re-scores every stored example with the current rubric (memory threshold, library
   // threshold, quality.language, force), in chunks between other commits; replies with the
-  // crossing counts as JSON (store::to_json(rescore_counts)) or the error text prefixed "error: ".
-  caf::replies_to<rescore_atom, double, double, std::string, bool>::with<std::string>,
+  // threshold crossings, or ec::storage_error when a chunk could not be written.
+  caf::replies_to<rescore_atom, double, double, std::string, bool>::with<store::rescore_counts>,
   // Internal: the next rescore chunk.
   caf::reacts_to<rescore_atom>,
   // Internal: the batching timer fell due.
@@ -98,20 +100,22 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<submit_atom, job_request, job_sink_ptr>::with<std::string>,
   // Streams a job's events (replaying those after `last_event_id`) into the sink.
   caf::reacts_to<subscribe_atom, std::string, std::uint64_t, job_sink_ptr>,
-  // Cancels a job: queued tasks dropped, in-flight calls finish and are kept.
-  caf::replies_to<cancel_atom, std::string>::with<json_reply>,
-  // Lists jobs / one job.
+  // Cancels a job: queued tasks dropped, in-flight calls finish and are kept;
+  // ec::unknown_job for an id not known.
+  caf::replies_to<cancel_atom, std::string>::with<cancel_report>,
+  // Lists jobs / one job (ec::unknown_job for an id not known).
   caf::replies_to<jobs_atom>::with<jobs_report>,
-  caf::replies_to<job_atom, std::string>::with<json_reply>,
-  // Pause / resume dispatch (persisted).
-  caf::replies_to<pause_atom>::with<json_reply>,
-  caf::replies_to<resume_atom>::with<json_reply>,
+  caf::replies_to<job_atom, std::string>::with<jobs::job_summary>,
+  // Pause / resume dispatch; answers once persisted (ec::storage_error if the write failed).
+  caf::replies_to<pause_atom>::with<pause_report>,
+  caf::replies_to<resume_atom>::with<pause_report>,
   // GET /status body.
   caf::replies_to<status_atom>::with<status_report>,
   // GET /models/available: the providers only.
   caf::replies_to<providers_atom>::with<status_report>,
-  // One real call on the named provider (zegactl probe).
-  caf::replies_to<probe_atom, std::string>::with<json_reply>,
+  // One real call on the named provider (zegactl probe); ec::unknown_provider,
+  // ec::provider_timeout.
+  caf::replies_to<probe_atom, std::string>::with<probe_report>,
   // Builds zega-{user} (POST /user/{id}/trigger-finetuning): exports the dataset, calls
   // Ollama's /api/create, records the attempt; answers ZEGA's outcome, failures included.
   caf::replies_to<finetune_atom, std::string>::with<training::finetune_outcome>,
@@ -170,3 +174,5 @@ using planner_actor = caf::typed_actor<
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::config)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_entries)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::jobs::job_summary)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::store::rescore_counts)

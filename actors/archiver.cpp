@@ -1,5 +1,7 @@
 #include "actors/archiver.hpp"
 
+#include "actors/errors.hpp"
+
 #include "config/log.hpp"
 
 #include <caf/all.hpp>
@@ -129,7 +131,10 @@ void rescore_step(archiver_ptr self) {
       log::error("archiver", "rescore stopped: " + r.message);
     else
       log::info("archiver", "rescore done: " + store::to_json(run.counts));
-    run.promise.deliver(failed ? "error: " + r.message : store::to_json(run.counts));
+    if (failed)
+      run.promise.deliver(make_error(ec::storage_error, r.message));
+    else
+      run.promise.deliver(run.counts);
     st.rescores.pop_front();
   } else {
     run.cursor = r.next_cursor;
@@ -176,14 +181,15 @@ archiver_actor::behavior_type archiver(archiver_ptr self, store::store* db, int 
     },
     [self](flush_atom) -> bool { return commit_pending(self); },
     [self](rescore_atom, double memory_threshold, double library_threshold,
-           const std::string& language, bool force) -> caf::typed_response_promise<std::string> {
+           const std::string& language, bool force)
+      -> caf::typed_response_promise<store::rescore_counts> {
       auto& st = self->state;
       archiver_state::rescore_run run;
       run.opts.memory_threshold = memory_threshold;
       run.opts.library_threshold = library_threshold;
       run.opts.rubric.language = language;
       run.opts.force = force;
-      run.promise = self->make_response_promise<std::string>();
+      run.promise = self->make_response_promise<store::rescore_counts>();
       auto promise = run.promise;
       st.rescores.push_back(std::move(run));
       if (st.rescores.size() == 1)

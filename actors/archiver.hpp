@@ -45,7 +45,7 @@ struct archiver_state {
     store::rescore_options opts;
     std::uint64_t cursor = 0;
     store::rescore_counts counts;
-    caf::typed_response_promise<std::string> promise;
+    caf::typed_response_promise<store::rescore_counts> promise;
   };
 
   store::store* db = nullptr;

@@ -22,6 +22,16 @@ void str(writer& w, const std::string& s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
+// {"name": count, ...}
+void write_counts(writer& w, const std::map<std::string, int>& counts) {
+  w.StartObject();
+  for (const auto& [name, n] : counts) {
+    w.Key(name.c_str());
+    w.Int(n);
+  }
+  w.EndObject();
+}
+
 void key(writer& w, const char* k) {
   w.Key(k);
 }
@@ -382,19 +392,9 @@ std::string job::summary_json(double total_time_s, bool ready_for_finetuning,
     write_example(w, r);
   w.EndArray();
   key(w, "genre_distribution");
-  w.StartObject();
-  for (const auto& [g, n] : rec.genre_distribution) {
-    w.Key(g.c_str());
-    w.Int(n);
-  }
-  w.EndObject();
+  write_counts(w, rec.genre_distribution);
   key(w, "element_distribution");
-  w.StartObject();
-  for (const auto& [e, n] : rec.element_distribution) {
-    w.Key(e.c_str());
-    w.Int(n);
-  }
-  w.EndObject();
+  write_counts(w, rec.element_distribution);
   key(w, "average_quality");
   w.Double(round3(rec.avg_quality));
   key(w, "min_quality");
@@ -507,6 +507,11 @@ std::uint64_t job::add_event(std::string json) {
   bytes_ += sizeof(events_.front()) + json.capacity();
   events_.emplace_back(id, std::move(json));
   return id;
+}
+
+void job::drop_events() {
+  events_.clear();
+  events_.shrink_to_fit();
 }
 
 bool fingerprint_set::near(std::uint64_t fp, int max_distance) const {

@@ -96,6 +96,8 @@ public:
 
   // Event log with increasing ids (1, 2, ...).
   std::uint64_t add_event(std::string json);
+  // Forgets the event log (a copy answered to GET /jobs/{id} needs only the results).
+  void drop_events();
   const std::vector<std::pair<std::uint64_t, std::string>>& events() const { return events_; }
 
   // The latest result (nullptr before the first).
@@ -123,6 +125,15 @@ private:
   int saved_ = 0;
   std::vector<std::pair<std::uint64_t, std::string>> events_;
   std::size_t bytes_ = 0;
+};
+
+// GET /jobs/{id}: a copy of the job (without its event log) and what its summary needs
+// from the scheduler; net/api renders it with job::summary_json.
+struct job_summary {
+  job info;
+  double total_time_s = 0;
+  bool ready_for_finetuning = false;
+  std::optional<training::training_stats> stats; // none while the user's stats load
 };
 
 // Fingerprints of one user's dataset (loaded once) plus this session's.

@@ -3,6 +3,7 @@
 // passed as plain copyable structs (allowed as "unsafe" message types: never serialised).
 
 #include "actors/policy/call_stats.hpp"
+#include "actors/policy/provider_view.hpp"
 #include "net/providers/codec.hpp"
 #include "net/http/types.hpp"
 #include "store/finetune.hpp"
@@ -20,10 +21,6 @@
 #include <vector>
 
 namespace zega {
-
-// Times inside messages are actor-clock nanoseconds since the clock's epoch
-// (self->clock().now().time_since_epoch()), so tests drive them with the test clock.
-using clock_ns = std::int64_t;
 
 // One generation to run on a provider.
 struct gen_task {
@@ -45,37 +42,6 @@ struct gen_outcome {
   net::call_result result;
   std::int64_t latency_us = 0;
   clock_ns busy_until = 0;
-};
-
-enum class provider_state : std::uint8_t {
-  available,   // may accept now
-  busy,        // at a limit (window, in-flight, interval); free again at next_free
-  cooldown,    // the provider told us to wait (429 hint, daily quota) until next_free
-  backoff,     // transient failures: waiting out a jittered backoff
-  open,        // circuit open until next_free, then half-open (one probe call)
-  half_open,   // one trial call allowed
-  unreachable, // class G; background health probe re-enables
-  broken,      // class F; stays until the config changes
-  disabled,    // not enabled in config or its key is missing
-};
-const char* to_string(provider_state s);
-
-// Pushed to subscribers whenever availability changes; the scheduler routes from these.
-struct provider_view {
-  std::string name;
-  std::string model;
-  int priority = 1;
-  provider_state state = provider_state::available;
-  int in_flight = 0;
-  int max_in_flight = 1;
-  clock_ns next_free = 0; // earliest time a call could be accepted (0 = now)
-  std::string reason;     // why not available (operator text)
-  // Only limits.reserve_per_day is left today: interactive work only, scheduled tasks are
-  // refused (routing sends them elsewhere).
-  bool reserve_reached = false;
-  // For the deadline rule's estimates: limits as configured or learned from the provider.
-  long rpm = 0;           // requests per minute, 0 = none known
-  long day_left = -1;     // requests left in its day, -1 = no daily limit known
 };
 
 // One quota window of a provider as the operator sees it (used against limit).
@@ -305,10 +271,30 @@ public:
 };
 using live_sink_ptr = std::shared_ptr<live_sink>;
 
-// Generic JSON reply for status/jobs queries: status code + body.
-struct json_reply {
-  int http_status = 200;
-  std::string body;
+// POST /pause, /resume: dispatch's state once it is persisted (a failed write is
+// ec::storage_error).
+struct pause_report {
+  bool paused = false;        // paused by the operator or by a full storage
+  std::int64_t since_ms = 0;  // wall-clock Unix ms; meaningful while paused
+  std::string state;          // running | paused | storage_full | draining
+};
+
+// DELETE /jobs/{id}: what cancelling did (an unknown job is ec::unknown_job).
+struct cancel_report {
+  std::string job_id;
+  std::string state;  // the job's terminal state, or "cancelling" while calls finish
+  int dropped = 0;    // queued tasks dropped
+  int in_flight = 0;  // calls still running (they finish and are kept)
+};
+
+// POST /providers/{name}/probe: one real call's outcome (ec::unknown_provider,
+// ec::provider_timeout otherwise).
+struct probe_report {
+  std::string provider;
+  std::string model;
+  net::call_result result;
+  std::int64_t latency_ms = 0;
+  std::int64_t busy_for_ms = 0; // until the provider accepts again, 0 = now
 };
 
 } // namespace zega
@@ -319,7 +305,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::provider_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::job_sink_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::json_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::pause_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::cancel_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::probe_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::schedule_view)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::reload_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(zega::status_report)

@@ -3,8 +3,6 @@
 
 #include "actors/scheduler_parts.hpp"
 
-#include <rapidjson/document.h>
-
 namespace zega {
 
 using namespace sched;
@@ -56,18 +54,18 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
     [=](subscribe_atom, const std::string& job_id, std::uint64_t last_event_id, job_sink_ptr sink) {
       attach_sink(self, job_id, last_event_id, std::move(sink));
     },
-    [=](cancel_atom, const std::string& job_id) -> json_reply {
+    [=](cancel_atom, const std::string& job_id) -> caf::result<cancel_report> {
       auto& st = self->state;
       auto it = st.jobs.find(job_id);
       if (it == st.jobs.end())
-        return {404, net::error_json("not_found", "unknown job \"" + job_id + "\"")};
+        return make_error(ec::unknown_job, "unknown job \"" + job_id + "\"");
       auto& job = it->second;
-      int dropped = cancel_job(self, job);
-      auto calls = job_counts(st, job).second;
-      return {200, R"({"job_id":")" + job_id + R"(","state":")"
-                     + (job.info->finished() ? job.info->state() : std::string{"cancelling"})
-                     + R"(","dropped":)" + std::to_string(dropped) + R"(,"in_flight":)"
-                     + std::to_string(calls) + "}"};
+      cancel_report r;
+      r.job_id = job_id;
+      r.dropped = cancel_job(self, job);
+      r.in_flight = job_counts(st, job).second;
+      r.state = job.info->finished() ? job.info->state() : std::string{"cancelling"};
+      return r;
     },
     [=](jobs_atom) -> jobs_report {
       auto& st = self->state;
@@ -83,14 +81,14 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         add(*it);
       return r;
     },
-    [=](job_atom, const std::string& job_id) -> json_reply {
+    [=](job_atom, const std::string& job_id) -> caf::result<jobs::job_summary> {
       auto& st = self->state;
       auto it = st.jobs.find(job_id);
       if (it == st.jobs.end())
-        return {404, net::error_json("not_found", "unknown job \"" + job_id + "\"")};
-      return {200, summary_of(self, it->second)};
+        return make_error(ec::unknown_job, "unknown job \"" + job_id + "\"");
+      return summary_copy(self, it->second);
     },
-    [=](pause_atom) -> caf::result<json_reply> {
+    [=](pause_atom) -> caf::result<pause_report> {
       auto& st = self->state;
       if (!st.paused) {
         st.paused = true;
@@ -102,7 +100,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       publish_pause(self);
       return persist_pause(self);
     },
-    [=](resume_atom) -> caf::result<json_reply> {
+    [=](resume_atom) -> caf::result<pause_report> {
       auto& st = self->state;
       st.paused = false;
       st.storage_full = false;
@@ -134,51 +132,34 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       });
       return rp;
     },
-    [=](probe_atom, const std::string& name) -> caf::result<json_reply> {
+    [=](probe_atom, const std::string& name) -> caf::result<probe_report> {
       auto& st = self->state;
       auto it = st.provider_index.find(name);
       if (it == st.provider_index.end())
-        return json_reply{404, net::error_json("not_found", "unknown provider \"" + name + "\"")};
+        return make_error(ec::unknown_provider, "unknown provider \"" + name + "\"");
       const auto& [pc, handle] = st.deps.providers[it->second];
       gen_task g;
       g.probe = true;
       g.params.prompt = "Reply with the single word OK.";
       g.params.max_tokens = 16;
       g.params.temperature = 0;
-      auto rp = self->make_response_promise<json_reply>();
+      auto rp = self->make_response_promise<probe_report>();
       auto model = pc.model;
       auto timeout = std::chrono::milliseconds(pc.timeouts.total_ms + provider_reply_slack_ms);
       self->request(handle, timeout, generate_atom::value, g)
         .then(
           [=](const gen_outcome& o) mutable {
-            rapidjson::StringBuffer buf;
-            json_writer w(buf);
-            w.StartObject();
-            w.Key("provider");
-            jstr(w, name);
-            w.Key("model");
-            jstr(w, o.model.empty() ? model : o.model);
-            w.Key("ok");
-            w.Bool(o.result.cls == net::outcome_class::ok);
-            w.Key("class");
-            w.String(net::to_string(o.result.cls));
-            w.Key("http_status");
-            w.Int(o.result.http_status);
-            w.Key("text");
-            jstr(w, o.result.text);
-            w.Key("message");
-            jstr(w, o.result.message);
-            w.Key("latency_ms");
-            w.Int64(o.latency_us / 1000);
-            w.Key("busy_until");
+            probe_report r;
+            r.provider = name;
+            r.model = o.model.empty() ? model : o.model;
+            r.latency_ms = o.latency_us / 1000;
             auto now = now_ns(self);
-            w.Int64(o.busy_until > now ? (o.busy_until - now) / ns_per_ms : 0);
-            w.EndObject();
-            rp.deliver(json_reply{200, buf.GetString()});
+            r.busy_for_ms = o.busy_until > now ? (o.busy_until - now) / ns_per_ms : 0;
+            r.result = o.result;
+            rp.deliver(std::move(r));
           },
           [=](caf::error& e) mutable {
-            rp.deliver(json_reply{504, net::error_json("provider_timeout", name + ": "
-                                                                               + self->system().render(e))});
+            rp.deliver(make_error(ec::provider_timeout, name + ": " + self->system().render(e)));
           });
       return rp;
     },

@@ -141,17 +141,17 @@ void archive_winner(self_ptr self, sched_task& t) {
   send_batch(self, t.id, std::move(b));
 }
 
-std::string pause_json(const scheduler_state& st) {
-  bool paused = st.paused || st.storage_full;
-  std::string out = std::string{R"({"paused":)"} + (paused ? "true" : "false") + R"(,"since":)"
-                    + (paused ? std::to_string(st.paused_since_ms) : "null")
-                    + R"(,"state":")" + run_state(st) + "\"}";
-  return out;
+pause_report pause_state(const scheduler_state& st) {
+  pause_report r;
+  r.paused = st.paused || st.storage_full;
+  r.since_ms = st.paused_since_ms;
+  r.state = run_state(st);
+  return r;
 }
 
-caf::typed_response_promise<json_reply> persist_pause(self_ptr self) {
+caf::typed_response_promise<pause_report> persist_pause(self_ptr self) {
   auto& st = self->state;
-  auto rp = self->make_response_promise<json_reply>();
+  auto rp = self->make_response_promise<pause_report>();
   std::string meta = st.paused ? R"({"paused":true,"since_ms":)" + std::to_string(st.paused_since_ms) + "}"
                                : std::string{R"({"paused":false})"};
   store::write_batch b;
@@ -162,14 +162,14 @@ caf::typed_response_promise<json_reply> persist_pause(self_ptr self) {
       [=](const store::commit_result& r) mutable {
         --self->state.pending_archive;
         if (r.status == store::commit_status::ok)
-          rp.deliver(json_reply{200, pause_json(self->state)});
+          rp.deliver(pause_state(self->state));
         else
-          rp.deliver(json_reply{500, net::error_json("storage", r.message)});
+          rp.deliver(make_error(ec::storage_error, r.message));
         check_drain(self);
       },
       [=](caf::error& e) mutable {
         --self->state.pending_archive;
-        rp.deliver(json_reply{500, net::error_json("storage", self->system().render(e))});
+        rp.deliver(make_error(ec::storage_error, self->system().render(e)));
         check_drain(self);
       });
   return rp;

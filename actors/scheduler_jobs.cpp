@@ -116,6 +116,14 @@ std::string summary_of(self_ptr self, const sched_job& job) {
                                 stats ? &*stats : nullptr);
 }
 
+jobs::job_summary summary_copy(self_ptr self, const sched_job& job) {
+  const auto& user = job.info->request().user_id;
+  jobs::job_summary s{*job.info, elapsed_s(self, job), ready_for_finetuning(self->state, user),
+                      training_stats_of(self->state, user)};
+  s.info.drop_events();
+  return s;
+}
+
 // "job j-... completed: 18 ok, 2 failed of 20 in 34.2 s; providers: groq 12, ollama 6"
 std::string end_line(self_ptr self, const sched_job& job) {
   const auto& info = *job.info;

@@ -95,6 +95,8 @@ void publish_live(self_ptr self, const sched_job& job);
 double elapsed_s(self_ptr self, const sched_job& job);
 
 std::string summary_of(self_ptr self, const sched_job& job);
+// The same for GET /jobs/{id}, as a typed copy without the event log.
+jobs::job_summary summary_copy(self_ptr self, const sched_job& job);
 
 void maybe_finish_job(self_ptr self, const std::string& job_id);
 
@@ -204,9 +206,9 @@ int start_judging(self_ptr self, sched_task& t);
 void apply_verdict(store::example_record& ex, const std::optional<training::judge_verdict>& v,
                    const std::string& error, double weight);
 
-std::string pause_json(const scheduler_state& st);
+pause_report pause_state(const scheduler_state& st);
 
-caf::typed_response_promise<json_reply> persist_pause(self_ptr self);
+caf::typed_response_promise<pause_report> persist_pause(self_ptr self);
 
 // --- reload (actors/scheduler_reload.cpp) -------------------------------------------------------
 

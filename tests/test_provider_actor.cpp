@@ -114,7 +114,7 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer,
       return store::commit_result{};
     },
     // Rescore is the real archiver's work (tests/test_data_integration.cpp).
-    [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+    [](rescore_atom, double, double, const std::string&, bool) { return store::rescore_counts{}; },
     [](rescore_atom) {},
     [](flush_atom) { return true; },
     [](tick_atom) {},
@@ -666,7 +666,9 @@ TEST_CASE_METHOD(fixture, "a daily exhaustion learned from a 429 is persisted an
         if (!b.meta.empty()) log->push_back(b);
         return store::commit_result{};
       },
-      [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+      [](rescore_atom, double, double, const std::string&, bool) {
+        return store::rescore_counts{};
+      },
       [](rescore_atom) {},
       [](flush_atom) { return true; },
       [](tick_atom) {},

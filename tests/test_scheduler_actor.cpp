@@ -1,6 +1,7 @@
 #include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/scheduler_parts.hpp"
+#include "net/api/views_errors.hpp"
 #include "net/api/views_jobs.hpp"
 #include "net/api/views_status.hpp"
 
@@ -201,7 +202,7 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer, archive_ptr
       return r;
     },
     // Rescore is the real archiver's work (tests/test_data_integration.cpp).
-    [](rescore_atom, double, double, const std::string&, bool) { return std::string("{}"); },
+    [](rescore_atom, double, double, const std::string&, bool) { return store::rescore_counts{}; },
     [](rescore_atom) {},
     [=](flush_atom) { return true; },
     [=](tick_atom) {},
@@ -349,6 +350,25 @@ struct fixture {
     return **out;
   }
 
+  // Asks for an answer of type T that must fail; returns the error as the API renders it.
+  template <class T, class... Ts>
+  net::error_reply ask_failing(Ts... xs) {
+    auto out = std::make_shared<std::optional<net::error_reply>>();
+    sys.spawn(
+      [=](caf::event_based_actor* self, scheduler_actor target,
+          std::shared_ptr<std::optional<net::error_reply>> result) {
+        self->request(target, caf::infinite, xs...)
+          .then([=](const T&) { *result = net::error_reply{200, "unexpected success"}; },
+                [=](const caf::error& e) {
+                  *result = net::error_view(e, self->system().render(e));
+                });
+      },
+      sch, out);
+    sched.run();
+    REQUIRE(out->has_value());
+    return **out;
+  }
+
   submitted submit(job_request req) {
     return submit_with(req, nullptr);
   }
@@ -382,9 +402,9 @@ struct fixture {
   }
 
   rapidjson::Document job_json(const std::string& id) {
-    auto r = ask<json_reply>(job_atom::value, id);
+    auto body = net::job_view(ask<jobs::job_summary>(job_atom::value, id));
     rapidjson::Document d;
-    d.Parse(r.body.c_str());
+    d.Parse(body.c_str());
     REQUIRE(d.IsObject());
     return d;
   }
@@ -552,15 +572,14 @@ TEST_CASE("scheduler cancels a job: queued tasks dropped, in-flight kept", "[sch
   f.start();
   auto res = f.submit(request(5));
   CHECK(p1->generate_calls == 1);
-  auto c = f.ask<json_reply>(cancel_atom::value, res.job_id);
-  CHECK(c.http_status == 200);
-  CHECK(c.body.find(R"("dropped":4)") != std::string::npos);
+  auto c = net::cancel_view(f.ask<cancel_report>(cancel_atom::value, res.job_id));
+  CHECK(c.find(R"("dropped":4)") != std::string::npos);
   f.run_for(500ms);
   CHECK(p1->generate_calls == 1);
   auto d = f.job_json(res.job_id);
   CHECK(std::string{d["state"].GetString()} == "cancelled");
   CHECK(d["successful"].GetInt() == 1);
-  auto unknown = f.ask<json_reply>(cancel_atom::value, std::string{"j-nope"});
+  auto unknown = f.ask_failing<cancel_report>(cancel_atom::value, std::string{"j-nope"});
   CHECK(unknown.http_status == 404);
   CHECK(unknown.body.find("not_found") != std::string::npos);
 }
@@ -569,9 +588,8 @@ TEST_CASE("scheduler pause stops dispatch and is persisted, resume continues", "
   fixture f;
   auto p1 = f.add_provider("groq", 1);
   f.start();
-  auto r = f.ask<json_reply>(pause_atom::value);
-  CHECK(r.http_status == 200);
-  CHECK(r.body.find(R"("paused":true)") != std::string::npos);
+  auto r = net::pause_view(f.ask<pause_report>(pause_atom::value));
+  CHECK(r.find(R"("paused":true)") != std::string::npos);
   REQUIRE_FALSE(f.archive->batches.empty());
   const auto& meta = f.archive->batches.back().meta;
   REQUIRE(meta.size() == 1);
@@ -580,10 +598,10 @@ TEST_CASE("scheduler pause stops dispatch and is persisted, resume continues", "
   f.submit(request(1));
   f.run_for(100ms);
   CHECK(p1->generate_calls == 0);
-  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
-  CHECK(status.body.find(R"("state":"paused")") != std::string::npos);
-  r = f.ask<json_reply>(resume_atom::value);
-  CHECK(r.body.find(R"("paused":false)") != std::string::npos);
+  auto status = net::status_view(f.ask<status_report>(status_atom::value));
+  CHECK(status.find(R"("state":"paused")") != std::string::npos);
+  r = net::pause_view(f.ask<pause_report>(resume_atom::value));
+  CHECK(r.find(R"("paused":false)") != std::string::npos);
   CHECK(p1->generate_calls == 1);
 }
 
@@ -725,8 +743,8 @@ TEST_CASE("scheduler rejects bad input with 4xx", "[scheduler]") {
   r = f.submit(request(11));
   CHECK(r.error == ec::queue_full);
   CHECK(std::string{to_string(r.error)} == "queue_full");
-  CHECK(f.ask<json_reply>(job_atom::value, std::string{"nope"}).http_status == 404);
-  CHECK(f.ask<json_reply>(probe_atom::value, std::string{"nope"}).http_status == 404);
+  CHECK(f.ask_failing<jobs::job_summary>(job_atom::value, std::string{"nope"}).http_status == 404);
+  CHECK(f.ask_failing<probe_report>(probe_atom::value, std::string{"nope"}).http_status == 404);
 }
 
 TEST_CASE("scheduler status and providers JSON", "[scheduler]") {
@@ -735,9 +753,9 @@ TEST_CASE("scheduler status and providers JSON", "[scheduler]") {
   p1->view.state = provider_state::cooldown;
   p1->view.next_free = f.now() + 5'000'000'000LL;
   f.start();
-  auto r = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
+  auto r = net::status_view(f.ask<status_report>(status_atom::value));
   rapidjson::Document d;
-  d.Parse(r.body.c_str());
+  d.Parse(r.c_str());
   REQUIRE(d.IsObject());
   CHECK(std::string{d["state"].GetString()} == "running");
   REQUIRE(d["providers"].Size() == 1);
@@ -750,9 +768,9 @@ TEST_CASE("scheduler status and providers JSON", "[scheduler]") {
   CHECK_FALSE(p["available"].GetBool());
   CHECK(p["remaining_today"].GetInt64() == 100);
   CHECK(d["dataset"]["fine_tune_threshold"].GetInt() == 50);
-  auto m = json_reply{200, net::models_view(f.ask<status_report>(providers_atom::value))};
+  auto m = net::models_view(f.ask<status_report>(providers_atom::value));
   rapidjson::Document md;
-  md.Parse(m.body.c_str());
+  md.Parse(m.c_str());
   CHECK(md["total"].GetInt() == 1);
   CHECK(std::string{md["models"][0]["model"].GetString()} == "groq-model");
 }
@@ -762,18 +780,18 @@ TEST_CASE("scheduler probe and drain", "[scheduler]") {
   auto p1 = f.add_provider("groq", 1);
   p1->replies.push_back(ok_result("OK"));
   f.start();
-  auto out = std::make_shared<std::optional<json_reply>>();
+  auto out = std::make_shared<std::optional<std::string>>();
   f.sys.spawn(
     [](caf::event_based_actor* self, scheduler_actor target,
-       std::shared_ptr<std::optional<json_reply>> result) {
+       std::shared_ptr<std::optional<std::string>> result) {
       self->request(target, caf::infinite, probe_atom::value, std::string{"groq"})
-        .then([=](json_reply r) { *result = r; });
+        .then([=](const probe_report& r) { *result = net::probe_view(r); });
     },
     f.sch, out);
   f.run_for(200ms);
   REQUIRE(out->has_value());
-  CHECK((*out)->body.find(R"("ok":true)") != std::string::npos);
-  CHECK((*out)->body.find(R"("text":"OK")") != std::string::npos);
+  CHECK((*out)->find(R"("ok":true)") != std::string::npos);
+  CHECK((*out)->find(R"("text":"OK")") != std::string::npos);
   f.submit(request(2));
   auto drained = std::make_shared<std::optional<bool>>();
   f.sys.spawn(
@@ -801,8 +819,8 @@ TEST_CASE("a provider actor that dies is taken out of routing", "[scheduler]") {
   CHECK(p1->generate_calls == 0);
   CHECK(p2->generate_calls == 2);
   CHECK(f.job_json(res.job_id)["successful"].GetInt() == 2);
-  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
-  CHECK(status.body.find("provider actor stopped") != std::string::npos);
+  auto status = net::status_view(f.ask<status_report>(status_atom::value));
+  CHECK(status.find("provider actor stopped") != std::string::npos);
 }
 
 TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[scheduler]") {
@@ -813,9 +831,9 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   REQUIRE(res.ok());
   f.archive->status = store::commit_status::storage_full;
   f.run_for(300ms);
-  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
-  CHECK(status.body.find(R"("state":"storage_full")") != std::string::npos);
-  CHECK(status.body.find("storage full: disk full") != std::string::npos);
+  auto status = net::status_view(f.ask<status_report>(status_atom::value));
+  CHECK(status.find(R"("state":"storage_full")") != std::string::npos);
+  CHECK(status.find("storage full: disk full") != std::string::npos);
   // Dispatch stops at the first refused commit: no call beyond the job's two tasks.
   auto calls_when_full = p1->generate_calls;
   CHECK(calls_when_full <= 2);
@@ -826,7 +844,7 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   CHECK(refused.error == ec::storage_full);
   CHECK_THAT(refused.error_message, Catch::Contains("storage full: disk full"));
   f.archive->status = store::commit_status::ok;
-  f.ask<json_reply>(resume_atom::value);
+  f.ask<pause_report>(resume_atom::value);
   f.run_for(300ms);
   CHECK(f.job_json(res.job_id)["successful"].GetInt() == 2);
   CHECK(f.archive->examples().size() == 2);
@@ -912,9 +930,9 @@ TEST_CASE("scheduler marks interrupted jobs and restores the paused flag", "[sch
     for (const auto& j : b.jobs)
       marked = marked || (j.id == "j-old" && j.state == "interrupted");
   CHECK(marked);
-  auto status = json_reply{200, net::status_view(f.ask<status_report>(status_atom::value))};
-  CHECK(status.body.find(R"("paused_since":1700000000000)") != std::string::npos);
-  CHECK(status.body.find(R"("examples":1)") != std::string::npos);
+  auto status = net::status_view(f.ask<status_report>(status_atom::value));
+  CHECK(status.find(R"("paused_since":1700000000000)") != std::string::npos);
+  CHECK(status.find(R"("examples":1)") != std::string::npos);
 }
 
 TEST_CASE("finished jobs are kept up to a byte budget: the oldest go, the newest stays",
@@ -933,12 +951,12 @@ TEST_CASE("finished jobs are kept up to a byte budget: the oldest go, the newest
     f.run_for(1000ms);
     CHECK(f.job_json(res.job_id)["state"].GetString() == std::string("completed"));
   }
-  auto listed = json_reply{200, net::jobs_view(f.ask<jobs_report>(jobs_atom::value))};
+  auto listed = net::jobs_view(f.ask<jobs_report>(jobs_atom::value));
   rapidjson::Document d;
-  d.Parse(listed.body.c_str());
+  d.Parse(listed.c_str());
   REQUIRE(d["jobs"].GetArray().Size() == 1);
   CHECK(d["jobs"][0]["job_id"].GetString() == ids.back());
-  CHECK(f.ask<json_reply>(job_atom::value, ids.front()).http_status == 404);
+  CHECK(f.ask_failing<jobs::job_summary>(job_atom::value, ids.front()).http_status == 404);
 }
 
 TEST_CASE("a byte budget that fits every job keeps them all", "[scheduler]") {
@@ -949,9 +967,9 @@ TEST_CASE("a byte budget that fits every job keeps them all", "[scheduler]") {
     REQUIRE(f.submit(request(3)).ok());
     f.run_for(1000ms);
   }
-  auto listed = json_reply{200, net::jobs_view(f.ask<jobs_report>(jobs_atom::value))};
+  auto listed = net::jobs_view(f.ask<jobs_report>(jobs_atom::value));
   rapidjson::Document d;
-  d.Parse(listed.body.c_str());
+  d.Parse(listed.c_str());
   CHECK(d["jobs"].GetArray().Size() == 3);
 }
 

@@ -3,9 +3,10 @@
 // long to wait for a briefly busy higher group, when to give up, and the fixed-pacing
 // (benchmark baseline) sequence. The scheduler actor feeds it its local provider views.
 
-#include "actors/messages.hpp"
 #include "actors/policy/deadline.hpp"
+#include "actors/policy/provider_view.hpp"
 #include "config/config.hpp"
+#include "net/providers/codec.hpp"
 
 #include <cstdint>
 #include <map>

@@ -10,6 +10,7 @@
 #include "net/api/routes_ops.hpp"
 #include "net/api/routes_zega.hpp"
 #include "net/api/routes_events.hpp"
+#include "net/api/views_errors.hpp"
 #include "net/api/views_jobs.hpp"
 #include "net/api/views_status.hpp"
 
@@ -52,37 +53,42 @@ void respond_error(const responder& res, int status, const std::string& code,
   res.respond(status, json_type, error_json(code, message));
 }
 
-void respond_json(const responder& res, const json_reply& reply) {
+// The HTTP face of a domain error (net/api/views_errors.hpp).
+void respond_domain_error(const responder& res, const caf::error& err, const std::string& rendered) {
+  auto reply = error_view(err, rendered);
   res.respond(reply.http_status, json_type, reply.body);
 }
 
-// Sends `msg` to the scheduler from a short-lived bridge actor and writes the reply.
-template <class Timeout, class... Ts>
-void ask_scheduler(const api_context& ctx, const responder& res, Timeout timeout, Ts... msg) {
+// Sends `msg` to the scheduler from a short-lived bridge actor and writes its typed answer
+// (Reply) through `view`; an error goes to `on_error(res, err, rendered)`.
+template <class Reply, class Timeout, class OnError, class... Ts>
+void ask_view_or(const api_context& ctx, const responder& res, Timeout timeout,
+                 std::string (*view)(const Reply&), OnError on_error, Ts... msg) {
   auto scheduler = ctx.scheduler;
   ctx.system->spawn([=](caf::event_based_actor* self) {
     self->request(scheduler, timeout, msg...)
-      .then([=](const json_reply& reply) { respond_json(res, reply); },
-            [=](const caf::error& err) {
-              respond_error(res, 503, "unavailable",
-                            "scheduler did not answer: " + self->system().render(err));
-            });
+      .then([=](const Reply& r) { res.respond(200, json_type, view(r)); },
+            [=](const caf::error& err) { on_error(res, err, self->system().render(err)); });
   });
 }
 
-// Sends `msg` to the scheduler and writes its typed answer (Reply) through `view`.
-template <class Reply, class... Ts>
-void ask_status(const api_context& ctx, const responder& res, std::string (*view)(const Reply&),
-                Ts... msg) {
-  auto scheduler = ctx.scheduler;
-  ctx.system->spawn([=](caf::event_based_actor* self) {
-    self->request(scheduler, query_timeout, msg...)
-      .then([=](const Reply& r) { res.respond(200, json_type, view(r)); },
-            [=](const caf::error& err) {
-              respond_error(res, 503, "unavailable",
-                            "scheduler did not answer: " + self->system().render(err));
-            });
-  });
+template <class Reply, class Timeout, class... Ts>
+void ask_view(const api_context& ctx, const responder& res, Timeout timeout,
+              std::string (*view)(const Reply&), Ts... msg) {
+  ask_view_or(ctx, res, timeout, view, respond_domain_error, msg...);
+}
+
+// Pause and resume: a pause state that could not be persisted is a server error (500),
+// unlike a refused submit (503: nothing was accepted).
+template <class Atom>
+void ask_pause(const api_context& ctx, const responder& res, Atom atom) {
+  auto on_error = [](const responder& res, const caf::error& err, const std::string& rendered) {
+    if (ec_of(err) == ec::storage_error)
+      respond_error(res, 500, "storage", message_of(err));
+    else
+      respond_domain_error(res, err, rendered);
+  };
+  ask_view_or(ctx, res, query_timeout, pause_view, on_error, atom);
 }
 
 std::vector<planner_actor> planners_of(const api_context& ctx) {
@@ -177,34 +183,6 @@ private:
 void subscribe(const api_context& ctx, const std::string& job_id, std::uint64_t last_event_id,
                job_sink_ptr sink) {
   caf::anon_send(ctx.scheduler, subscribe_atom::value, job_id, last_event_id, std::move(sink));
-}
-
-// The HTTP face of a domain error: status code and error code per zega::ec. Anything else
-// (a timeout, a dead actor) means the scheduler did not answer.
-void respond_domain_error(const responder& res, const caf::error& err, const std::string& rendered) {
-  auto message = message_of(err);
-  switch (ec_of(err)) {
-    case ec::invalid_request:
-      return respond_error(res, 400, "bad_request", message);
-    case ec::queue_full:
-      return respond_error(res, 429, "queue_full", message);
-    case ec::shutting_down:
-      return respond_error(res, 503, "shutting_down", message);
-    case ec::storage_full:
-      return respond_error(res, 503, "storage_full", message);
-    case ec::storage_error:
-      return respond_error(res, 503, "storage", message);
-    case ec::paused:
-      return respond_error(res, 503, "paused", message);
-    case ec::unknown_job:
-    case ec::unknown_provider:
-      return respond_error(res, 404, "not_found", message);
-    case ec::provider_timeout:
-      return respond_error(res, 504, "provider_timeout", message);
-    case ec::none:
-      break;
-  }
-  respond_error(res, 503, "unavailable", "scheduler did not answer: " + rendered);
 }
 
 // POST /auto-train, /auto-train?async=1, /auto-train-stream.
@@ -469,7 +447,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       status_with_schedules(ctx, res);
   } else if (p == "/models/available") {
     if (only({"GET"}))
-      ask_status(ctx, res, models_view, providers_atom::value);
+      ask_view(ctx, res, query_timeout, models_view, providers_atom::value);
   } else if (p == "/training/genres") {
     if (only({"GET"}))
       write_genres(res);
@@ -477,13 +455,13 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     if (only({"POST"})) {
       for (const auto& pl : planners_of(ctx))
         caf::anon_send(pl, pause_atom::value);
-      ask_scheduler(ctx, res, query_timeout, pause_atom::value);
+      ask_pause(ctx, res, pause_atom::value);
     }
   } else if (p == "/resume") {
     if (only({"POST"})) {
       for (const auto& pl : planners_of(ctx))
         caf::anon_send(pl, resume_atom::value);
-      ask_scheduler(ctx, res, query_timeout, resume_atom::value);
+      ask_pause(ctx, res, resume_atom::value);
     }
   } else if (p == "/auto-train" || p == "/auto-train-stream") {
     if (!only({"POST"}))
@@ -495,7 +473,7 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
     submit_job(ctx, req, res, p == "/auto-train-stream");
   } else if (p == "/jobs") {
     if (only({"GET"}))
-      ask_status(ctx, res, jobs_view, jobs_atom::value);
+      ask_view(ctx, res, query_timeout, jobs_view, jobs_atom::value);
   } else if (p.rfind("/jobs/", 0) == 0) {
     std::string rest = p.substr(6);
     auto slash = rest.find('/');
@@ -507,9 +485,9 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
       if (!only({"GET", "DELETE"}))
         return;
       if (m == "GET")
-        ask_scheduler(ctx, res, query_timeout, job_atom::value, id);
+        ask_view(ctx, res, query_timeout, job_view, job_atom::value, id);
       else
-        ask_scheduler(ctx, res, query_timeout, cancel_atom::value, id);
+        ask_view(ctx, res, query_timeout, cancel_view, cancel_atom::value, id);
     } else if (tail == "/events") {
       if (!only({"GET"}))
         return;
@@ -531,8 +509,8 @@ void handle_api_request(const api_context& ctx, server_request req, responder re
   } else if (p.rfind("/providers/", 0) == 0 && p.size() > 17
              && p.compare(p.size() - 6, 6, "/probe") == 0) {
     if (only({"POST"}))
-      ask_scheduler(ctx, res, probe_timeout, probe_atom::value,
-                    p.substr(11, p.size() - 11 - 6));
+      ask_view(ctx, res, probe_timeout, probe_view, probe_atom::value,
+               p.substr(11, p.size() - 11 - 6));
   } else if (route_schedule(ctx, req, res)) {
   } else if (route_data(ctx, req, res)) {
   } else if (route_zega(ctx, req, res)) {

@@ -3,6 +3,7 @@
 
 #include "net/api/routes_data.hpp"
 
+#include "actors/errors.hpp"
 #include "config/log.hpp"
 #include "store/codec.hpp"
 #include "store/export.hpp"
@@ -213,15 +214,15 @@ void post_rescore(const api_context& ctx, const server_request& req, const respo
   ctx.system->spawn([=](caf::event_based_actor* self) {
     self->request(archiver, rescore_timeout, rescore_atom::value, mem, lib, language, force)
       .then(
-        [=](const std::string& reply) {
-          if (reply.rfind("error: ", 0) == 0)
-            error_reply(res, 500, "storage", reply.substr(7));
-          else
-            res.respond(200, json_type, reply);
+        [=](const store::rescore_counts& counts) {
+          res.respond(200, json_type, store::to_json(counts));
         },
         [=](const caf::error& e) {
-          error_reply(res, 503, "unavailable",
-                      "archiver did not answer: " + self->system().render(e));
+          if (ec_of(e) == ec::storage_error)
+            error_reply(res, 500, "storage", message_of(e));
+          else
+            error_reply(res, 503, "unavailable",
+                        "archiver did not answer: " + self->system().render(e));
         });
   });
 }

@@ -43,4 +43,24 @@ std::string jobs_view(const jobs_report& r) {
   return buf.GetString();
 }
 
+std::string job_view(const jobs::job_summary& s) {
+  return s.info.summary_json(s.total_time_s, s.ready_for_finetuning, s.stats ? &*s.stats : nullptr);
+}
+
+std::string cancel_view(const cancel_report& r) {
+  rapidjson::StringBuffer buf;
+  view_writer w(buf);
+  w.StartObject();
+  w.Key("job_id");
+  write_str(w, r.job_id);
+  w.Key("state");
+  write_str(w, r.state);
+  w.Key("dropped");
+  w.Int(r.dropped);
+  w.Key("in_flight");
+  w.Int(r.in_flight);
+  w.EndObject();
+  return buf.GetString();
+}
+
 } // namespace zega::net

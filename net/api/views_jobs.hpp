@@ -1,6 +1,7 @@
 #pragma once
-// JSON views of the scheduler's typed job answers: GET /jobs.
+// JSON views of the scheduler's typed job answers: GET /jobs, GET and DELETE /jobs/{id}.
 
+#include "actors/job.hpp"
 #include "actors/messages.hpp"
 
 #include <string>
@@ -8,5 +9,8 @@
 namespace zega::net {
 
 std::string jobs_view(const jobs_report& r);
+// ZEGA's /auto-train result shape (the same body as the job's "complete" event).
+std::string job_view(const jobs::job_summary& s);
+std::string cancel_view(const cancel_report& r);
 
 } // namespace zega::net

@@ -255,4 +255,47 @@ std::string models_view(const status_report& r) {
   return buf.GetString();
 }
 
+std::string pause_view(const pause_report& r) {
+  rapidjson::StringBuffer buf;
+  view_writer w(buf);
+  w.StartObject();
+  w.Key("paused");
+  w.Bool(r.paused);
+  w.Key("since");
+  if (r.paused)
+    w.Int64(r.since_ms);
+  else
+    w.Null();
+  w.Key("state");
+  write_str(w, r.state);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string probe_view(const probe_report& r) {
+  rapidjson::StringBuffer buf;
+  view_writer w(buf);
+  w.StartObject();
+  w.Key("provider");
+  write_str(w, r.provider);
+  w.Key("model");
+  write_str(w, r.model);
+  w.Key("ok");
+  w.Bool(r.result.cls == outcome_class::ok);
+  w.Key("class");
+  w.String(to_string(r.result.cls));
+  w.Key("http_status");
+  w.Int(r.result.http_status);
+  w.Key("text");
+  write_str(w, r.result.text);
+  w.Key("message");
+  write_str(w, r.result.message);
+  w.Key("latency_ms");
+  w.Int64(r.latency_ms);
+  w.Key("busy_until");
+  w.Int64(r.busy_for_ms);
+  w.EndObject();
+  return buf.GetString();
+}
+
 } // namespace zega::net

@@ -23,5 +23,9 @@ void write_provider(view_writer& w, const provider_status& s);
 
 std::string status_view(const status_report& r);
 std::string models_view(const status_report& r);
+// POST /pause, /resume.
+std::string pause_view(const pause_report& r);
+// POST /providers/{name}/probe ("busy_until": ms until the provider accepts again).
+std::string probe_view(const probe_report& r);
 
 } // namespace zega::net

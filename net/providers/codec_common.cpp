@@ -571,6 +571,26 @@ std::string trim_right_slash(const std::string& base) {
   return out;
 }
 
+header_list json_headers() {
+  return {{"content-type", "application/json"}, {"accept", "application/json"}};
+}
+
+http_request endpoint_request(const char* method, const endpoint& ep, const std::string& path,
+                              header_list headers, std::string body) {
+  http_request req;
+  req.method = method;
+  req.url = trim_right_slash(ep.base_url) + path;
+  req.headers = std::move(headers);
+  req.body = std::move(body);
+  return req;
+}
+
+bool lists_models(const std::string& body, const char* key) {
+  rapidjson::Document doc;
+  const auto* list = parse_json(body, doc) ? member(&doc, key) : nullptr;
+  return list && list->IsArray();
+}
+
 bool contains_ci(const std::string& haystack, const std::string& needle) {
   return lower(haystack).find(lower(needle)) != std::string::npos;
 }

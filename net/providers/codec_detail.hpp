@@ -32,6 +32,13 @@ std::optional<double> double_of(const rapidjson::Value* v);
 bool bool_of(const rapidjson::Value* v);
 
 std::string trim_right_slash(const std::string& base);
+// content-type and accept: application/json (the provider's key header is added to them).
+header_list json_headers();
+// A call to the endpoint's base URL (trailing slash dropped) + `path`.
+http_request endpoint_request(const char* method, const endpoint& ep, const std::string& path,
+                              header_list headers, std::string body = {});
+// A model-list answer (GET {base}/models): an object whose `key` member is an array.
+bool lists_models(const std::string& body, const char* key);
 bool contains_ci(const std::string& haystack, const std::string& needle);
 
 // The parts of an error body we act on, whatever shape it came in.

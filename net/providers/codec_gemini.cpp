@@ -10,7 +10,7 @@ namespace zega::net::detail {
 namespace {
 
 header_list key_headers(const endpoint& ep) {
-  header_list h = {{"content-type", "application/json"}, {"accept", "application/json"}};
+  header_list h = json_headers();
   if (!ep.api_key.empty())
     h.emplace_back("x-goog-api-key", ep.api_key);
   return h;
@@ -73,26 +73,16 @@ http_request gemini_build_generate(const endpoint& ep, const generation_params& 
   w.EndObject();
   w.EndObject();
 
-  http_request req;
-  req.method = "POST";
-  req.url = trim_right_slash(ep.base_url) + "/" + model_path(ep.model) + ":generateContent";
-  req.headers = key_headers(ep);
-  req.body = buf.GetString();
-  return req;
+  return endpoint_request("POST", ep, "/" + model_path(ep.model) + ":generateContent",
+                          key_headers(ep), buf.GetString());
 }
 
 http_request gemini_build_probe(const endpoint& ep) {
-  http_request req;
-  req.method = "GET";
-  req.url = trim_right_slash(ep.base_url) + "/models";
-  req.headers = key_headers(ep);
-  return req;
+  return endpoint_request("GET", ep, "/models", key_headers(ep));
 }
 
 bool gemini_probe_body_ok(const std::string& body) {
-  rapidjson::Document doc;
-  const auto* models = parse_json(body, doc) ? member(&doc, "models") : nullptr;
-  return models && models->IsArray();
+  return lists_models(body, "models");
 }
 
 void gemini_parse_success(const endpoint& ep, const std::string& body, call_result& r) {

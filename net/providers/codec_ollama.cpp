@@ -26,20 +26,11 @@ http_request ollama_build_generate(const endpoint& ep, const generation_params& 
   w.EndObject();
   w.EndObject();
 
-  http_request req;
-  req.method = "POST";
-  req.url = trim_right_slash(ep.base_url) + "/api/chat";
-  req.headers = {{"content-type", "application/json"}, {"accept", "application/json"}};
-  req.body = buf.GetString();
-  return req;
+  return endpoint_request("POST", ep, "/api/chat", json_headers(), buf.GetString());
 }
 
 http_request ollama_build_probe(const endpoint& ep) {
-  http_request req;
-  req.method = "GET";
-  req.url = trim_right_slash(ep.base_url) + "/api/version";
-  req.headers = {{"content-type", "application/json"}, {"accept", "application/json"}};
-  return req;
+  return endpoint_request("GET", ep, "/api/version", json_headers());
 }
 
 bool ollama_probe_body_ok(const std::string& body) {

@@ -10,7 +10,7 @@ namespace zega::net::detail {
 namespace {
 
 header_list auth_headers(const endpoint& ep) {
-  header_list h = {{"content-type", "application/json"}, {"accept", "application/json"}};
+  header_list h = json_headers();
   if (!ep.api_key.empty())
     h.emplace_back("authorization", "Bearer " + ep.api_key);
   return h;
@@ -43,26 +43,15 @@ http_request openai_build_generate(const endpoint& ep, const generation_params& 
   w.Bool(false);
   w.EndObject();
 
-  http_request req;
-  req.method = "POST";
-  req.url = trim_right_slash(ep.base_url) + "/chat/completions";
-  req.headers = auth_headers(ep);
-  req.body = buf.GetString();
-  return req;
+  return endpoint_request("POST", ep, "/chat/completions", auth_headers(ep), buf.GetString());
 }
 
 http_request openai_build_probe(const endpoint& ep) {
-  http_request req;
-  req.method = "GET";
-  req.url = trim_right_slash(ep.base_url) + "/models";
-  req.headers = auth_headers(ep);
-  return req;
+  return endpoint_request("GET", ep, "/models", auth_headers(ep));
 }
 
 bool openai_probe_body_ok(const std::string& body) {
-  rapidjson::Document doc;
-  const auto* data = parse_json(body, doc) ? member(&doc, "data") : nullptr;
-  return data && data->IsArray();
+  return lists_models(body, "data");
 }
 
 void openai_parse_success(const endpoint& ep, const std::string& body, call_result& r) {

@@ -1,4 +1,4 @@
-#include "actors/messages.hpp"
+#include "actors/policy/provider_view.hpp"
 
 namespace zega {
 
