@@ -33,6 +33,10 @@ constexpr int max_duplicate_retries = 3;
 
 constexpr auto archive_timeout = std::chrono::seconds(60);
 
+// Held batches (storage full or failing) are tried again this often: one write attempt,
+// so a short period costs nothing and ends the pause soon after space returns.
+constexpr clock_ns held_retry_ns = 15'000'000'000;
+
 constexpr auto status_timeout = std::chrono::seconds(2);
 
 // The provider enforces its own call deadline; this only catches a provider that vanished.
@@ -154,7 +158,11 @@ void pump(self_ptr self);
 
 void check_drain(self_ptr self);
 
+// Pauses dispatch for storage (full or failing) and arms the held batches' retry timer.
 void enter_storage_full(self_ptr self, const std::string& message);
+
+// Sends the held batches again (the retry timer, or POST /resume).
+void retry_held(self_ptr self);
 
 // Sends a batch; `tid` (0 = none) is the task whose example waits for this commit; `done`
 // is called with the archiver's answer, whatever it was.
@@ -167,6 +175,11 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
 
 // The winner goes first in t.candidates; every vote is listed in its candidates.
 void finalize_success(self_ptr self, sched_task& t);
+
+// An ensemble that cannot reach min_votes: the votes received are kept, and the example
+// names why each missing provider did not vote (`reasons`, per provider).
+void finalize_short_of_votes(self_ptr self, sched_task& t,
+                             const std::vector<std::pair<std::string, std::string>>& reasons);
 
 std::string pause_json(const scheduler_state& st);
 

@@ -255,6 +255,35 @@ TEST_CASE("a 429 without any hint teaches the requests-per-minute limit", "[rate
   CHECK(known.effective().rpm == 30);
 }
 
+TEST_CASE("a learned requests-per-minute limit relaxes after clean windows", "[unit]") {
+  rate_limiter lim{limits{}};
+  // One hint-less 429 right after a start: nothing was accepted yet, so the guess is 1.
+  lim.on_refused(lim.on_send(t0, 100), t0 + 100 * one_ms, net::rate_info{});
+  REQUIRE(lim.effective().rpm == 1);
+  // A client that sends whenever the limiter lets it, one call per second at most.
+  std::vector<long> limit_each_minute;
+  time_ns now = t0 + one_s;
+  for (int minute = 0; minute < 5; ++minute) {
+    for (const auto end = now + one_minute; now < end; now += one_s) {
+      lim.relax(now);
+      if (lim.check(now, 100, t0 + one_day).allowed)
+        lim.on_finish(lim.on_send(now, 100), now + 100 * one_ms, 100);
+    }
+    lim.relax(now);
+    limit_each_minute.push_back(lim.effective().rpm);
+  }
+  // Each window the limit bound doubles it; it never stays pinned.
+  CHECK(limit_each_minute == std::vector<long>{2, 4, 8, 16, 32});
+  // Another hint-less 429 tightens again, to what the provider accepted in the minute.
+  const auto accepted = lim.requests_last_minute(now);
+  lim.on_refused(lim.on_send(now, 100), now, net::rate_info{});
+  CHECK(lim.effective().rpm == accepted);
+  // A quiet window: the guess no longer shapes anything and the configured (none) returns.
+  lim.relax(now + one_minute);
+  CHECK(lim.effective().rpm == 0);
+  CHECK(lim.check(now + one_minute, 100, t0 + one_day).allowed);
+}
+
 TEST_CASE("full jitter stays within [0, min(cap, base*2^n)] and grows", "[rate]") {
   std::mt19937_64 rng(7);
   const time_ns base = one_s;

@@ -123,8 +123,14 @@ public:
   // when no requests-per-minute limit is configured, the provider's is taken to be what it
   // accepted in the trailing minute, so the window paces the next calls instead of a
   // backoff that cannot know when the provider's window frees. The refused call is not
-  // counted (the provider did not count it). A learned limit only ever tightens.
+  // counted (the provider did not count it). Another such 429 tightens it further;
+  // relax() loosens it again.
   void on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint);
+  // A learned requests-per-minute limit is a guess from one moment (one hint-less 429
+  // right after a start pins it at 1): after each full window without such a 429 it
+  // doubles, and once a window sent less than half of it (it no longer shapes the
+  // traffic) it is dropped for the configured one. Call before check().
+  void relax(time_ns now);
   // Starts a new provider day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
   const day_usage& today() const { return today_; }
@@ -159,6 +165,8 @@ private:
   std::vector<call> in_flight_;
   std::optional<time_ns> last_send_;
   time_ns hold_until_ = 0;
+  time_ns relax_at_ = 0; // when a learned rpm limit is next reconsidered; 0 = none learned
+  long relax_sends_ = 0; // sends since the learned limit was last set or raised
   day_usage today_;
   std::uint64_t next_id_ = 1;
   time_ns avg_latency_ = 2 * one_s;
