@@ -257,8 +257,14 @@ TEST_CASE("a 429 without any hint teaches the requests-per-minute limit", "[rate
 
 TEST_CASE("a learned requests-per-minute limit relaxes after clean windows", "[unit]") {
   rate_limiter lim{limits{}};
+  // A call sent at `at` that comes back 429 without any hint, as the provider actor sees it.
+  auto refused_at = [&](time_ns at) {
+    const auto id = lim.on_send(at, 100);
+    lim.on_finish(id, at + 100 * one_ms, 0);
+    lim.on_refused(id, at + 100 * one_ms, net::rate_info{});
+  };
   // One hint-less 429 right after a start: nothing was accepted yet, so the guess is 1.
-  lim.on_refused(lim.on_send(t0, 100), t0 + 100 * one_ms, net::rate_info{});
+  refused_at(t0);
   REQUIRE(lim.effective().rpm == 1);
   // A client that sends whenever the limiter lets it, one call per second at most.
   std::vector<long> limit_each_minute;
@@ -275,13 +281,14 @@ TEST_CASE("a learned requests-per-minute limit relaxes after clean windows", "[u
   // Each window the limit bound doubles it; it never stays pinned.
   CHECK(limit_each_minute == std::vector<long>{2, 4, 8, 16, 32});
   // Another hint-less 429 tightens again, to what the provider accepted in the minute.
-  const auto accepted = lim.requests_last_minute(now);
-  lim.on_refused(lim.on_send(now, 100), now, net::rate_info{});
+  const auto accepted = lim.requests_last_minute(now + 100 * one_ms);
+  refused_at(now);
   CHECK(lim.effective().rpm == accepted);
   // A quiet window: the guess no longer shapes anything and the configured (none) returns.
-  lim.relax(now + one_minute);
+  const auto quiet = now + 100 * one_ms + one_minute;
+  lim.relax(quiet);
   CHECK(lim.effective().rpm == 0);
-  CHECK(lim.check(now + one_minute, 100, t0 + one_day).allowed);
+  CHECK(lim.check(quiet, 100, t0 + one_day).allowed);
 }
 
 TEST_CASE("full jitter stays within [0, min(cap, base*2^n)] and grows", "[rate]") {
