@@ -119,13 +119,15 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
                        + std::to_string(db->schema_version()) + ", "
                        + std::to_string(db->count_examples("")) + " examples)");
 
+  // Declared before the actor system so they are destroyed after it: a provider may still
+  // call the client (and the io thread) until the system has joined every actor.
+  net::io_runtime io;
+  io.start();
+  net::http_client client{io};
   caf::actor_system_config sys_cfg;
   tune_scheduler(sys_cfg);
   add_error_category(sys_cfg);
   caf::actor_system sys{sys_cfg};
-  net::io_runtime io;
-  io.start();
-  net::http_client client{io};
 
   auto archiver = sys.spawn<caf::detached>(zega::archiver, db.get(), cfg.storage.commit_batch,
                                            cfg.storage.commit_interval_ms,
@@ -272,11 +274,14 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   stop_providers();
   anon_send_exit(archiver, caf::exit_reason::user_shutdown);
   anon_send_exit(hub, caf::exit_reason::user_shutdown);
-  client.close_idle();
-  io.stop();
   // Finished requests keep their timeout entries (and the requesters) alive until they
   // would fire; drop them so the actor system can shut down now.
   sys.clock().cancel_all();
+  // Every actor ends while the client and the io thread still exist (a provider may be
+  // in a handler that calls them); only then do they stop.
+  sys.await_all_actors_done();
+  client.close_idle();
+  io.stop();
   log::info("zegad", "stopped");
   return 0;
 }
