@@ -119,15 +119,17 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
                        + std::to_string(db->schema_version()) + ", "
                        + std::to_string(db->count_examples("")) + " examples)");
 
-  // Declared before the actor system so they are destroyed after it: a provider may still
-  // call the client (and the io thread) until the system has joined every actor.
-  net::io_runtime io;
-  io.start();
-  net::http_client client{io};
   caf::actor_system_config sys_cfg;
   tune_scheduler(sys_cfg);
   add_error_category(sys_cfg);
   caf::actor_system sys{sys_cfg};
+  // A provider may call the client (and the io thread) until its last handler ran: both stop
+  // only after every actor is done (await_all_actors_done below). They are still destroyed
+  // before the system: the io's pending handlers hold actor handles (the API context), and
+  // the system's destructor waits until the detached actors' handles are all released.
+  net::io_runtime io;
+  io.start();
+  net::http_client client{io};
 
   auto archiver = sys.spawn<caf::detached>(zega::archiver, db.get(), cfg.storage.commit_batch,
                                            cfg.storage.commit_interval_ms,
@@ -226,6 +228,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
     stop_providers();
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
     anon_send_exit(hub, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
     io.stop();
     return 1;
   }
