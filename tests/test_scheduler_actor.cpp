@@ -547,13 +547,23 @@ TEST_CASE("scheduler min_votes keeps the best of distinct providers and records 
   CHECK(p2->generate_calls == 1);
 }
 
+namespace {
+
+// An ensemble of two where the second provider, gemini, is down (connection refused).
+std::pair<script_ptr, script_ptr> one_of_two_down(fixture& f, int max_in_flight) {
+  auto up = f.add_provider("groq", 1, max_in_flight);
+  auto down = f.add_provider("gemini", 2, max_in_flight);
+  down->view.state = provider_state::unreachable;
+  down->view.reason = "gemini: connection refused";
+  return {up, down};
+}
+
+} // namespace
+
 TEST_CASE("min_votes 2 with one of two providers down keeps the votes received and says so",
           "[actor]") {
   fixture f;
-  auto up = f.add_provider("groq", 1, 4);
-  auto down = f.add_provider("gemini", 2, 4);
-  down->view.state = provider_state::unreachable;
-  down->view.reason = "gemini: connection refused";
+  auto [up, down] = one_of_two_down(f, 4);
   f.start();
   auto res = f.submit(request(6, 2));
   REQUIRE(res.ok());
@@ -1204,6 +1214,29 @@ TEST_CASE("the judge is skipped below min_rubric and off without configuration",
   auto ex = f.archive->examples();
   REQUIRE(ex.size() == 1);
   CHECK(ex[0].quality_json.find("\"judge\"") == std::string::npos);
+}
+
+TEST_CASE("votes kept short of min_votes are judged like a full ensemble's", "[actor]") {
+  fixture f;
+  f.cfg.quality.judge = judge_config{"groq", 0.5, 0.0};
+  auto [up, down] = one_of_two_down(f, 1);
+  up->replies.push_back(ok_result(story(7)));
+  up->replies.push_back(ok_result(R"(Verdict: {"score": 2, "reason": "flat"})"));
+  f.start();
+  auto res = f.submit(request(1, 2));
+  REQUIRE(res.ok());
+  f.run_for(2s);
+  CHECK(up->generate_calls == 2);
+  CHECK(down->generate_calls == 0);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["successful"].GetInt() == 1);
+  CHECK(d["short_of_votes"].GetInt() == 1);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  auto report = itest_parse(ex[0].quality_json);
+  REQUIRE(report.HasMember("judge"));
+  CHECK(report["judge"]["score"].GetDouble() == 2.0);
+  CHECK(ex[0].quality == Approx(training::blend_scores(report["judge"]["rubric"].GetDouble(), 2.0, 0.5)));
 }
 
 TEST_CASE("scheduler reload: the call in flight finishes on the replaced actor, queued tasks "
