@@ -54,13 +54,13 @@ bool commit_pending(archiver_ptr self) {
   auto merged = st.db->commit(parts.size() == 1 ? batches.front().batch : merge_batches(parts));
   if (merged.status == store::commit_status::storage_full) {
     if (!st.storage_full)
-      log::error("archiver", "storage full: " + merged.message);
+      log::error("archiver", "storage unavailable: " + merged.message);
     st.storage_full = true;
   } else if (merged.status == store::commit_status::failed) {
     log::error("archiver", "commit failed: " + merged.message);
   } else {
     if (st.storage_full)
-      log::info("archiver", "storage available again");
+      log::info("archiver", "storage writable again");
     st.storage_full = false;
   }
   auto results = split_result(merged, counts);

@@ -44,7 +44,21 @@ double round3(double x) {
   return std::round(x * 1000.0) / 1000.0;
 }
 
-void write_example(writer& w, const example_result& r) {
+void write_provider_errors(writer& w, const std::vector<std::pair<std::string, std::string>>& errors) {
+  w.StartObject();
+  for (const auto& [p, why] : errors) {
+    w.Key(p.c_str());
+    str(w, why);
+  }
+  w.EndObject();
+}
+
+// A success kept with fewer votes than the request's min_votes (a provider was down).
+bool short_of_votes(const example_result& r, int min_votes) {
+  return r.success && static_cast<int>(r.candidates.size()) < min_votes;
+}
+
+void write_example(writer& w, const example_result& r, int min_votes) {
   w.StartObject();
   key(w, "success");
   w.Bool(r.success);
@@ -86,16 +100,19 @@ void write_example(writer& w, const example_result& r) {
       w.EndObject();
     }
     w.EndArray();
+    if (short_of_votes(r, min_votes)) {
+      key(w, "votes_received");
+      w.Uint64(r.candidates.size());
+      key(w, "min_votes");
+      w.Int(min_votes);
+      key(w, "missing_votes");
+      write_provider_errors(w, r.provider_errors);
+    }
   } else {
     key(w, "error");
     str(w, r.error);
     key(w, "provider_errors");
-    w.StartObject();
-    for (const auto& [p, why] : r.provider_errors) {
-      w.Key(p.c_str());
-      str(w, why);
-    }
-    w.EndObject();
+    write_provider_errors(w, r.provider_errors);
   }
   w.EndObject();
 }
@@ -386,10 +403,13 @@ std::string job::summary_json(double total_time_s, bool ready_for_finetuning,
   w.Int(failed_);
   key(w, "duplicates_rejected");
   w.Int(duplicates_);
+  key(w, "short_of_votes");
+  w.Int64(std::count_if(results_.begin(), results_.end(),
+                        [&](const example_result& r) { return short_of_votes(r, req_.min_votes); }));
   key(w, "examples");
   w.StartArray();
   for (const auto& r : results_)
-    write_example(w, r);
+    write_example(w, r, req_.min_votes);
   w.EndArray();
   key(w, "genre_distribution");
   write_counts(w, rec.genre_distribution);
@@ -432,7 +452,7 @@ std::string job::summary_json(double total_time_s, bool ready_for_finetuning,
                    [](const example_result* a, const example_result* b) { return a->quality > b->quality; });
   w.StartArray();
   for (std::size_t i = 0; i < best.size() && i < 3; ++i)
-    write_example(w, *best[i]);
+    write_example(w, *best[i], req_.min_votes);
   w.EndArray();
   key(w, "training_stats");
   if (stats != nullptr) {

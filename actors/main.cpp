@@ -125,6 +125,10 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   tune_scheduler(sys_cfg);
   add_error_category(sys_cfg);
   caf::actor_system sys{sys_cfg};
+  // A provider may call the client (and the io thread) until its last handler ran: both stop
+  // only after every actor is done (await_all_actors_done below). They are still destroyed
+  // before the system: the io's pending handlers hold actor handles (the API context), and
+  // the system's destructor waits until the detached actors' handles are all released.
   net::io_runtime io;
   io.start();
   net::http_client client{io};
@@ -264,6 +268,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
     stop_providers();
     anon_send_exit(archiver, caf::exit_reason::user_shutdown);
     anon_send_exit(hub, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
     io.stop();
     return 1;
   }
@@ -314,11 +319,14 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   stop_providers();
   anon_send_exit(archiver, caf::exit_reason::user_shutdown);
   anon_send_exit(hub, caf::exit_reason::user_shutdown);
-  client.close_idle();
-  io.stop();
   // Finished requests keep their timeout entries (and the requesters) alive until they
   // would fire; drop them so the actor system can shut down now.
   sys.clock().cancel_all();
+  // Every actor ends while the client and the io thread still exist (a provider may be
+  // in a handler that calls them); only then do they stop.
+  sys.await_all_actors_done();
+  client.close_idle();
+  io.stop();
   log::info("zegad", "stopped");
   return 0;
 }

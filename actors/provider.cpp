@@ -123,6 +123,7 @@ availability check(self_ptr self, long tokens) {
   }
   const auto now = now_ns(self);
   const auto g = st.health.check(now);
+  st.limiter.relax(now);
   const auto a = st.limiter.check(now, tokens, day_end(self));
   // Only a real future time: `now` itself would make every view differ from the last.
   const rate::time_ns limit_free = a.next_free > now ? a.next_free : 0;

@@ -109,10 +109,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       // Time spent paused does not count against a task's deadline.
       for (auto& [_, t] : st.tasks)
         t.route.deadline = 0;
-      auto held = std::move(st.held_batches);
-      st.held_batches.clear();
-      for (auto& [tid, batch] : held)
-        send_batch(self, tid, std::move(batch));
+      retry_held(self);
       publish_pause(self);
       auto rp = persist_pause(self);
       pump(self);
@@ -203,6 +200,8 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       auto& st = self->state;
       auto now = now_ns(self);
       st.timers.erase(st.timers.begin(), st.timers.upper_bound(now));
+      if (st.held_retry_at != 0 && st.held_retry_at <= now)
+        retry_held(self);
       auto hb = static_cast<clock_ns>(st.cfg.server.heartbeat_ms) * ns_per_ms;
       for (const auto& id : st.job_order) {
         auto& job = st.jobs.at(id);

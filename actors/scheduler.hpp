@@ -85,6 +85,8 @@ struct sched_task {
   std::uint64_t pump_gen = 0;         // last pump that looked at it without dispatching
   std::vector<store::example_record> candidates; // successful votes so far
   std::vector<store::attempt_record> attempts;   // every upstream outcome
+  // Kept short of min_votes: why each provider that did not vote could not (operator text).
+  std::vector<std::pair<std::string, std::string>> missing_votes;
   routing::fixed_cursor cursor;       // fixed pacing only
   bool archiving = false;
   int judging = 0;                    // judge calls outstanding (quality.judge)
@@ -150,8 +152,10 @@ struct scheduler_state {
   bool draining = false;
   bool drain_jobs_saved = false; // the unfinished jobs' records were written at drain
   std::vector<caf::typed_response_promise<bool>> drain_waiters;
-  // Storage full: batches to send again on resume, with the task waiting for each (0 none).
+  // Storage full or failing: batches to send again (timer or resume), with the task
+  // waiting for each (0 none).
   std::vector<std::pair<std::uint64_t, store::write_batch>> held_batches;
+  clock_ns held_retry_at = 0; // when the held batches are tried again; 0 = not armed
 
   std::map<std::string, training::minhash_index> near;       // per user: committed signatures
   std::map<std::string, training::premise_history> premises; // per user, persisted in meta

@@ -2,6 +2,8 @@
 
 #include "actors/scheduler_parts.hpp"
 
+#include <optional>
+
 namespace zega::sched {
 
 void check_drain(self_ptr self) {
@@ -25,12 +27,112 @@ void check_drain(self_ptr self) {
 void enter_storage_full(self_ptr self, const std::string& message) {
   auto& st = self->state;
   if (!st.storage_full)
-    log::error("scheduler", "storage full, dispatch paused: " + message);
+    log::error("scheduler", "storage unavailable, dispatch paused: " + message);
   st.storage_full = true;
-  st.pause_reason = "storage full: " + message;
+  st.pause_reason = "storage unavailable: " + message;
   if (st.paused_since_ms == 0)
     st.paused_since_ms = wall_ms(self);
+  // Space may come back (or the disk recover) without an operator: the held batches are
+  // tried again on a timer; POST /resume tries at once.
+  if (st.held_retry_at == 0) {
+    st.held_retry_at = now_ns(self) + held_retry_ns;
+    schedule_tick(self, st.held_retry_at);
+  }
 }
+
+void retry_held(self_ptr self) {
+  auto& st = self->state;
+  st.held_retry_at = 0;
+  auto held = std::move(st.held_batches);
+  st.held_batches.clear();
+  for (auto& [tid, batch] : held)
+    send_batch(self, tid, std::move(batch));
+}
+
+namespace {
+
+// A write went through while dispatch was paused for storage: the pause ends unless an
+// operator asked for one.
+void leave_storage_full(self_ptr self) {
+  auto& st = self->state;
+  if (!st.storage_full || !st.held_batches.empty())
+    return;
+  log::info("scheduler", "storage writable again, dispatch continues");
+  st.storage_full = false;
+  st.held_retry_at = 0;
+  if (!st.paused) {
+    st.paused_since_ms = 0;
+    st.pause_reason.clear();
+  }
+  pump(self);
+}
+
+// What the archive holds of task `tid`'s example (its id, or none), read once the
+// archiver has finished everything queued before the question.
+std::optional<std::uint64_t> stored_example(const scheduler_state& st, const store::write_batch& b) {
+  if (st.deps.db == nullptr || b.examples.empty())
+    return std::nullopt;
+  const auto& ex = b.examples.front();
+  store::example_filter f;
+  f.job_id = ex.job_id;
+  std::optional<std::uint64_t> found;
+  st.deps.db->for_each_example(f, [&](const store::example_record& r) {
+    if (r.task_seq == ex.task_seq)
+      found = r.id;
+    return !found;
+  });
+  return found;
+}
+
+// The last step of an archive round trip: the task (if any) learns the outcome, then the
+// caller's callback, and a drain that waited for the archive may finish.
+void archive_settled(self_ptr self, std::uint64_t tid, const store::commit_result& r,
+                     const commit_callback& done) {
+  --self->state.pending_archive;
+  if (tid != 0)
+    finish_archived_example(self, tid, r);
+  else if (r.status != store::commit_status::ok)
+    log::error("scheduler", "archive failed: " + r.message);
+  if (done)
+    done(r);
+  check_drain(self);
+}
+
+store::commit_result unanswered(self_ptr self, const caf::error& e) {
+  store::commit_result r;
+  r.status = store::commit_status::failed;
+  r.message = "archiver did not answer: " + self->system().render(e);
+  return r;
+}
+
+// The archive request for task `tid` timed out, yet the archiver may still commit it (a
+// slow disk): deciding "failed" now could contradict the archive. The archiver answers a
+// flush only after everything queued before it, so once it does, the store says what
+// became of the example: stored (a success) or not (sent again: nothing is duplicated).
+void settle_after_timeout(self_ptr self, std::uint64_t tid, store::write_batch batch,
+                          commit_callback done) {
+  auto& st = self->state;
+  self->request(st.deps.archiver, archive_timeout, flush_atom::value)
+    .then(
+      [=](bool) {
+        if (auto id = stored_example(self->state, batch)) {
+          store::commit_result r;
+          r.example_ids.push_back(*id);
+          archive_settled(self, tid, r, done);
+        } else {
+          --self->state.pending_archive;
+          send_batch(self, tid, batch, done);
+        }
+      },
+      [=](caf::error& e) {
+        if (e == caf::sec::request_timeout)
+          settle_after_timeout(self, tid, batch, done);
+        else
+          archive_settled(self, tid, unanswered(self, e), done);
+      });
+}
+
+} // namespace
 
 // Sends a batch; `tid` (0 = none) is the task whose example waits for this commit; `done`
 // is called with the archiver's answer, whatever it was.
@@ -41,33 +143,25 @@ void send_batch(self_ptr self, std::uint64_t tid, store::write_batch batch,
   self->request(st.deps.archiver, archive_timeout, archive_atom::value, batch)
     .then(
       [=](const store::commit_result& r) {
+        if (r.status != store::commit_status::storage_full) {
+          archive_settled(self, tid, r, done);
+          if (r.status == store::commit_status::ok)
+            leave_storage_full(self);
+          return;
+        }
         auto& st = self->state;
         --st.pending_archive;
-        if (r.status == store::commit_status::storage_full) {
-          enter_storage_full(self, r.message);
-          st.held_batches.emplace_back(tid, batch);
-        } else if (tid != 0) {
-          finish_archived_example(self, tid, r);
-        } else if (r.status != store::commit_status::ok) {
-          log::error("scheduler", "archive failed: " + r.message);
-        }
+        enter_storage_full(self, r.message);
+        st.held_batches.emplace_back(tid, batch);
         if (done)
           done(r);
         check_drain(self);
       },
       [=](caf::error& e) {
-        auto& st = self->state;
-        --st.pending_archive;
-        store::commit_result r;
-        r.status = store::commit_status::failed;
-        r.message = "archiver did not answer: " + self->system().render(e);
-        if (tid != 0)
-          finish_archived_example(self, tid, r);
+        if (tid != 0 && e == caf::sec::request_timeout && self->state.deps.db != nullptr)
+          settle_after_timeout(self, tid, batch, done);
         else
-          log::error("scheduler", r.message);
-        if (done)
-          done(r);
-        check_drain(self);
+          archive_settled(self, tid, unanswered(self, e), done);
       });
 }
 
@@ -139,6 +233,18 @@ void archive_winner(self_ptr self, sched_task& t) {
   auto pending = success_result(t);
   b.jobs.push_back(job.info->record(0, false, &pending));
   send_batch(self, t.id, std::move(b));
+}
+
+void finalize_short_of_votes(self_ptr self, sched_task& t,
+                             const std::vector<std::pair<std::string, std::string>>& reasons) {
+  t.missing_votes.clear();
+  for (const auto& [provider, why] : reasons) {
+    bool voted = std::any_of(t.candidates.begin(), t.candidates.end(),
+                             [&](const auto& c) { return c.provider == provider; });
+    if (!voted)
+      t.missing_votes.emplace_back(provider, why);
+  }
+  finalize_success(self, t);
 }
 
 pause_report pause_state(const scheduler_state& st) {

@@ -342,7 +342,10 @@ void fixed_after(self_ptr self, std::uint64_t tid, bool ok, bool repicked) {
     if (step.exhausted) {
       auto reasons = fixed_reasons(st, it->second);
       pause();
-      fail_task(self, tid, routing::failure_text(reasons), reasons);
+      if (!it->second.candidates.empty())
+        finalize_short_of_votes(self, it->second, reasons);
+      else
+        fail_task(self, tid, routing::failure_text(reasons), reasons);
     } else {
       it->second.cursor = step.next;
       st.fixed_next_at = now + step.delay_ms * ns_per_ms;
@@ -495,10 +498,14 @@ void pump(self_ptr self) {
     auto it = st.tasks.find(tid);
     if (it == st.tasks.end())
       continue;
+    // A vote still in flight decides the task when it lands (on_outcome pumps again):
+    // failing now would throw that answer away.
+    if (it->second.calls > 0 || it->second.archiving)
+      continue;
     // An ensemble that cannot reach min_votes keeps the votes it has: a good example is
     // not thrown away because a second provider is down.
-    if (!it->second.candidates.empty() && it->second.calls == 0 && !it->second.archiving)
-      finalize_success(self, it->second);
+    if (!it->second.candidates.empty())
+      finalize_short_of_votes(self, it->second, d.reasons);
     else
       fail_task(self, tid, d.error, d.reasons);
   }

@@ -306,6 +306,7 @@ jobs::example_result success_result(const sched_task& t) {
   res.provider = best.provider;
   res.model = best.model;
   res.candidates = best.candidates;
+  res.provider_errors = t.missing_votes;
   return res;
 }
 

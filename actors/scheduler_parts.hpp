@@ -36,6 +36,10 @@ constexpr int max_duplicate_retries = 3;
 
 constexpr auto archive_timeout = std::chrono::seconds(60);
 
+// Held batches (storage full or failing) are tried again this often: one write attempt,
+// so a short period costs nothing and ends the pause soon after space returns.
+constexpr clock_ns held_retry_ns = 15'000'000'000;
+
 constexpr auto status_timeout = std::chrono::seconds(2);
 
 // The provider enforces its own call deadline; this only catches a provider that vanished.
@@ -176,7 +180,11 @@ void pump(self_ptr self);
 
 void check_drain(self_ptr self);
 
+// Pauses dispatch for storage (full or failing) and arms the held batches' retry timer.
 void enter_storage_full(self_ptr self, const std::string& message);
+
+// Sends the held batches again (the retry timer, or POST /resume).
+void retry_held(self_ptr self);
 
 // Sends a batch; `tid` (0 = none) is the task whose example waits for this commit; `done`
 // is called with the archiver's answer, whatever it was.
@@ -194,6 +202,12 @@ void finalize_success(self_ptr self, sched_task& t);
 
 // Picks the best candidate (by its final score) and sends it to the archiver.
 void archive_winner(self_ptr self, sched_task& t);
+
+// An ensemble that cannot reach min_votes: the votes received are kept, and the example
+// names why each missing provider did not vote (`reasons`, per provider). Goes through
+// finalize_success, so the judge rates the kept votes as it rates a full ensemble's.
+void finalize_short_of_votes(self_ptr self, sched_task& t,
+                             const std::vector<std::pair<std::string, std::string>>& reasons);
 
 // --- judge (actors/scheduler_judge.cpp) ------------------------------------------------------
 

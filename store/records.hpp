@@ -128,8 +128,10 @@ struct write_batch {
 
 enum class commit_status : std::uint8_t {
   ok,
-  storage_full, // map could not grow (disk full or max_map_size reached); nothing written
-  failed,       // other LMDB error; nothing written
+  // Nothing written, and the same batch can succeed later: the disk is full, the map
+  // reached max_map_size, or the file system refused the write (EIO). Writers hold it.
+  storage_full,
+  failed,       // the batch itself cannot be written (invalid, LMDB's own limits); nothing written
 };
 
 struct commit_result {

@@ -64,6 +64,9 @@ struct store::impl {
   // One writer at a time even if commit() and trim_attempts() were called from two threads.
   std::mutex write_mutex;
   std::atomic<std::uint64_t> commits{0};
+  // fail_next_writes(): write transactions still to refuse, and with which code.
+  int injected_failures = 0;
+  int injected_error = 0;
 
   // A read transaction that keeps the map from being resized under it.
   struct reader {
@@ -206,7 +209,7 @@ struct store::impl {
   template <class F>
   int retry_write(F&& attempt, commit_status& status, std::string& message) {
     for (;;) {
-      int rc = attempt();
+      int rc = injected_failures > 0 ? (--injected_failures, injected_error) : attempt();
       if (rc == 0) {
         ++commits;
         return 0;
@@ -224,6 +227,14 @@ struct store::impl {
       if (disk_full(rc)) {
         status = commit_status::storage_full;
         message = "no space left for " + opts.dir + " (" + lmdb::error_text(rc) + ")";
+        return rc;
+      }
+      // The file system refused the write (EIO after a short write, a read-only remount):
+      // nothing was written, and the same batch may well succeed once the disk recovers,
+      // so it is held like a full disk rather than dropped.
+      if (rc > 0) {
+        status = commit_status::storage_full;
+        message = "cannot write to " + opts.dir + " (" + lmdb::error_text(rc) + ")";
         return rc;
       }
       status = commit_status::failed;
@@ -403,6 +414,12 @@ std::size_t store::trim_attempts(std::int64_t cutoff_ms) {
     return 0;
   ++i.commits;
   return removed;
+}
+
+void store::fail_next_writes(int count, int error) {
+  std::lock_guard<std::mutex> guard(impl_->write_mutex);
+  impl_->injected_failures = count;
+  impl_->injected_error = error;
 }
 
 std::uint64_t store::commits() const {

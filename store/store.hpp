@@ -82,6 +82,9 @@ public:
                                 const std::function<bool(example_record&)>& fn);
   // Write transactions committed since open (group-commit accounting, tests, bench).
   std::uint64_t commits() const;
+  // Fault injection for tests: the next `count` write transactions fail with `error` (an
+  // errno such as EIO, or an LMDB code) and write nothing, as a failing disk makes them.
+  void fail_next_writes(int count, int error);
 
   // --- readers (any thread) ---
   std::optional<example_record> get_example(std::uint64_t id) const;

@@ -275,6 +275,51 @@ TEST_CASE("a 429 teaches the requests-per-minute limit unless its hint points el
   CHECK(known.effective().rpm == 30);
 }
 
+TEST_CASE("a learned requests-per-minute limit relaxes after clean windows", "[unit]") {
+  rate_limiter lim{limits{}};
+  // A call sent at `at` that comes back 429 without any hint, as the provider actor sees it.
+  auto refused_at = [&](time_ns at) {
+    const auto id = lim.on_send(at, 100);
+    lim.on_finish(id, at + 100 * one_ms, 0);
+    lim.on_refused(id, at + 100 * one_ms, net::rate_info{});
+  };
+  // One hint-less 429 right after a start: nothing was accepted yet, so the guess is 1.
+  refused_at(t0);
+  REQUIRE(lim.effective().rpm == 1);
+  // A client that sends whenever the limiter lets it, one call per second at most.
+  std::vector<long> limit_each_minute;
+  time_ns now = t0 + one_s;
+  for (int minute = 0; minute < 5; ++minute) {
+    for (const auto end = now + one_minute; now < end; now += one_s) {
+      lim.relax(now);
+      if (lim.check(now, 100, t0 + one_day).allowed)
+        lim.on_finish(lim.on_send(now, 100), now + 100 * one_ms, 100);
+    }
+    lim.relax(now);
+    limit_each_minute.push_back(lim.effective().rpm);
+  }
+  // Each window the limit bound doubles it; it never stays pinned.
+  CHECK(limit_each_minute == std::vector<long>{2, 4, 8, 16, 32});
+  // Another hint-less 429 tightens again, to what the provider accepted in the minute.
+  const auto accepted = lim.requests_last_minute(now + 100 * one_ms);
+  refused_at(now);
+  CHECK(lim.effective().rpm == accepted);
+  // A quiet minute after it (a cooldown sends nothing) tells nothing about the provider:
+  // the guess stays until calls are sent again.
+  const auto quiet = now + 100 * one_ms + one_minute;
+  lim.relax(quiet);
+  CHECK(lim.effective().rpm == accepted);
+  // Then one call in a window, under half the guess: it no longer shapes anything and the
+  // configured limit (none) returns.
+  REQUIRE(accepted > 2);
+  lim.on_finish(lim.on_send(quiet, 100), quiet + 100 * one_ms, 100);
+  lim.relax(quiet + one_minute - one_ms);
+  CHECK(lim.effective().rpm == accepted);
+  lim.relax(quiet + one_minute);
+  CHECK(lim.effective().rpm == 0);
+  CHECK(lim.check(quiet + one_minute, 100, t0 + one_day).allowed);
+}
+
 TEST_CASE("full jitter stays within [0, min(cap, base*2^n)] and grows", "[rate]") {
   std::mt19937_64 rng(7);
   const time_ns base = one_s;

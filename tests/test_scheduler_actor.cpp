@@ -1,3 +1,4 @@
+#include "actors/archiver.hpp"
 #include "actors/errors.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/scheduler_parts.hpp"
@@ -14,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
+#include <cerrno>
 #include <deque>
 #include <filesystem>
 #include <optional>
@@ -300,7 +302,8 @@ struct fixture {
     scheduler_deps deps;
     for (std::size_t i = 0; i < providers.size(); ++i)
       deps.providers.emplace_back(pcs[i], providers[i]);
-    arch = sys.spawn(fake_archiver, archive);
+    // A real archiver commits each request at once (commit_batch 1), like the fake.
+    arch = writer != nullptr ? sys.spawn(archiver, writer, 1, 50, 0) : sys.spawn(fake_archiver, archive);
     deps.archiver = arch;
     deps.wall_clock = [] { return std::int64_t{1'795'000'000'000}; };
     deps.db = db;
@@ -411,6 +414,7 @@ struct fixture {
 
   std::vector<provider_config> pcs;
   const store::store* db = nullptr;
+  store::store* writer = nullptr; // set: the real archiver writes into it
   std::size_t max_cached_users = 256;
   std::map<std::string, std::vector<std::pair<std::uint64_t, std::string>>> preloaded;
 };
@@ -564,6 +568,65 @@ TEST_CASE("scheduler min_votes keeps the best of distinct providers and records 
   CHECK(ex[0].candidates[0].provider != ex[0].candidates[1].provider);
   CHECK(p1->generate_calls == 1);
   CHECK(p2->generate_calls == 1);
+}
+
+namespace {
+
+// An ensemble of two where the second provider, gemini, is down (connection refused).
+std::pair<script_ptr, script_ptr> one_of_two_down(fixture& f, int max_in_flight) {
+  auto up = f.add_provider("groq", 1, max_in_flight);
+  auto down = f.add_provider("gemini", 2, max_in_flight);
+  down->view.state = provider_state::unreachable;
+  down->view.reason = "gemini: connection refused";
+  return {up, down};
+}
+
+} // namespace
+
+TEST_CASE("min_votes 2 with one of two providers down keeps the votes received and says so",
+          "[actor]") {
+  fixture f;
+  auto [up, down] = one_of_two_down(f, 4);
+  f.start();
+  auto res = f.submit(request(6, 2));
+  REQUIRE(res.ok());
+  f.run_for(2s);
+  CHECK(down->generate_calls == 0);
+  CHECK(up->generate_calls == 6);
+  auto d = f.job_json(res.job_id);
+  CHECK(std::string{d["state"].GetString()} == "completed");
+  CHECK(d["successful"].GetInt() == 6);
+  CHECK(d["failed"].GetInt() == 0);
+  CHECK(d["short_of_votes"].GetInt() == 6);
+  CHECK(f.archive->examples().size() == 6);
+  const auto& ex = d["examples"][0];
+  CHECK(ex["votes_received"].GetInt() == 1);
+  CHECK(ex["min_votes"].GetInt() == 2);
+  REQUIRE(ex["missing_votes"].HasMember("gemini"));
+  CHECK(std::string{ex["missing_votes"]["gemini"].GetString()} == "gemini: connection refused");
+  CHECK_FALSE(ex["missing_votes"].HasMember("groq"));
+}
+
+TEST_CASE("fixed pacing keeps a vote when the other provider of an ensemble fails", "[actor]") {
+  fixture f;
+  f.cfg.routing.pacing = "fixed";
+  f.cfg.routing.fixed.pause_min_ms = 100;
+  f.cfg.routing.fixed.pause_max_ms = 100;
+  f.cfg.routing.fixed.retries = 0;
+  f.cfg.routing.fixed.between_groups_ms = 100;
+  f.add_provider("groq", 1);
+  auto down = f.add_provider("gemini", 2);
+  down->replies.push_back(failure(net::outcome_class::unreachable, "gemini: connection refused", 0));
+  f.start();
+  auto res = f.submit(request(1, 2));
+  REQUIRE(res.ok());
+  f.run_for(2s);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["successful"].GetInt() == 1);
+  CHECK(d["short_of_votes"].GetInt() == 1);
+  CHECK(std::string{d["examples"][0]["missing_votes"]["gemini"].GetString()}
+        == "gemini: connection refused");
+  CHECK(f.archive->examples().size() == 1);
 }
 
 TEST_CASE("scheduler cancels a job: queued tasks dropped, in-flight kept", "[scheduler]") {
@@ -833,7 +896,7 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   f.run_for(300ms);
   auto status = net::status_view(f.ask<status_report>(status_atom::value));
   CHECK(status.find(R"("state":"storage_full")") != std::string::npos);
-  CHECK(status.find("storage full: disk full") != std::string::npos);
+  CHECK(status.find("storage unavailable: disk full") != std::string::npos);
   // Dispatch stops at the first refused commit: no call beyond the job's two tasks.
   auto calls_when_full = p1->generate_calls;
   CHECK(calls_when_full <= 2);
@@ -842,7 +905,7 @@ TEST_CASE("scheduler pauses on storage full and re-archives on resume", "[schedu
   // No new job is acknowledged while nothing can be stored.
   auto refused = f.submit(request(1));
   CHECK(refused.error == ec::storage_full);
-  CHECK_THAT(refused.error_message, Catch::Contains("storage full: disk full"));
+  CHECK_THAT(refused.error_message, Catch::Contains("storage unavailable: disk full"));
   f.archive->status = store::commit_status::ok;
   f.ask<pause_report>(resume_atom::value);
   f.run_for(300ms);
@@ -1197,6 +1260,29 @@ TEST_CASE("the judge is skipped below min_rubric and off without configuration",
   CHECK(ex[0].quality_json.find("\"judge\"") == std::string::npos);
 }
 
+TEST_CASE("votes kept short of min_votes are judged like a full ensemble's", "[actor]") {
+  fixture f;
+  f.cfg.quality.judge = judge_config{"groq", 0.5, 0.0};
+  auto [up, down] = one_of_two_down(f, 1);
+  up->replies.push_back(ok_result(story(7)));
+  up->replies.push_back(ok_result(R"(Verdict: {"score": 2, "reason": "flat"})"));
+  f.start();
+  auto res = f.submit(request(1, 2));
+  REQUIRE(res.ok());
+  f.run_for(2s);
+  CHECK(up->generate_calls == 2);
+  CHECK(down->generate_calls == 0);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["successful"].GetInt() == 1);
+  CHECK(d["short_of_votes"].GetInt() == 1);
+  auto ex = f.archive->examples();
+  REQUIRE(ex.size() == 1);
+  auto report = itest_parse(ex[0].quality_json);
+  REQUIRE(report.HasMember("judge"));
+  CHECK(report["judge"]["score"].GetDouble() == 2.0);
+  CHECK(ex[0].quality == Approx(training::blend_scores(report["judge"]["rubric"].GetDouble(), 2.0, 0.5)));
+}
+
 TEST_CASE("scheduler reload: the call in flight finishes on the replaced actor, queued tasks "
           "go to the new provider set",
           "[scheduler]") {
@@ -1392,5 +1478,100 @@ TEST_CASE("scheduler fails a waiting task at its deadline", "[scheduler]") {
     auto d = f.job_json(res.job_id);
     CHECK(d["failed"].GetInt() == 1);
     CHECK(std::string{d["examples"][0]["error"].GetString()}.find("deadline") != std::string::npos);
+  }
+}
+
+// --- a failing or slow disk (issue 10) ---------------------------------------------------------
+
+namespace {
+
+std::unique_ptr<store::store> empty_store(const std::string& dir) {
+  std::string error;
+  auto db = store::store::open({dir, 16, 64}, error);
+  REQUIRE(db);
+  return db;
+}
+
+// A fixture whose real archiver writes into a real store in a fresh directory.
+struct stored_fixture {
+  temp_dir dir;
+  std::unique_ptr<store::store> db = empty_store(dir.path);
+  fixture f;
+  stored_fixture() {
+    f.db = db.get();
+    f.writer = db.get();
+  }
+};
+
+} // namespace
+
+TEST_CASE("a write error in the store holds the examples, pauses with the reason, and retries",
+          "[actor]") {
+  stored_fixture s;
+  auto& f = s.f;
+  auto& db = s.db;
+  auto p1 = f.add_provider("groq", 1);
+  f.start();
+  auto res = f.submit(request(3));
+  REQUIRE(res.ok());
+  // From here every write transaction fails as a short write does (EIO), until cleared.
+  db->fail_next_writes(1'000'000, EIO);
+  f.run_for(500ms);
+  auto status = net::status_view(f.ask<status_report>(status_atom::value));
+  CHECK(status.find(R"("state":"storage_full")") != std::string::npos);
+  CHECK(status.find("storage unavailable: cannot write to") != std::string::npos);
+  CHECK(status.find("Input/output error") != std::string::npos);
+  auto held = f.job_json(res.job_id);
+  CHECK(held["failed"].GetInt() == 0);
+  CHECK(held["successful"].GetInt() == 0);
+  // Dispatch stopped at the first refused commit.
+  auto calls_when_failing = p1->generate_calls;
+  f.advance(10s);
+  CHECK(p1->generate_calls == calls_when_failing);
+  // The disk recovers; the next retry (15 s after the pause began) writes the held
+  // example and dispatch continues without an operator.
+  db->fail_next_writes(0, 0);
+  f.advance(5s);
+  f.run_for(1000ms);
+  auto d = f.job_json(res.job_id);
+  CHECK(std::string{d["state"].GetString()} == "completed");
+  CHECK(d["successful"].GetInt() == 3);
+  CHECK(d["failed"].GetInt() == 0);
+  CHECK(db->count_examples("") == 3);
+  status = net::status_view(f.ask<status_report>(status_atom::value));
+  CHECK(status.find(R"("state":"storage_full")") == std::string::npos);
+}
+
+TEST_CASE("an archive answer later than its timeout is settled by what the store holds",
+          "[actor]") {
+  stored_fixture s;
+  auto& f = s.f;
+  auto& db = s.db;
+  f.add_provider("groq", 1);
+  f.start();
+  auto res = f.submit(request(1));
+  REQUIRE(res.ok());
+  // A disk so slow that the archiver is still busy when the scheduler's archive request
+  // times out: everything runs but the archiver.
+  auto* archiver_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(f.arch));
+  REQUIRE(archiver_job != nullptr);
+  auto all_but_archiver = [&](std::chrono::milliseconds d) {
+    f.sched.advance_time(d);
+    f.sched.run_jobs_filtered([&](caf::resumable* r) { return r != archiver_job; });
+  };
+  for (int ms = 0; ms < 200; ++ms)
+    all_but_archiver(1ms);
+  all_but_archiver(sched::archive_timeout);
+  // The archiver catches up and commits the example after all.
+  f.run_for(200ms);
+  REQUIRE(db->count_examples("") == 1);
+  auto d = f.job_json(res.job_id);
+  CHECK(d["successful"].GetInt() == 1);
+  CHECK(d["failed"].GetInt() == 0);
+  {
+    store::example_filter all;
+    auto page = db->list_examples(all, "", 10);
+    REQUIRE(page.items.size() == 1);
+    CHECK(d["examples"][0]["story_id"].GetUint64() == page.items[0].id);
   }
 }

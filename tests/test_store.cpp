@@ -8,6 +8,7 @@
 #include <lmdb.h>
 #include <rapidjson/document.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -572,6 +573,26 @@ TEST_CASE("export: every line of both formats is valid JSON, split is determinis
   auto stopped = export_jsonl(*db, {}, [&](std::string_view) { return ++emitted < 10; });
   CHECK(stopped.stopped);
   CHECK(emitted == 10);
+}
+
+TEST_CASE("a write error (EIO) is held like a full disk, writes nothing, and clears", "[unit]") {
+  temp_dir dir;
+  auto db = open_store(dir.path);
+  write_batch b;
+  b.examples = {make_example(1)};
+  db->fail_next_writes(1, EIO);
+  auto failed = db->commit(b);
+  CHECK(failed.status == commit_status::storage_full);
+  CHECK_THAT(failed.message, Catch::Contains("Input/output error"));
+  CHECK(failed.example_ids.empty());
+  CHECK(db->count_examples("") == 0);
+  // LMDB's own refusals of a batch are not retried: they would fail again.
+  db->fail_next_writes(1, MDB_BAD_VALSIZE);
+  CHECK(db->commit(b).status == commit_status::failed);
+  auto ok = db->commit(b);
+  CHECK(ok.status == commit_status::ok);
+  CHECK(ok.example_ids.size() == 1);
+  CHECK(db->count_examples("") == 1);
 }
 
 TEST_CASE("a full map grows, then reports storage_full without corrupting", "[store]") {

@@ -164,6 +164,12 @@ std::uint64_t rate_limiter::on_send(time_ns now, long tokens) {
   today_.requests += 1;
   today_.tokens += tokens;
   last_send_ = now;
+  if (relax_on_send_) {
+    relax_on_send_ = false;
+    relax_at_ = now + rpm_.length();
+    relax_sends_ = 0;
+  }
+  ++relax_sends_;
   in_flight_.push_back({id, now, tokens});
   return id;
 }
@@ -209,6 +215,22 @@ void rate_limiter::on_refused(std::uint64_t id, time_ns now, const net::rate_inf
     if (frees <= now || std::llabs(back - frees) > rpm_.length() / 20) return;
   }
   rpm_.set_limit(rpm_.limit() > 0 ? std::min(rpm_.limit(), accepted) : accepted);
+  relax_at_ = 0;
+  relax_on_send_ = true;
+}
+
+void rate_limiter::relax(time_ns now) {
+  if (relax_at_ == 0 || now < relax_at_)
+    return;
+  const long limit = rpm_.limit();
+  if (relax_sends_ * 2 < limit) {
+    rpm_.set_limit(configured_.rpm);
+    relax_at_ = 0;
+    return;
+  }
+  rpm_.set_limit(limit * 2);
+  relax_at_ = now + rpm_.length();
+  relax_sends_ = 0;
 }
 
 void rate_limiter::hold_until(time_ns until) {

@@ -132,9 +132,16 @@ public:
   // minute, so the window paces the next calls and the refusal is not repeated every
   // minute. Without any hint that is the only clue; with a retry hint it is learned only
   // when the hint agrees (it points at the moment our oldest counted send leaves the
-  // window). The refused call is not counted (the provider did not count it). A learned
-  // limit only ever tightens.
+  // window). The refused call is not counted (the provider did not count it). Another
+  // such 429 tightens a learned limit further; relax() loosens it again.
   void on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint);
+  // A learned requests-per-minute limit is a guess from one moment (one hint-less 429
+  // right after a start pins it at 1): after each full window without such a 429 it
+  // doubles, and once a window sent less than half of it (it no longer shapes the
+  // traffic) it is dropped for the configured one. The first window starts with the first
+  // send after the 429, not at the 429: the cooldown that follows it sends nothing and
+  // says nothing about the limit. Call before check().
+  void relax(time_ns now);
   // Starts a new provider day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
   const day_usage& today() const { return today_; }
@@ -174,6 +181,9 @@ private:
   std::vector<call> in_flight_;
   std::optional<time_ns> last_send_;
   time_ns hold_until_ = 0;
+  time_ns relax_at_ = 0; // when a learned rpm limit is next reconsidered; 0 = not timed
+  bool relax_on_send_ = false; // a limit was just learned: its window starts at the next send
+  long relax_sends_ = 0; // sends since the learned limit was last set or raised
   day_usage today_;
   std::uint64_t next_id_ = 1;
   time_ns avg_latency_ = 2 * one_s;

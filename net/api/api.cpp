@@ -263,7 +263,23 @@ void write_health(const api_context& ctx, const responder& res) {
   json_writer w(buf);
   w.StartObject();
   w.Key("status");
-  w.String(ctx.shutting_down && ctx.shutting_down->load() ? "shutting_down" : "healthy");
+  // Up but unable to do any work is not healthy: a monitor must see the difference.
+  if (ctx.shutting_down && ctx.shutting_down->load()) {
+    w.String("shutting_down");
+  } else if (usable == 0) {
+    std::string reason = ctx.cfg->providers.empty() ? "no provider is configured"
+                                                    : "every provider is disabled";
+    for (std::size_t i = 0; i < ctx.cfg->providers.size(); ++i) {
+      const auto& pc = ctx.cfg->providers[i];
+      reason += (i == 0 ? ": " : "; ") + pc.name + ": "
+                + (pc.disabled_reason.empty() ? std::string{"disabled"} : pc.disabled_reason);
+    }
+    w.String("degraded");
+    w.Key("reason");
+    w.String(reason.c_str(), static_cast<rapidjson::SizeType>(reason.size()));
+  } else {
+    w.String("healthy");
+  }
   w.Key("version");
   w.String(ZEGA_VERSION);
   w.Key("models_loaded");
