@@ -20,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -129,17 +130,31 @@ int main(int argc, char** argv) {
               "ollama 1 in flight, %d ms (carries %d a window); groq rpd %d, gemini rpd %d\n",
               days, scale, day_s, window_s, ollama_ms, ollama_capacity, groq_rpd, gemini_rpd);
   std::fflush(stdout);
-  const auto end = cal.start_of(cal.day_of(start) + days);
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::max<std::int64_t>(0, end - wall_ms())));
-
   zega::net::io_runtime io;
   io.start();
   zega::net::http_client client{io};
+  auto cloud_so_far = [&] {
+    auto s = get_json(client, base + "/_fake/stats");
+    return stat_of(s["providers"]["groq"], "requests") + stat_of(s["providers"]["gemini"], "requests");
+  };
+  // Cloud calls per day: the fake server's counts read at each (scaled) midnight, when the
+  // 01:00-07:00 window has long closed and nothing is in flight.
+  std::vector<long> cloud_per_day;
+  long cloud_before = 0;
+  for (int d = 1; d <= days; ++d) {
+    const auto midnight = cal.start_of(cal.day_of(start) + d) + 200;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::max<std::int64_t>(0, midnight - wall_ms())));
+    const long now_cloud = cloud_so_far();
+    cloud_per_day.push_back(now_cloud - cloud_before);
+    cloud_before = now_cloud;
+  }
+
   auto sched = get_json(client, url + "/schedule");
   auto stats = get_json(client, base + "/_fake/stats");
   int met = 0, counted = 0;
-  long minimum_cloud = 0;
-  std::printf("\n%-11s %6s %5s %7s %10s\n", "date", "target", "done", "status", "min cloud");
+  long minimum_cloud = 0, cloud_on_ollama_days = 0;
+  std::printf("\n%-11s %6s %5s %7s %10s %6s\n", "date", "target", "done", "status", "min cloud",
+              "cloud");
   if (sched.HasMember("days") && sched["days"].IsArray())
     for (const auto& d : sched["days"].GetArray()) {
       const int target = static_cast<int>(stat_of(d, "target"));
@@ -148,8 +163,13 @@ int main(int argc, char** argv) {
       ++counted;
       const std::string status = d["status"].GetString();
       met += status == "met" ? 1 : 0;
-      std::printf("%-11s %6d %5ld %7s %10d\n", d["date"].GetString(), target, stat_of(d, "done"),
-                  status.c_str(), need);
+      const long used = static_cast<std::size_t>(counted - 1) < cloud_per_day.size()
+                          ? cloud_per_day[static_cast<std::size_t>(counted - 1)]
+                          : -1;
+      if (need == 0 && used > 0)
+        cloud_on_ollama_days += used;
+      std::printf("%-11s %6d %5ld %7s %10d %6ld\n", d["date"].GetString(), target,
+                  stat_of(d, "done"), status.c_str(), need, used);
     }
   long cloud = 0, r429 = 0, ollama_calls = 0;
   for (const char* p : {"ollama", "groq", "gemini"}) {
@@ -160,6 +180,7 @@ int main(int argc, char** argv) {
   std::printf("\ndays with the target met: %d of %d\n", met, counted);
   std::printf("cloud calls: %ld used, %ld the minimum those days needed; ollama calls %ld\n",
               cloud, minimum_cloud, ollama_calls);
+  std::printf("cloud calls on days Ollama alone could carry: %ld\n", cloud_on_ollama_days);
   std::printf("429s: %ld\n", r429);
   std::printf("missed days (daemon view): %ld, total done %ld\n", stat_of(sched, "missed_days"),
               stat_of(sched, "total_done"));
