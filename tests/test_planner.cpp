@@ -116,6 +116,8 @@ struct process {
     sd.archiver = archiver;
     sd.db = db.get();
     sd.wall_clock = wall;
+    // Store reads on the test scheduler, not on threads of their own: deterministic.
+    sd.detach_store_reads = false;
     auto prov = sys.spawn(zega::provider, conf.providers[0], pd);
     all.push_back(caf::actor_cast<caf::actor>(prov));
     sd.providers.emplace_back(conf.providers[0], prov);

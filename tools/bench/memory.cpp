@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   zega::net::http_client client{io};
   long start_kib = rss_anon_kib(daemon.pid());
   auto t0 = std::chrono::steady_clock::now();
-  long made = 0;
+  long made = 0, failed = 0, duplicates = 0;
+  std::string last_error;
   for (int done = 0; done < examples; done += job_size) {
     zega::net::http_request req;
     req.method = "POST";
@@ -87,10 +88,21 @@ int main(int argc, char** argv) {
       return 1;
     }
     made += doc["successful"].GetInt64();
+    if (doc.HasMember("failed") && doc["failed"].IsInt64())
+      failed += doc["failed"].GetInt64();
+    if (doc.HasMember("duplicates_rejected") && doc["duplicates_rejected"].IsInt64())
+      duplicates += doc["duplicates_rejected"].GetInt64();
+    if (doc.HasMember("examples") && doc["examples"].IsArray())
+      for (const auto& ex : doc["examples"].GetArray())
+        if (ex.IsObject() && ex.HasMember("error") && ex["error"].IsString())
+          last_error = ex["error"].GetString();
   }
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   long end_kib = rss_anon_kib(daemon.pid());
-  std::printf("memory: %ld examples made in jobs of %d, %.1f s\n", made, job_size, wall);
+  std::printf("memory: %ld examples made in jobs of %d, %.1f s; %ld failed, %ld outputs "
+              "rejected as near-duplicates%s%s\n",
+              made, job_size, wall, failed, duplicates, last_error.empty() ? "" : "; e.g. ",
+              last_error.substr(0, 200).c_str());
   std::printf("zegad RssAnon: %.1f MiB at start, %.1f MiB after the last job\n",
               start_kib / 1024.0, end_kib / 1024.0);
   client.close_idle();
