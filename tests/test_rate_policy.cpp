@@ -300,24 +300,48 @@ TEST_CASE("a learned requests-per-minute limit relaxes after clean windows", "[u
   }
   // Each window the limit bound doubles it; it never stays pinned.
   CHECK(limit_each_minute == std::vector<long>{2, 4, 8, 16, 32});
-  // Another hint-less 429 tightens again, to what the provider accepted in the minute.
+  // Another hint-less 429 tightens again, to what the provider accepted in the minute:
+  // 32 sends are a measured count, not a guess.
   const auto accepted = lim.requests_last_minute(now + 100 * one_ms);
+  REQUIRE(accepted >= measured_limit_min_sends);
   refused_at(now);
   CHECK(lim.effective().rpm == accepted);
-  // A quiet minute after it (a cooldown sends nothing) tells nothing about the provider:
-  // the guess stays until calls are sent again.
+  // Probing a measured limit again would cost a 429 a window: it holds while calls go on,
+  // and through a quiet or thin minute.
   const auto quiet = now + 100 * one_ms + one_minute;
   lim.relax(quiet);
-  CHECK(lim.effective().rpm == accepted);
-  // Then one call in a window, under half the guess: it no longer shapes anything and the
-  // configured limit (none) returns.
-  REQUIRE(accepted > 2);
+  lim.on_finish(lim.on_send(quiet, 100), quiet + 100 * one_ms, 100);
+  for (long w = 1; w < measured_limit_windows; ++w) {
+    lim.relax(quiet + w * one_minute);
+    REQUIRE(lim.effective().rpm == accepted);
+  }
+  // An hour of windows on, it is tried at twice the count (the provider may allow more).
+  lim.relax(quiet + measured_limit_windows * one_minute);
+  CHECK(lim.effective().rpm == 2 * accepted);
+}
+
+TEST_CASE("a thin learned guess that no longer shapes the traffic is dropped", "[unit]") {
+  rate_limiter lim{limits{}};
+  // Three calls accepted, the fourth refused without a hint, all in the first seconds.
+  for (int i = 0; i < 3; ++i)
+    lim.on_finish(lim.on_send(t0 + i * one_s / 2, 100), t0 + i * one_s / 2 + 100 * one_ms, 100);
+  const auto id = lim.on_send(t0 + 2 * one_s, 100);
+  lim.on_finish(id, t0 + 2 * one_s + 100 * one_ms, 0);
+  lim.on_refused(id, t0 + 2 * one_s + 100 * one_ms, net::rate_info{});
+  REQUIRE(lim.effective().rpm == 3);
+  // A quiet minute (the cooldown) says nothing: the guess stays until calls go out again.
+  const auto quiet = t0 + 2 * one_s + one_minute;
+  lim.relax(quiet);
+  CHECK(lim.effective().rpm == 3);
+  // One call in a window, under half the guess: it was only a guess; no limit again.
   lim.on_finish(lim.on_send(quiet, 100), quiet + 100 * one_ms, 100);
   lim.relax(quiet + one_minute - one_ms);
-  CHECK(lim.effective().rpm == accepted);
+  CHECK(lim.effective().rpm == 3);
   lim.relax(quiet + one_minute);
   CHECK(lim.effective().rpm == 0);
-  CHECK(lim.check(quiet + one_minute, 100, t0 + one_day).allowed);
+  const auto a = lim.check(quiet + one_minute, 100, t0 + one_day);
+  INFO(to_string(a.blocked_by));
+  CHECK(a.allowed);
 }
 
 TEST_CASE("full jitter stays within [0, min(cap, base*2^n)] and grows", "[rate]") {

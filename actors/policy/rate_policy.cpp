@@ -163,10 +163,12 @@ std::uint64_t rate_limiter::on_send(time_ns now, long tokens) {
   tpd_.add(now, tokens, id);
   today_.requests += 1;
   today_.tokens += tokens;
+  if (!last_send_ || now - *last_send_ > rpm_.length())
+    burst_start_ = now;
   last_send_ = now;
   if (relax_on_send_) {
     relax_on_send_ = false;
-    relax_at_ = now + rpm_.length();
+    relax_at_ = now + rpm_.length() * (measured_ ? measured_limit_windows : 1);
     relax_sends_ = 0;
   }
   ++relax_sends_;
@@ -215,6 +217,8 @@ void rate_limiter::on_refused(std::uint64_t id, time_ns now, const net::rate_inf
     if (frees <= now || std::llabs(back - frees) > rpm_.length() / 20) return;
   }
   rpm_.set_limit(rpm_.limit() > 0 ? std::min(rpm_.limit(), accepted) : accepted);
+  measured_ = accepted >= measured_limit_min_sends
+              || (last_send_ && now - burst_start_ >= rpm_.length());
   relax_at_ = 0;
   relax_on_send_ = true;
 }
@@ -223,6 +227,12 @@ void rate_limiter::relax(time_ns now) {
   if (relax_at_ == 0 || now < relax_at_)
     return;
   const long limit = rpm_.limit();
+  if (measured_) {
+    // An hour on: the provider may allow more now; one 429 teaches it again if not.
+    rpm_.set_limit(limit * 2);
+    relax_at_ = now + rpm_.length() * measured_limit_windows;
+    return;
+  }
   if (relax_sends_ * 2 < limit) {
     rpm_.set_limit(configured_.rpm);
     relax_at_ = 0;

@@ -135,12 +135,16 @@ public:
   // window). The refused call is not counted (the provider did not count it). Another
   // such 429 tightens a learned limit further; relax() loosens it again.
   void on_refused(std::uint64_t id, time_ns now, const net::rate_info& hint);
-  // A learned requests-per-minute limit is a guess from one moment (one hint-less 429
-  // right after a start pins it at 1): after each full window without such a 429 it
-  // doubles, and once a window sent less than half of it (it no longer shapes the
-  // traffic) it is dropped for the configured one. The first window starts with the first
-  // send after the 429, not at the 429: the cooldown that follows it sends nothing and
-  // says nothing about the limit. Call before check().
+  // A learned requests-per-minute limit can be a guess from one moment (one hint-less 429
+  // right after a start pins it at 1). Such a thin guess (fewer than
+  // measured_limit_min_sends accepted, and less than a full window of our own sending
+  // behind it) doubles after each full window without a 429, and once a window sent less
+  // than half of it (it no longer shapes the traffic) it is dropped for the configured one.
+  // A measured limit (enough sends, or a full window of them) is what the provider counts:
+  // probing it again would cost a 429 a window, so it is only doubled after
+  // measured_limit_windows windows. Windows start with the first send after the 429, not
+  // at the 429: the cooldown that follows it says nothing about the limit. Call before
+  // check().
   void relax(time_ns now);
   // Starts a new provider day, or restores a persisted one at start-up.
   void start_day(day_usage usage);
@@ -183,11 +187,18 @@ private:
   time_ns hold_until_ = 0;
   time_ns relax_at_ = 0; // when a learned rpm limit is next reconsidered; 0 = not timed
   bool relax_on_send_ = false; // a limit was just learned: its window starts at the next send
+  bool measured_ = false;      // the learned limit is a measured count, not a thin guess
+  time_ns burst_start_ = 0;    // first send after a window without any (our sending history)
   long relax_sends_ = 0; // sends since the learned limit was last set or raised
   day_usage today_;
   std::uint64_t next_id_ = 1;
   time_ns avg_latency_ = 2 * one_s;
 };
+
+// A learned limit from at least this many accepted sends is taken as measured.
+constexpr long measured_limit_min_sends = 5;
+// A measured limit is reconsidered (doubled) after this many windows (an hour unscaled).
+constexpr long measured_limit_windows = 60;
 
 // Full jitter: uniform(0, min(cap, base * 2^attempt)), attempt counted from 0.
 time_ns full_jitter(int attempt, time_ns base, time_ns cap, std::mt19937_64& rng);
