@@ -9,7 +9,6 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 
 namespace zega::jobs {
@@ -22,99 +21,8 @@ void str(writer& w, const std::string& s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-// {"name": count, ...}
-void write_counts(writer& w, const std::map<std::string, int>& counts) {
-  w.StartObject();
-  for (const auto& [name, n] : counts) {
-    w.Key(name.c_str());
-    w.Int(n);
-  }
-  w.EndObject();
-}
-
 void key(writer& w, const char* k) {
   w.Key(k);
-}
-
-double round1(double x) {
-  return std::round(x * 10.0) / 10.0;
-}
-
-double round3(double x) {
-  return std::round(x * 1000.0) / 1000.0;
-}
-
-void write_provider_errors(writer& w, const std::vector<std::pair<std::string, std::string>>& errors) {
-  w.StartObject();
-  for (const auto& [p, why] : errors) {
-    w.Key(p.c_str());
-    str(w, why);
-  }
-  w.EndObject();
-}
-
-// A success kept with fewer votes than the request's min_votes (a provider was down).
-bool short_of_votes(const example_result& r, int min_votes) {
-  return r.success && static_cast<int>(r.candidates.size()) < min_votes;
-}
-
-void write_example(writer& w, const example_result& r, int min_votes) {
-  w.StartObject();
-  key(w, "success");
-  w.Bool(r.success);
-  key(w, "genre");
-  str(w, r.genre);
-  key(w, "element");
-  str(w, r.element);
-  key(w, "topic");
-  str(w, r.topic);
-  key(w, "prompt");
-  str(w, r.prompt);
-  if (r.success) {
-    key(w, "output");
-    str(w, r.output);
-    key(w, "quality_score");
-    w.Double(round1(r.quality));
-    key(w, "stored_in_memory");
-    w.Bool(r.in_memory);
-    key(w, "saved_to_database");
-    w.Bool(r.in_library);
-    key(w, "story_id");
-    w.Uint64(r.story_id);
-    key(w, "length");
-    w.Uint64(r.output.size());
-    key(w, "best_model");
-    str(w, r.model);
-    key(w, "provider");
-    str(w, r.provider);
-    key(w, "candidates");
-    w.StartArray();
-    for (const auto& c : r.candidates) {
-      w.StartObject();
-      key(w, "provider");
-      str(w, c.provider);
-      key(w, "model");
-      str(w, c.model);
-      key(w, "quality");
-      w.Double(round1(c.quality));
-      w.EndObject();
-    }
-    w.EndArray();
-    if (short_of_votes(r, min_votes)) {
-      key(w, "votes_received");
-      w.Uint64(r.candidates.size());
-      key(w, "min_votes");
-      w.Int(min_votes);
-      key(w, "missing_votes");
-      write_provider_errors(w, r.provider_errors);
-    }
-  } else {
-    key(w, "error");
-    str(w, r.error);
-    key(w, "provider_errors");
-    write_provider_errors(w, r.provider_errors);
-  }
-  w.EndObject();
 }
 
 validation bad(const std::string& msg) {
@@ -385,125 +293,24 @@ store::job_record job::record(std::int64_t completed_ms, bool fine_tuning,
   return j;
 }
 
-std::string job::summary_json(double total_time_s, bool ready_for_finetuning,
-                              const training::training_stats* stats) const {
-  auto rec = record(0, ready_for_finetuning);
-  rapidjson::StringBuffer buf;
-  writer w(buf);
-  w.StartObject();
-  key(w, "job_id");
-  str(w, id_);
-  key(w, "state");
-  str(w, state_);
-  key(w, "total_requested");
-  w.Int(req_.num_examples);
-  key(w, "successful");
-  w.Int(successful_);
-  key(w, "failed");
-  w.Int(failed_);
-  key(w, "duplicates_rejected");
-  w.Int(duplicates_);
-  key(w, "short_of_votes");
-  w.Int64(std::count_if(results_.begin(), results_.end(),
-                        [&](const example_result& r) { return short_of_votes(r, req_.min_votes); }));
-  key(w, "examples");
-  w.StartArray();
-  for (const auto& r : results_)
-    write_example(w, r, req_.min_votes);
-  w.EndArray();
-  key(w, "genre_distribution");
-  write_counts(w, rec.genre_distribution);
-  key(w, "element_distribution");
-  write_counts(w, rec.element_distribution);
-  key(w, "average_quality");
-  w.Double(round3(rec.avg_quality));
-  key(w, "min_quality");
-  w.Double(round1(rec.min_quality));
-  key(w, "max_quality");
-  w.Double(round1(rec.max_quality));
-  key(w, "total_time");
-  w.Double(round3(total_time_s));
-  key(w, "stored_in_memory");
-  w.Int(in_memory_);
-  key(w, "saved_to_database");
-  w.Int(saved_);
-  key(w, "stories_saved");
-  w.Int(saved_);
-  key(w, "model_performance");
-  w.StartObject();
-  for (const auto& [m, p] : rec.model_performance) {
-    w.Key(m.c_str());
-    w.StartObject();
-    key(w, "count");
-    w.Int(p.count);
-    key(w, "avg_quality");
-    w.Double(round3(p.total_quality / p.count));
-    key(w, "total_quality");
-    w.Double(round3(p.total_quality));
-    w.EndObject();
+job_event job::progress_event() const {
+  job_event e;
+  e.kind = job_event_kind::progress;
+  e.job_id = id_;
+  e.current = done();
+  e.total = req_.num_examples;
+  if (const auto* last = latest()) {
+    e.current_genre = last->genre;
+    if (last->success) {
+      e.latest_quality = last->quality;
+      e.story_id = last->story_id;
+    }
   }
-  w.EndObject();
-  key(w, "best_examples");
-  std::vector<const example_result*> best;
-  for (const auto& r : results_)
-    if (r.success)
-      best.push_back(&r);
-  std::stable_sort(best.begin(), best.end(),
-                   [](const example_result* a, const example_result* b) { return a->quality > b->quality; });
-  w.StartArray();
-  for (std::size_t i = 0; i < best.size() && i < 3; ++i)
-    write_example(w, *best[i], req_.min_votes);
-  w.EndArray();
-  key(w, "training_stats");
-  if (stats != nullptr) {
-    auto raw = training::to_json(*stats);
-    w.RawValue(raw.c_str(), raw.size(), rapidjson::kObjectType);
-  } else
-    w.Null();
-  key(w, "ready_for_finetuning");
-  w.Bool(ready_for_finetuning);
-  w.EndObject();
-  return buf.GetString();
-}
-
-std::string job::progress_json() const {
-  rapidjson::StringBuffer buf;
-  writer w(buf);
-  w.StartObject();
-  key(w, "type");
-  w.String("progress");
-  key(w, "job_id");
-  str(w, id_);
-  key(w, "current");
-  w.Int(done());
-  key(w, "total");
-  w.Int(req_.num_examples);
-  key(w, "percentage");
-  w.Double(round1(100.0 * done() / std::max(1, req_.num_examples)));
-  const example_result* latest = results_.empty() ? nullptr : &results_.back();
-  key(w, "latest_quality");
-  if (latest != nullptr && latest->success)
-    w.Double(round1(latest->quality));
-  else
-    w.Null();
-  key(w, "current_genre");
-  str(w, latest != nullptr ? latest->genre : std::string{});
-  // The archive id of the example this event acknowledges (durable once sent).
-  key(w, "story_id");
-  if (latest != nullptr && latest->success)
-    w.Uint64(latest->story_id);
-  else
-    w.Null();
-  key(w, "best_model");
-  str(w, best_model());
-  key(w, "successful");
-  w.Int(successful_);
-  key(w, "failed");
-  w.Int(failed_);
-  key(w, "stories_saved");
-  w.Int(saved_);
-  w.EndObject();
-  return buf.GetString();
+  e.best_model = best_model();
+  e.successful = successful_;
+  e.failed = failed_;
+  e.stories_saved = saved_;
+  return e;
 }
 
 job_brief job::brief(int queued, int in_flight) const {
@@ -522,10 +329,13 @@ job_brief job::brief(int queued, int in_flight) const {
   return b;
 }
 
-std::uint64_t job::add_event(std::string json) {
+std::uint64_t job::add_event(job_event e) {
   std::uint64_t id = events_.empty() ? 1 : events_.back().first + 1;
-  bytes_ += sizeof(events_.front()) + json.capacity();
-  events_.emplace_back(id, std::move(json));
+  // A completion keeps a copy of the results (its summary) for replay: count it too.
+  bytes_ += sizeof(events_.front()) + e.job_id.capacity() + e.current_genre.capacity()
+            + e.best_model.capacity() + e.message.capacity()
+            + (e.summary ? sizeof(job_summary) + e.summary->info.memory_bytes() : 0);
+  events_.emplace_back(id, std::move(e));
   return id;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-// Job bookkeeping, free of CAF: one HTTP batch's results, its summary in ZEGA's
-// /auto-train shape, progress events, the job record for the store, request validation
-// and near-duplicate fingerprints.
+// Job bookkeeping, free of CAF: one HTTP batch's results, its typed progress events and
+// event log, the job record for the store, request validation and near-duplicate
+// fingerprints. net/api/views_jobs.cpp renders summaries and events as JSON.
 
+#include "actors/job_event.hpp"
 #include "actors/messages.hpp"
 #include "store/records.hpp"
 
@@ -76,6 +77,7 @@ public:
   int requested() const { return req_.num_examples; }
   int duplicates() const { return duplicates_; }
   int saved_to_database() const { return saved_; }
+  int stored_in_memory() const { return in_memory_; }
   int examples_before() const { return examples_before_; }
   const std::vector<example_result>& results() const { return results_; }
 
@@ -84,21 +86,16 @@ public:
   // as if added.
   store::job_record record(std::int64_t completed_ms, bool fine_tuning,
                            const example_result* pending = nullptr) const;
-  // ZEGA /auto-train response plus job_id, state, duplicates_rejected; training_stats is
-  // null while the user's stats are not known yet.
-  std::string summary_json(double total_time_s, bool ready_for_finetuning,
-                           const training::training_stats* stats) const;
-  // {"type":"progress","job_id",current,total,percentage,latest_quality,current_genre,
-  //  story_id,best_model,successful,failed,stories_saved}
-  std::string progress_json() const;
+  // The "progress" event after the latest result.
+  job_event progress_event() const;
   // Short entry for GET /jobs.
   job_brief brief(int queued, int in_flight) const;
 
   // Event log with increasing ids (1, 2, ...).
-  std::uint64_t add_event(std::string json);
+  std::uint64_t add_event(job_event e);
   // Forgets the event log (a copy answered to GET /jobs/{id} needs only the results).
   void drop_events();
-  const std::vector<std::pair<std::uint64_t, std::string>>& events() const { return events_; }
+  const std::vector<std::pair<std::uint64_t, job_event>>& events() const { return events_; }
 
   // The latest result (nullptr before the first).
   const example_result* latest() const { return results_.empty() ? nullptr : &results_.back(); }
@@ -123,12 +120,13 @@ private:
   int duplicates_ = 0;
   int in_memory_ = 0;
   int saved_ = 0;
-  std::vector<std::pair<std::uint64_t, std::string>> events_;
+  std::vector<std::pair<std::uint64_t, job_event>> events_;
   std::size_t bytes_ = 0;
 };
 
-// GET /jobs/{id}: a copy of the job (without its event log) and what its summary needs
-// from the scheduler; net/api renders it with job::summary_json.
+// GET /jobs/{id} and the "complete" event: a copy of the job (without its event log) and
+// what its summary needs from the scheduler; net/api renders it (job_view) in ZEGA's
+// /auto-train shape.
 struct job_summary {
   job info;
   double total_time_s = 0;

@@ -137,8 +137,10 @@ struct schedule_view {
   std::vector<schedule_day> days; // up to 30, oldest first
 };
 
-// Receives a job's events (progress, heartbeat, complete) on behalf of an HTTP client.
-// Implemented by the HTTP layer; called from the scheduler's thread, must not block.
+struct job_event; // actors/job_event.hpp
+
+// Receives a job's events (progress, heartbeat, complete) on behalf of an HTTP client or the
+// planner. Called from the scheduler's thread, must not block.
 class job_sink {
 public:
   virtual ~job_sink() = default;
@@ -147,8 +149,8 @@ public:
   virtual void open() {}
   // `id` is the event id (for Last-Event-ID); 0 for what is not in the job's event log
   // (heartbeats, errors). Returns false when the client is gone.
-  virtual bool push(std::uint64_t id, const std::string& json) = 0;
-  // The job is over (after its "complete" event); the sink may close its stream.
+  virtual bool push(std::uint64_t id, const job_event& event) = 0;
+  // The job is over (after its complete event); the sink may close its stream.
   virtual void close() = 0;
 };
 using job_sink_ptr = std::shared_ptr<job_sink>;

@@ -2,6 +2,7 @@
 
 #include "actors/planner.hpp"
 
+#include "actors/job.hpp"
 #include "config/log.hpp"
 
 #include <caf/all.hpp>
@@ -37,33 +38,25 @@ std::string component(const planner_actor_state& st) {
   return "planner " + st.cfg.name;
 }
 
-// Follows one task's job for the planner: its "complete" (or an "error" for a job the
+// Follows one task's job for the planner: its completion (or the error event for a job the
 // scheduler does not know) becomes one task_done message. Called on the scheduler's thread.
 class planner_sink : public job_sink {
 public:
   planner_sink(planner_actor planner, schedule::day_number day, std::uint32_t seq)
     : planner_(std::move(planner)), day_(day), seq_(seq) {}
 
-  bool push(std::uint64_t, const std::string& json) override {
-    rapidjson::Document d;
-    d.Parse(json.c_str(), json.size());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("type") || !d["type"].IsString())
-      return true;
-    const std::string type = d["type"].GetString();
-    if (type == "complete") {
-      bool ok = false;
-      std::string job_id;
-      if (d.HasMember("job_id") && d["job_id"].IsString()) job_id = d["job_id"].GetString();
-      if (d.HasMember("result") && d["result"].IsObject()) {
-        const auto& r = d["result"];
-        ok = r.HasMember("successful") && r["successful"].IsInt() && r["successful"].GetInt() > 0;
-      }
-      caf::anon_send(planner_, task_done_atom::value, day_, seq_, job_id, ok);
-      return false;
-    }
-    if (type == "error") {
-      caf::anon_send(planner_, task_done_atom::value, day_, seq_, std::string{}, false);
-      return false;
+  bool push(std::uint64_t, const job_event& e) override {
+    switch (e.kind) {
+      case job_event_kind::complete:
+        caf::anon_send(planner_, task_done_atom::value, day_, seq_, e.job_id,
+                       e.summary && e.summary->info.successful() > 0);
+        return false;
+      case job_event_kind::error:
+        caf::anon_send(planner_, task_done_atom::value, day_, seq_, std::string{}, false);
+        return false;
+      case job_event_kind::progress:
+      case job_event_kind::heartbeat:
+        break;
     }
     return true;
   }

@@ -208,11 +208,12 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         if (job.sinks.empty() || hb <= 0)
           continue;
         if (job.last_push + hb <= now) {
+          job_event beat;
+          beat.kind = job_event_kind::heartbeat;
+          beat.job_id = id;
           auto& sinks = job.sinks;
           sinks.erase(std::remove_if(sinks.begin(), sinks.end(),
-                                     [](const job_sink_ptr& s) {
-                                       return !s->push(0, R"({"type":"heartbeat"})");
-                                     }),
+                                     [&](const job_sink_ptr& s) { return !s->push(0, beat); }),
                       sinks.end());
           job.last_push = now;
         }

@@ -198,7 +198,7 @@ void finish_archived_example(self_ptr self, std::uint64_t tid, const store::comm
   ++st.examples_by_quality[std::to_string(bucket)];
   job.info->add(std::move(res));
   ++st.dataset_size[job.info->request().user_id];
-  emit(self, job, job.info->progress_json());
+  emit(self, job, job.info->progress_event());
   remove_task(self, tid);
 }
 

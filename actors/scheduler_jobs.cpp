@@ -94,26 +94,20 @@ void publish_live(self_ptr self, const sched_job& job) {
   caf::anon_send(st.deps.hub, publish_atom::value, std::move(e));
 }
 
-void emit(self_ptr self, sched_job& job, std::string json) {
+void emit(self_ptr self, sched_job& job, job_event e) {
   publish_live(self, job);
-  auto id = job.info->add_event(json);
+  auto id = job.info->add_event(std::move(e));
+  const auto& logged = job.info->events().back().second;
   job.last_push = now_ns(self);
   auto& sinks = job.sinks;
   sinks.erase(std::remove_if(sinks.begin(), sinks.end(),
-                             [&](const job_sink_ptr& s) { return !s->push(id, json); }),
+                             [&](const job_sink_ptr& s) { return !s->push(id, logged); }),
               sinks.end());
 }
 
 double elapsed_s(self_ptr self, const sched_job& job) {
   auto end = job.finished_at != 0 ? job.finished_at : now_ns(self);
   return static_cast<double>(end - job.started_at) / 1e9;
-}
-
-std::string summary_of(self_ptr self, const sched_job& job) {
-  const auto& user = job.info->request().user_id;
-  auto stats = training_stats_of(self->state, user);
-  return job.info->summary_json(elapsed_s(self, job), ready_for_finetuning(self->state, user),
-                                stats ? &*stats : nullptr);
 }
 
 jobs::job_summary summary_copy(self_ptr self, const sched_job& job) {
@@ -175,8 +169,11 @@ void publish_completion(self_ptr self, const std::string& job_id) {
     training->second.waiting_jobs.push_back(job_id);
     return;
   }
-  emit(self, job,
-       R"({"type":"complete","job_id":")" + job_id + R"(","result":)" + summary_of(self, job) + "}");
+  job_event done;
+  done.kind = job_event_kind::complete;
+  done.job_id = job_id;
+  done.summary = std::make_shared<const jobs::job_summary>(summary_copy(self, job));
+  emit(self, job, std::move(done));
   job.completion_published = true;
   ++st.jobs_by_state[job.info->state()];
   for (auto& s : job.sinks)
@@ -290,7 +287,7 @@ void fail_task(self_ptr self, std::uint64_t tid, const std::string& error,
   b.attempts = t.attempts;
   b.jobs.push_back(job.info->record(0, false));
   send_batch(self, 0, std::move(b));
-  emit(self, job, job.info->progress_json());
+  emit(self, job, job.info->progress_event());
   remove_task(self, tid);
 }
 
@@ -400,22 +397,25 @@ std::string make_job_id(self_ptr self) {
 }
 
 // Streams a job's events into `sink`, replaying those after `last_event_id`; an unknown job
-// gets one "error" event.
+// gets one error event.
 void attach_sink(self_ptr self, const std::string& job_id, std::uint64_t last_event_id,
              job_sink_ptr sink) {
   auto& st = self->state;
   auto it = st.jobs.find(job_id);
   if (it == st.jobs.end()) {
-    // {"type":"error","error":{"code":"not_found","message":...}}
-    sink->push(0, R"({"type":"error",)"
-                    + net::error_json("not_found", "unknown job \"" + job_id + "\"").substr(1));
+    job_event refused;
+    refused.kind = job_event_kind::error;
+    refused.job_id = job_id;
+    refused.error = ec::unknown_job;
+    refused.message = "unknown job \"" + job_id + "\"";
+    sink->push(0, refused);
     sink->close();
     return;
   }
   auto& job = it->second;
   sink->open();
-  for (const auto& [id, json] : job.info->events())
-    if (id > last_event_id && !sink->push(id, json))
+  for (const auto& [id, e] : job.info->events())
+    if (id > last_event_id && !sink->push(id, e))
       return;
   if (job.completion_published) {
     sink->close();

@@ -91,15 +91,14 @@ std::vector<std::string> users_to_evict(const std::map<std::string, std::uint64_
 bool ready_for_finetuning(const scheduler_state& st, const std::string& user);
 
 // Logs a job event, pushes it to the job's sinks and its progress to the live stream.
-void emit(self_ptr self, sched_job& job, std::string json);
+void emit(self_ptr self, sched_job& job, job_event e);
 
 // The job's progress as a "job" event of the live stream (GET /events).
 void publish_live(self_ptr self, const sched_job& job);
 
 double elapsed_s(self_ptr self, const sched_job& job);
 
-std::string summary_of(self_ptr self, const sched_job& job);
-// The same for GET /jobs/{id}, as a typed copy without the event log.
+// The job's summary (GET /jobs/{id}, the "complete" event): a typed copy without the event log.
 jobs::job_summary summary_copy(self_ptr self, const sched_job& job);
 
 void maybe_finish_job(self_ptr self, const std::string& job_id);

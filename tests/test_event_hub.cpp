@@ -37,7 +37,7 @@ std::string render(const live_event& e) {
   }
 }
 
-live_event job_event(const std::string& id, int current) {
+live_event live_job_event(const std::string& id, int current) {
   live_event e;
   e.kind = live_kind::job;
   e.job.job_id = id;
@@ -98,7 +98,7 @@ TEST_CASE("event hub numbers events and fans them out to every subscriber", "[ac
   fixture f;
   auto a = f.subscribe();
   auto b = f.subscribe();
-  f.publish(job_event("j1", 0));
+  f.publish(live_job_event("j1", 0));
   live_event p;
   p.kind = live_kind::paused;
   f.publish(p);
@@ -108,9 +108,9 @@ TEST_CASE("event hub numbers events and fans them out to every subscriber", "[ac
   CHECK(b->got == a->got);
   // A subscriber that is gone is dropped and not called again.
   b->gone = true;
-  f.publish(job_event("j1", 1));
+  f.publish(live_job_event("j1", 1));
   b->gone = false;
-  f.publish(job_event("j1", 2));
+  f.publish(live_job_event("j1", 2));
   CHECK(a->got.size() == 4);
   CHECK(b->got.size() == 2);
 }
@@ -140,7 +140,7 @@ TEST_CASE("event hub sends at most one provider event a second, the latest one",
 TEST_CASE("event hub replays after Last-Event-ID from a ring bounded in bytes", "[actor]") {
   fixture f(40); // about four "job jN k" events
   for (int i = 1; i <= 10; ++i)
-    f.publish(job_event("j", i));
+    f.publish(live_job_event("j", i));
   // Event 9 and 10 are still in the ring: a client that saw 8 gets exactly those.
   auto caught_up = f.subscribe(8);
   REQUIRE(caught_up->got.size() == 2);
@@ -156,7 +156,7 @@ TEST_CASE("event hub replays after Last-Event-ID from a ring bounded in bytes", 
   // Without Last-Event-ID nothing is replayed; new events still arrive.
   auto fresh = f.subscribe();
   CHECK(fresh->got.empty());
-  f.publish(job_event("j", 11));
+  f.publish(live_job_event("j", 11));
   CHECK(fresh->got.size() == 1);
 }
 

@@ -1,5 +1,6 @@
 #include "actors/job.hpp"
 
+#include "net/api/views_jobs.hpp"
 #include "training/dedup.hpp"
 #include "training/genres.hpp"
 
@@ -123,8 +124,8 @@ TEST_CASE("job summary has ZEGA's /auto-train shape", "[job]") {
   stats.custom_model_exists = true;
   stats.training_steps = 1;
   stats.avg_quality_score = 8.25;
-  CHECK(parse(j.summary_json(12.5, true, nullptr))["training_stats"].IsNull());
-  auto d = parse(j.summary_json(12.5, true, &stats));
+  CHECK(parse(net::job_view({j, 12.5, true, std::nullopt}))["training_stats"].IsNull());
+  auto d = parse(net::job_view({j, 12.5, true, stats}));
   REQUIRE(d["training_stats"].IsObject());
   CHECK(d["training_stats"]["training_examples"].GetInt() == 53);
   CHECK(d["training_stats"]["examples_until_next_training"].GetInt() == 47);
@@ -168,7 +169,7 @@ TEST_CASE("job progress events and ids", "[job]") {
   req.num_examples = 2;
   jobs::job j("j-2", req, 1, 0, 0);
   j.add(success(0, "fantasy", "m1", 7.5, false));
-  auto p = parse(j.progress_json());
+  auto p = parse(net::job_event_json(j.progress_event()));
   CHECK(std::string{p["type"].GetString()} == "progress");
   CHECK(p["current"].GetInt() == 1);
   CHECK(p["total"].GetInt() == 2);
@@ -179,9 +180,13 @@ TEST_CASE("job progress events and ids", "[job]") {
   CHECK(p["successful"].GetInt() == 1);
   CHECK(p["failed"].GetInt() == 0);
   CHECK(p["stories_saved"].GetInt() == 0);
-  CHECK(j.add_event("a") == 1);
-  CHECK(j.add_event("b") == 2);
-  CHECK(j.events().back().second == "b");
+  job_event a;
+  a.job_id = "a";
+  job_event b;
+  b.job_id = "b";
+  CHECK(j.add_event(a) == 1);
+  CHECK(j.add_event(b) == 2);
+  CHECK(j.events().back().second.job_id == "b");
 }
 
 TEST_CASE("job record in the training-history shape", "[job]") {

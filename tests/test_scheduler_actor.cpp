@@ -211,11 +211,12 @@ archiver_actor::behavior_type fake_archiver(archiver_actor::pointer, archive_ptr
   };
 }
 
+// Records each event as the HTTP layer renders it (net/api/views_jobs.cpp).
 struct recording_sink : job_sink {
   std::vector<std::pair<std::uint64_t, std::string>> events;
   bool closed = false;
-  bool push(std::uint64_t id, const std::string& json) override {
-    events.emplace_back(id, json);
+  bool push(std::uint64_t id, const job_event& e) override {
+    events.emplace_back(id, net::job_event_json(e));
     return true;
   }
   void close() override {

@@ -25,7 +25,6 @@
 #include <caf/blocking_actor.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -115,9 +114,10 @@ public:
     opened_ = true;
     start_sse(res_);
   }
-  bool push(std::uint64_t id, const std::string& json) override {
+  bool push(std::uint64_t id, const job_event& e) override {
     if (!res_.alive())
       return false;
+    auto json = job_event_json(e);
     if (!opened_) {
       res_.respond(404, json_type, json);
       return false;
@@ -138,29 +138,19 @@ private:
   bool opened_ = false;
 };
 
-// Waits for a job's "complete" event and answers with its result (synchronous
+// Waits for a job's completion and answers with its result (synchronous
 // /auto-train, ZEGA's shape).
 class result_sink : public job_sink {
 public:
   explicit result_sink(responder res) : res_(std::move(res)) {
   }
-  bool push(std::uint64_t, const std::string& json) override {
+  bool push(std::uint64_t, const job_event& e) override {
     if (!res_.alive())
       return false;
-    rapidjson::Document doc;
-    doc.Parse(json.c_str(), json.size());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("type")
-        || !doc["type"].IsString())
-      return true;
-    std::string type = doc["type"].GetString();
-    if (type == "complete" && doc.HasMember("result")) {
-      rapidjson::StringBuffer buf;
-      json_writer w(buf);
-      doc["result"].Accept(w);
-      answer(200, std::string(buf.GetString(), buf.GetSize()));
-    } else if (type == "error") {
-      answer(404, json);
-    }
+    if (e.kind == job_event_kind::complete && e.summary)
+      answer(200, job_view(*e.summary));
+    else if (e.kind == job_event_kind::error)
+      answer(404, job_event_json(e));
     return true;
   }
   void close() override {
