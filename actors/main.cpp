@@ -229,6 +229,10 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   rdeps.scheduler = scheduler;
   rdeps.planners = planners;
   rdeps.spawn_planner = spawn_planner;
+  // The HTTP side reads the configuration in force (/health, export and rescore thresholds,
+  // fine-tuning settings) from here; each applied reload replaces it.
+  auto live_cfg = std::make_shared<config_cell>(cfg);
+  rdeps.on_applied = [live_cfg](const config& next) { live_cfg->set(next); };
   auto reload = sys.spawn<caf::detached>(zega::reloader, rdeps);
 
   std::atomic<bool> shutting_down{false};
@@ -241,6 +245,7 @@ int run(const zega::config& cfg, const zega::load_options& load, bool config_opt
   ctx.hub = hub;
   ctx.db = db.get();
   ctx.cfg = &cfg;
+  ctx.live_cfg = live_cfg;
   ctx.shutting_down = &shutting_down;
   net::server_options opts;
   opts.host = host;

@@ -187,6 +187,37 @@ TEST_CASE("POST /reload answers what changed, or 422 with the field errors", "[i
   CHECK(s.http.call("GET", s.url + "/reload").status == 405);
 }
 
+TEST_CASE("/health and the export follow the configuration a reload applied", "[integration]") {
+  daemon_stack s;
+  s.write(s.ollama(), R"(,"quality":{"memory_threshold":7.0})");
+  s.start();
+  CHECK(s.get("/health")["models_loaded"].GetInt() == 1);
+  // Two providers now, and a higher bar for what the export takes by default.
+  s.write(s.ollama() + "," + s.groq(2), R"(,"quality":{"memory_threshold":9.5})");
+  REQUIRE(s.http.call("POST", s.url + "/reload", "{}").status == 200);
+  auto health = s.get("/health");
+  CHECK(health["models_loaded"].GetInt() == 2);
+  CHECK(std::string(health["status"].GetString()) == "healthy");
+  // The export's default bar is the new memory_threshold: the same lines as asking for 9.5.
+  s.wait_job(s.submit(3));
+  auto by_default = s.http.call("GET", s.url + "/export");
+  auto at_new = s.http.call("GET", s.url + "/export?min_quality=9.5");
+  auto at_old = s.http.call("GET", s.url + "/export?min_quality=7");
+  REQUIRE(by_default.status == 200);
+  REQUIRE(at_new.status == 200);
+  REQUIRE(at_old.status == 200);
+  CHECK(by_default.body == at_new.body);
+  INFO(at_old.body.substr(0, 300));
+  CHECK_FALSE(at_old.body.empty());
+  // Every provider disabled by a reload: /health says degraded, naming why.
+  s.write(R"({"name":"groq","preset":"groq","base_url":"http://127.0.0.1:9","api_key_env":"ZEGA_ITEST_NO_SUCH_KEY","priority":1})");
+  REQUIRE(s.http.call("POST", s.url + "/reload", "{}").status == 200);
+  auto degraded = s.get("/health");
+  CHECK(std::string(degraded["status"].GetString()) == "degraded");
+  CHECK(std::string(degraded["reason"].GetString()).find("ZEGA_ITEST_NO_SUCH_KEY")
+        != std::string::npos);
+}
+
 TEST_CASE("POST /providers/NAME/reset brings a broken provider back once the cause is gone",
           "[integration]") {
   daemon_stack s;

@@ -245,8 +245,9 @@ void write_genres(const responder& res) {
 }
 
 void write_health(const api_context& ctx, const responder& res) {
+  const auto cfg = config_in_force(ctx);
   int usable = 0;
-  for (const auto& p : ctx.cfg->providers)
+  for (const auto& p : cfg->providers)
     if (p.enabled && p.disabled_reason.empty())
       ++usable;
   rapidjson::StringBuffer buf;
@@ -257,10 +258,10 @@ void write_health(const api_context& ctx, const responder& res) {
   if (ctx.shutting_down && ctx.shutting_down->load()) {
     w.String("shutting_down");
   } else if (usable == 0) {
-    std::string reason = ctx.cfg->providers.empty() ? "no provider is configured"
-                                                    : "every provider is disabled";
-    for (std::size_t i = 0; i < ctx.cfg->providers.size(); ++i) {
-      const auto& pc = ctx.cfg->providers[i];
+    std::string reason = cfg->providers.empty() ? "no provider is configured"
+                                                : "every provider is disabled";
+    for (std::size_t i = 0; i < cfg->providers.size(); ++i) {
+      const auto& pc = cfg->providers[i];
       reason += (i == 0 ? ": " : "; ") + pc.name + ": "
                 + (pc.disabled_reason.empty() ? std::string{"disabled"} : pc.disabled_reason);
     }
@@ -418,6 +419,13 @@ void get_metrics(const api_context& ctx, const responder& res) {
 }
 
 } // namespace
+
+std::shared_ptr<const config> config_in_force(const api_context& ctx) {
+  if (ctx.live_cfg)
+    return ctx.live_cfg->get();
+  // Not owned: the caller's context outlives the request (tests without a reloader).
+  return std::shared_ptr<const config>(std::shared_ptr<const config>{}, ctx.cfg);
+}
 
 void run_off_io(const api_context& ctx, const responder& res, std::function<void()> fn) {
   off_io(ctx, res, std::move(fn));

@@ -5,6 +5,7 @@
 
 #include "actors/actors.hpp"
 #include "config/config.hpp"
+#include "config/config_cell.hpp"
 #include "actors/planner_set.hpp"
 #include "net/http/server.hpp"
 
@@ -32,9 +33,13 @@ struct api_context {
   reloader_actor reloader;  // POST /reload
   event_hub_actor hub; // GET /events; may be invalid (then 404)
   const store::store* db = nullptr;
-  const config* cfg = nullptr;
+  const config* cfg = nullptr; // as started (server.* and storage.* stay so until a restart)
+  std::shared_ptr<config_cell> live_cfg; // in force after reloads; may be null (tests)
   std::atomic<bool>* shutting_down = nullptr; // new work answered with 503 once set
 };
+
+// The configuration in force: the last applied reload's, else the one started with.
+std::shared_ptr<const config> config_in_force(const api_context& ctx);
 
 // Runs `fn` (a store read that may scan many records) on a thread of its own, at most a few
 // at once; beyond that the client is told to come back (503). Never on the io thread.

@@ -105,8 +105,9 @@ void get_examples(const api_context& ctx, const server_request& req, const respo
 
 void get_export(const api_context& ctx, const server_request& req, const responder& res) {
   store::export_options opts;
-  opts.memory_threshold = ctx.cfg->quality.memory_threshold;
-  opts.library_threshold = ctx.cfg->quality.library_threshold;
+  const auto cfg = config_in_force(ctx);
+  opts.memory_threshold = cfg->quality.memory_threshold;
+  opts.library_threshold = cfg->quality.library_threshold;
   std::string error;
   if (!example_filter_from(without_param(req.query, "min_quality"), opts.filter, error)
       || !curation_filter_from(req.query, opts.filter, error)) {
@@ -208,9 +209,10 @@ void post_rescore(const api_context& ctx, const server_request& req, const respo
     }
   }
   auto archiver = ctx.archiver;
-  auto mem = ctx.cfg->quality.memory_threshold;
-  auto lib = ctx.cfg->quality.library_threshold;
-  auto language = ctx.cfg->quality.language;
+  const auto cfg = config_in_force(ctx);
+  auto mem = cfg->quality.memory_threshold;
+  auto lib = cfg->quality.library_threshold;
+  auto language = cfg->quality.language;
   ctx.system->spawn([=](caf::event_based_actor* self) {
     self->request(archiver, rescore_timeout, rescore_atom::value, mem, lib, language, force)
       .then(

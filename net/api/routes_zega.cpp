@@ -88,7 +88,7 @@ bool route_zega(const api_context& ctx, server_request& req, responder& res) {
   }
   if (stats) {
     const store::store* db = ctx.db;
-    auto settings = store::finetune_settings_from(*ctx.cfg);
+    auto settings = store::finetune_settings_from(*config_in_force(ctx));
     run_off_io(ctx, res, [db, settings, user, res] {
       res.respond(200, json_type,
                   training_stats_view(user, store::user_training_stats(*db, user, settings)));
