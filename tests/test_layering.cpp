@@ -44,14 +44,14 @@ std::vector<include_line> includes_of(const fs::path& file) {
 std::vector<std::string> include_closure(const std::string& start) {
   std::vector<std::string> reached;
   std::set<std::string> seen{start};
-  std::vector<std::string> todo{start};
-  while (!todo.empty()) {
-    auto file = todo.back();
-    todo.pop_back();
+  std::vector<std::string> frontier{start};
+  while (!frontier.empty()) {
+    auto file = frontier.back();
+    frontier.pop_back();
     for (const auto& inc : includes_of(source_dir / file)) {
       reached.push_back(inc.path);
       if (inc.quoted && fs::exists(source_dir / inc.path) && seen.insert(inc.path).second)
-        todo.push_back(inc.path);
+        frontier.push_back(inc.path);
     }
   }
   return reached;
