@@ -103,6 +103,7 @@ routing::provider_facts facts_of(const scheduler_state& st, std::size_t i) {
   f.configured_rpm = pc.limits.rpm;
   f.min_interval = static_cast<clock_ns>(pc.limits.min_interval_ms) * ns_per_ms;
   f.time_scale = st.cfg.routing.time_scale;
+  f.metered = pc.kind != provider_kind::ollama;
   return f;
 }
 

@@ -63,6 +63,45 @@ TEST_CASE("deadline rule: fall through when waiting would miss the deadline", "[
   CHECK(c.index == 1);
 }
 
+TEST_CASE("deadline rule: an unknown rate limit is counted on for the next call only",
+          "[unit][deadline]") {
+  // Ollama and Gemini busy for a minute; Groq busy for 1 s more; HF free, 4 s a call.
+  auto v = mix();
+  v[0].next_free = t0 + 60 * one_s;
+  v[1].next_free = t0 + one_s;
+  v[1].max_in_flight = 1;
+  v[2].next_free = t0 + 60 * one_s;
+  const time_ns due = t0 + 20 * one_s;
+  // With its limit known, a queue behind Groq drains a call a second: the 10th in line
+  // still makes it, and HF is left alone.
+  v[1].queued = 9;
+  CHECK(expected_finish(v[1], t0) == t0 + 11 * one_s);
+  auto c = choose(v, t0, due, work::interactive);
+  CHECK(c.what == choice::kind::wait);
+  CHECK(c.index == 1);
+  // Unknown: the first in line waits for Groq's next slot; the second does not count on a
+  // call the provider may refuse and goes to HF now.
+  v[1].rate_unknown = true;
+  v[1].queued = 0;
+  c = choose(v, t0, due, work::interactive);
+  CHECK(c.what == choice::kind::wait);
+  CHECK(c.index == 1);
+  CHECK(c.until == t0 + one_s);
+  v[1].queued = 1;
+  c = choose(v, t0, due, work::interactive);
+  CHECK(c.what == choice::kind::dispatch);
+  CHECK(c.index == 3);
+  // Two slots: two tasks may wait for it.
+  v[1].max_in_flight = 2;
+  CHECK(choose(v, t0, due, work::interactive).index == 1);
+  v[1].max_in_flight = 1;
+  // Nothing else can take it in time: late beats never, and Groq still finishes it first.
+  v[3].next_free = t0 + 60 * one_s;
+  c = choose(v, t0, due, work::interactive);
+  CHECK(c.what == choice::kind::wait);
+  CHECK(c.index == 1);
+}
+
 TEST_CASE("deadline rule: scheduled tasks stay on Ollama when it can carry the day",
           "[unit][deadline]") {
   auto v = mix();

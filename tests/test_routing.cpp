@@ -186,6 +186,19 @@ TEST_CASE("deadline views: free at, a timed limit, a full slot ends with its old
   CHECK(routing::deadline_view(groq, f, at).interval == 1000 * ms);
   groq.rpm = 0;
   CHECK(routing::deadline_view(groq, f, at).interval == 500 * ms);
+  // A hosted API with no limit configured or learned has one nobody knows yet; Ollama's
+  // only limit is its slots.
+  CHECK_FALSE(routing::deadline_view(groq, f, at).rate_unknown);
+  f.metered = true;
+  CHECK_FALSE(routing::deadline_view(groq, f, at).rate_unknown);
+  f.configured_rpm = 0;
+  CHECK(routing::deadline_view(groq, f, at).rate_unknown);
+  groq.rpm = 30;
+  CHECK_FALSE(routing::deadline_view(groq, f, at).rate_unknown);
+  groq.rpm = 0;
+  f.metered = false;
+  CHECK_FALSE(routing::deadline_view(groq, f, at).rate_unknown);
+  f.configured_rpm = 60;
 
   // Busy on a window until a known time.
   groq.state = provider_state::busy;

@@ -12,6 +12,12 @@ constexpr time_ns never = std::numeric_limits<time_ns>::max();
 
 bool free_now(const provider_now& p, time_ns now) { return p.next_free <= now && p.queued == 0; }
 
+// Whether a task waiting for busy `p` may count on finishing at expected_finish(): its queue
+// drains at a known pace, or the task is the next in line for one of its slots.
+bool queue_plannable(const provider_now& p) {
+  return !p.rate_unknown || p.queued < std::max(1, p.max_in_flight);
+}
+
 } // namespace
 
 bool eligible(const provider_now& p, work kind) {
@@ -56,7 +62,9 @@ choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadl
         free_finish = f;
         best_free = i;
       }
-      if (!free_now(v, now) && f < wait_finish) {
+      if (!free_now(v, now) && !queue_plannable(v))
+        consider({choice::kind::wait, i, v.next_free}, f);
+      else if (!free_now(v, now) && f < wait_finish) {
         wait_finish = f;
         best_wait = i;
       }

@@ -32,6 +32,11 @@ struct provider_now {
   long reserve = 0;         // providers[].limits.reserve_per_day
   time_ns interval = 0;     // spacing its rate limits impose between starts (60 s / rpm,
                             // scaled; min_interval): how fast a queue for it drains
+  // A hosted API whose per-minute limit is neither configured nor learned yet: it has one,
+  // but not how fast a queue for it drains. Only the next call on it is planned on (one
+  // task per slot waits for it); the others fall through to a group free now, or the first
+  // 429 would find a queue of tasks counting on calls the provider will refuse.
+  bool rate_unknown = false;
 };
 
 // Whether `p` may serve work of this kind at all: its day is not spent, and scheduled work
@@ -47,7 +52,8 @@ struct choice {
   time_ns until = 0;     // wait: when the provider frees up
 };
 // The rule above, where "can take it now" means free now and done by the deadline (a slow
-// group free at the batch's tail does not take a task a lower group finishes in time).
+// group free at the batch's tail does not take a task a lower group finishes in time), and
+// "can still finish" counts on one waiting task per slot at most for a rate_unknown one.
 // When no group can finish the task in time, it goes to whichever provider finishes it
 // earliest, now or by waiting (late beats never); none when no provider is eligible.
 choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadline, work kind);

@@ -146,6 +146,7 @@ deadline::provider_now deadline_view(const provider_view& v, const provider_fact
   p.reserve = f.reserve;
   const long rpm = rpm_of(v, f);
   p.interval = std::max(f.min_interval, rpm > 0 ? minute_window(f.time_scale) / rpm : 0);
+  p.rate_unknown = f.metered && rpm == 0;
   if (free_now(v, now)) {
     p.next_free = now;
     return p;

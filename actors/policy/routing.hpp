@@ -61,6 +61,9 @@ struct provider_facts {
   long configured_rpm = 0;  // limits.rpm (the view carries what the provider learned)
   clock_ns min_interval = 0;
   double time_scale = 1.0;  // routing.time_scale: a minute window lasts 60 s / time_scale
+  // A hosted API: it meters requests per minute whether or not the limit is known yet
+  // (Ollama's only limit is its slots).
+  bool metered = false;
 };
 
 // The rule's picture of a provider at `now`, before a task's own exclusions. A provider

@@ -111,13 +111,16 @@ void service::finish(const call_context& ctx, int status, const std::string& out
   if (!log_)
     return;
   auto ms = std::chrono::duration<double, std::milli>(steady::now() - ctx.start).count();
+  auto at = std::chrono::duration<double, std::milli>(ctx.start - started_).count();
   char latency[32];
   std::snprintf(latency, sizeof latency, "%.1f", ms);
+  char start[32];
+  std::snprintf(start, sizeof start, "%.1f", at);
   std::string line = std::string("{\"provider\":\"") + (ctx.provider ? to_string(*ctx.provider) : "-")
                      + "\",\"method\":\"" + json_escape(ctx.method) + "\",\"path\":\""
                      + json_escape(ctx.path) + "\",\"status\":" + std::to_string(status)
-                     + ",\"outcome\":\"" + json_escape(outcome) + "\",\"latency_ms\":" + latency
-                     + "}\n";
+                     + ",\"outcome\":\"" + json_escape(outcome) + "\",\"start_ms\":" + start
+                     + ",\"latency_ms\":" + latency + "}\n";
   std::lock_guard<std::mutex> lock(log_mutex_);
   std::fputs(line.c_str(), log_);
   std::fflush(log_);

@@ -7,6 +7,7 @@
 #include "tools/fake_llm/emulation.hpp"
 #include "tools/fake_llm/protocols.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -73,6 +74,8 @@ private:
   std::uint64_t seed_;
   std::FILE* log_;
   std::mutex log_mutex_;
+  // Log lines give each request's start relative to this, so a run's timeline can be read back.
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   delay_queue timers_;
 };
 
