@@ -129,6 +129,26 @@ TEST_CASE("deadline rule: scheduled tasks stay on Ollama when it can carry the d
   CHECK(choose(v, t0, window_end, work::scheduled).index == 1);
 }
 
+TEST_CASE("deadline rule: scheduled work keeps time for a retry before its window ends",
+          "[unit][deadline]") {
+  auto v = mix();
+  // A retry takes Groq's 1 s at best: scheduled work plans to be done 2 s early.
+  CHECK(retry_margin(v, work::scheduled) == 2 * one_s);
+  // Ollama alone ends a task at +3 s, in time for a deadline at +4 s; but a failure there
+  // would leave 1 s, the bare latency of a retry on Groq. Scheduled work goes to Groq now;
+  // interactive work (whose failures have task_deadline_ms after its deadline) stays.
+  CHECK(choose(v, t0, t0 + 4 * one_s, work::interactive).index == 0);
+  CHECK(choose(v, t0, t0 + 4 * one_s, work::scheduled).index == 1);
+  CHECK(choose(v, t0, t0 + 5 * one_s, work::scheduled).index == 0);
+  // Only providers that may serve the task count: Groq's day is spent, Gemini's 2 s it is.
+  v[1].day_left = 0;
+  CHECK(retry_margin(v, work::scheduled) == 4 * one_s);
+  CHECK(choose(v, t0, t0 + 6 * one_s, work::scheduled).index == 2);
+  CHECK(choose(v, t0, t0 + 7 * one_s, work::scheduled).index == 0);
+  for (auto& p : v) p.in_service = false;
+  CHECK(retry_margin(v, work::scheduled) == 0);
+}
+
 TEST_CASE("deadline rule: scheduled work never touches the daily reserve", "[unit][deadline]") {
   auto v = mix();
   v[0].in_service = false;

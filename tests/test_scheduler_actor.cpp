@@ -1358,8 +1358,9 @@ TEST_CASE("scheduler, deadline rule: a task waits for a busy higher group while 
           "[actor]") {
   two_groups f;
   f.start();
-  // Due in 10 s; Ollama's call is expected to take 2 s before any is seen (the prior), so
-  // the second task, done at +4 s, waits for it; with 3 s seen, done at +6 s, it still does.
+  // Due in 10 s, planned to be done 4 s before (twice the quickest expected latency: the 2 s
+  // prior before any answer). Ollama's call is expected to take 2 s, so the second task,
+  // done at +4 s, waits for it; with 3 s seen, done at +6 s, it still does.
   REQUIRE(f.submit(scheduled(2, 10s)).ok());
   CHECK(f.ollama->generate_calls == 1);
   CHECK(f.groq->generate_calls == 0);
@@ -1386,9 +1387,10 @@ TEST_CASE("scheduler, deadline rule: a task falls through when waiting would mis
   SECTION("once the observed latency shows it") {
     two_groups f;
     f.start();
-    // Due in 7 s. Before any answer (2 s a call) both waiting tasks fit behind the first
-    // one; when it took 3 s, the third (Ollama would end it at +9 s) goes to Groq at once.
-    REQUIRE(f.submit(scheduled(3, 7s)).ok());
+    // Due in 11 s, planned by +7 s (the 2 s prior twice over). Before any answer (2 s a
+    // call) both waiting tasks fit behind the first one; when it took 3 s, the third (Ollama
+    // would end it at +9 s) goes to Groq at once.
+    REQUIRE(f.submit(scheduled(3, 11s)).ok());
     CHECK(f.ollama->generate_calls == 1);
     f.run_until(2999ms);
     CHECK(f.groq->generate_calls == 0);
@@ -1398,6 +1400,47 @@ TEST_CASE("scheduler, deadline rule: a task falls through when waiting would mis
     f.run_until(4s);
     CHECK(f.served_by("ollama") == 2);
     CHECK(f.served_by("groq") == 1);
+  }
+}
+
+TEST_CASE("scheduler, deadline rule: a scheduled task keeps time for a retry before its window ends",
+          "[actor]") {
+  two_groups f;
+  f.start();
+  // Two interactive tasks teach both latencies: Ollama 3 s, Groq 1 s.
+  auto warm = f.submit(request(2));
+  REQUIRE(warm.ok());
+  f.run_until(3s);
+  REQUIRE(f.served_by("ollama") == 1);
+  REQUIRE(f.served_by("groq") == 1);
+  // Ollama's next call fails when it ends.
+  f.ollama->replies.push_back(failure(net::outcome_class::transient, "ollama: runner died"));
+  auto calls = [&] { return std::make_pair(f.ollama->generate_calls, f.groq->generate_calls); };
+  auto done_once = [&](const std::string& job_id) {
+    const auto d = f.job_json(job_id);
+    return d["successful"].GetInt() == 1 && d["failed"].GetInt() == 0;
+  };
+  SECTION("Ollama would end it too close to the window's end for a retry: Groq takes it") {
+    // Due in 3.5 s: Ollama would be done at +3 s with no time left to retry a failure
+    // there (Groq needs 1 s); planned by +1.5 s (twice Groq's 1 s), only Groq makes it.
+    auto res = f.submit(scheduled(1, 3500ms));
+    REQUIRE(res.ok());
+    CHECK(calls() == std::make_pair(1, 2));
+    f.run_until(3500ms);
+    CHECK(done_once(res.job_id));
+  }
+  SECTION("Ollama ends it with time to spare: its failure is retried on Groq in time") {
+    // Due in 5 s, planned by +3 s: Ollama takes it and fails at +3 s; Groq is done at +4 s.
+    auto res = f.submit(scheduled(1, 5s));
+    REQUIRE(res.ok());
+    CHECK(calls() == std::make_pair(2, 1));
+    f.run_until(2999ms);
+    CHECK(calls() == std::make_pair(2, 1));
+    f.run_until(1ms);
+    CHECK(calls() == std::make_pair(2, 2));
+    f.run_until(1000ms);
+    CHECK(done_once(res.job_id));
+    CHECK(f.served_by("groq") == 2);
   }
 }
 

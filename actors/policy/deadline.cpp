@@ -35,7 +35,15 @@ time_ns expected_finish(const provider_now& p, time_ns now) {
   return start + p.latency;
 }
 
+time_ns retry_margin(const std::vector<provider_now>& views, work kind) {
+  time_ns quickest = never;
+  for (const auto& v : views)
+    if (eligible(v, kind)) quickest = std::min(quickest, v.latency);
+  return quickest == never ? 0 : 2 * quickest;
+}
+
 choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadline, work kind) {
+  if (kind == work::scheduled) deadline -= retry_margin(views, kind);
   std::vector<int> groups;
   for (const auto& v : views)
     if (eligible(v, kind)) groups.push_back(v.priority);

@@ -56,7 +56,14 @@ struct choice {
 // "can still finish" counts on one waiting task per slot at most for a rate_unknown one.
 // When no group can finish the task in time, it goes to whichever provider finishes it
 // earliest, now or by waiting (late beats never); none when no provider is eligible.
+// Scheduled work plans to be done retry_margin() before its deadline (the window's end).
 choice choose(const std::vector<provider_now>& views, time_ns now, time_ns deadline, work kind);
+// A scheduled task whose call fails near the end it was planned for (a near-duplicate, an
+// error) must still have time for another call: twice the expected latency of the quickest
+// provider that may serve it (the retry, and as much again for the failed call running late
+// and the overheads around both calls). Small against a window, it leaves a day Ollama can
+// carry on Ollama.
+time_ns retry_margin(const std::vector<provider_now>& views, work kind);
 
 // --- the estimate ------------------------------------------------------------------------
 
