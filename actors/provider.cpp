@@ -559,7 +559,9 @@ provider(provider_actor::stateful_pointer<provider_actor_state> self, provider_c
       roll_day(self);
       const auto t = instant_of(self);
       auto r = classify(st.ep, result);
-      st.limiter.on_finish(call.limiter_id, t.now, tokens_spent(r, call.estimate));
+      st.limiter.on_finish(call.limiter_id, t.now, tokens_spent(r, call.estimate),
+                           r.cls != net::outcome_class::transient &&
+                             r.cls != net::outcome_class::unreachable);
       st.limiter.apply_headers(r.rate, t.now);
       if (r.cls == net::outcome_class::throttled)
         st.limiter.on_refused(call.limiter_id, t.now, r.rate);

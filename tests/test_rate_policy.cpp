@@ -275,6 +275,29 @@ TEST_CASE("a 429 teaches the requests-per-minute limit unless its hint points el
   CHECK(known.effective().rpm == 30);
 }
 
+TEST_CASE("a 429 teaches the limit from the calls the provider served, not those it failed",
+          "[unit]") {
+  for (const bool hinted : {false, true}) {
+    INFO((hinted ? "with" : "without") << " a retry hint");
+    rate_limiter lim{limits{}};
+    // Three calls answered 503 (the provider did not count them), then five served.
+    for (int i = 0; i < 8; ++i) {
+      const auto id = lim.on_send(t0 + i * one_s, 100);
+      lim.on_finish(id, t0 + i * one_s + 100 * one_ms, 100, i >= 3);
+    }
+    // The ninth is refused: the provider accepts 5 a minute, counted from the first served
+    // call, and says so (come back when that call leaves its minute).
+    const auto id = lim.on_send(t0 + 8 * one_s, 100);
+    net::rate_info hint;
+    if (hinted) hint.retry_after_s = 55.0;
+    lim.on_refused(id, t0 + 8 * one_s, hint);
+    CHECK(lim.effective().rpm == 5);
+    // The failed calls still pace ours (the provider might have counted them).
+    CHECK(lim.requests_last_minute(t0 + 8 * one_s) == 8);
+    CHECK(lim.check(t0 + 8 * one_s, 100, t0 + one_day).next_free == t0 + 3 * one_s + one_minute);
+  }
+}
+
 TEST_CASE("a learned requests-per-minute limit relaxes after clean windows", "[unit]") {
   rate_limiter lim{limits{}};
   // A call sent at `at` that comes back 429 without any hint, as the provider actor sees it.

@@ -176,10 +176,13 @@ std::uint64_t rate_limiter::on_send(time_ns now, long tokens) {
   return id;
 }
 
-void rate_limiter::on_finish(std::uint64_t id, time_ns now, long tokens) {
+void rate_limiter::on_finish(std::uint64_t id, time_ns now, long tokens, bool served) {
   auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                          [id](const call& c) { return c.id == id; });
   if (it == in_flight_.end()) return;
+  while (!unserved_.empty() && unserved_.front().sent + rpm_.length() <= now)
+    unserved_.pop_front();
+  if (!served) unserved_.push_back(*it);
   avg_latency_ = (avg_latency_ * 7 + std::max<time_ns>(0, now - it->sent)) / 8;
   tokens = std::max(0L, tokens);
   tpm_.adjust(id, tokens);
@@ -205,12 +208,14 @@ void rate_limiter::on_refused(std::uint64_t id, time_ns now, const net::rate_inf
   // Reset headers alone do not say which window refused the call.
   if (!hint.retry_after_s && (hint.reset_requests_s || hint.reset_tokens_s)) return;
   rpm_.adjust(id, 0);
-  const long accepted = std::max(1L, rpm_.used(now));
+  // What the provider accepted: our sends in the trailing minute but those it failed.
+  sliding_window ours = rpm_;
+  for (const auto& c : unserved_) ours.adjust(c.id, 0);
+  const long accepted = std::max(1L, ours.used(now));
   if (hint.retry_after_s) {
     // A retry hint teaches the limit only when it agrees with our count: come back when the
     // oldest of the `accepted` sends leaves the trailing minute. Any other hint (a refusal
     // for load, for tokens) would make a per-minute limit up.
-    sliding_window ours = rpm_;
     ours.set_limit(accepted);
     const time_ns frees = ours.earliest_fit(now, 1);
     const time_ns back = now + seconds(*hint.retry_after_s);

@@ -122,7 +122,11 @@ public:
   // Records a send; returns the id to pass to on_finish.
   std::uint64_t on_send(time_ns now, long tokens);
   // A call finished: frees its in-flight slot and replaces the estimate with `tokens`.
-  void on_finish(std::uint64_t id, time_ns now, long tokens);
+  // `served` false: the provider failed it (a 5xx, a timeout, no connection). It still counts
+  // in our windows (the provider may have counted it), but not among the calls a later 429
+  // says the provider accepted: a limit learned from them could be too high, and cost a
+  // second 429.
+  void on_finish(std::uint64_t id, time_ns now, long tokens, bool served = true);
   // Learns from the headers of any response: limits the provider reports (the stricter of
   // configured and reported wins), usage it counted that we did not (a synthetic entry that
   // stops counting at the provider's reset), and "0 tokens remaining until reset" (a hold).
@@ -183,6 +187,7 @@ private:
   sliding_window rpd_;
   sliding_window tpd_;
   std::vector<call> in_flight_;
+  std::deque<call> unserved_; // sends of calls the provider failed, while they count in rpm_
   std::optional<time_ns> last_send_;
   time_ns hold_until_ = 0;
   time_ns relax_at_ = 0; // when a learned rpm limit is next reconsidered; 0 = not timed
