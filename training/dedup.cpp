@@ -128,6 +128,7 @@ minhash_signature minhash(std::string_view text) {
   minhash_signature sig;
   sig.mins.fill(0xFFFFFFFFu);
   const auto tokens = folded_tokens(text);
+  sig.words = static_cast<std::uint32_t>(tokens.size());
   if (tokens.empty())
     return sig;
   std::vector<std::uint64_t> word_hash(tokens.size());
@@ -176,35 +177,68 @@ double estimated_jaccard(const minhash_signature& a, const minhash_signature& b)
   return static_cast<double>(same) / minhash_size;
 }
 
+namespace {
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint32_t get_u32(std::string_view bytes, std::size_t at) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  return v;
+}
+
+// Jaccard of the window-pair features when a share `kept` of the words is unchanged.
+double jaccard_for_kept(double kept) {
+  const double pairs = kept * kept;
+  return pairs / (2.0 - pairs);
+}
+
+} // namespace
+
 std::string minhash_signature::to_bytes() const {
   std::string out;
-  out.reserve(minhash_size * 4);
+  out.reserve(byte_size);
   for (auto v : mins)
-    for (int i = 0; i < 4; ++i)
-      out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+    put_u32(out, v);
+  put_u32(out, words);
   return out;
 }
 
 std::optional<minhash_signature> minhash_signature::from_bytes(std::string_view bytes) {
-  if (bytes.size() != minhash_size * 4)
+  if (bytes.size() != byte_size && bytes.size() != legacy_byte_size)
     return std::nullopt;
   minhash_signature sig;
-  for (std::size_t k = 0; k < minhash_size; ++k) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i)
-      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[4 * k + i])) << (8 * i);
-    sig.mins[k] = v;
-  }
+  for (std::size_t k = 0; k < minhash_size; ++k)
+    sig.mins[k] = get_u32(bytes, 4 * k);
+  if (bytes.size() == byte_size)
+    sig.words = get_u32(bytes, legacy_byte_size);
   return sig;
 }
 
-minhash_index::minhash_index(double jaccard_threshold) : threshold_(jaccard_threshold) {
-  // The most rows per band (fewest false candidates) for which a pair exactly at the
-  // threshold still shares at least one band with probability > 0.99.
+double near_threshold(double jaccard, int changed_words, std::uint32_t words_a,
+                      std::uint32_t words_b) {
+  const std::uint32_t longer = std::max(words_a, words_b);
+  if (changed_words <= 0 || words_a == 0 || words_b == 0)
+    return jaccard;
+  const double kept = std::max(min_kept_share, 1.0 - static_cast<double>(changed_words) / longer);
+  return std::min(jaccard, jaccard_for_kept(kept));
+}
+
+minhash_index::minhash_index(double jaccard_threshold, int changed_words)
+    : threshold_(jaccard_threshold), changed_words_(changed_words) {
+  // The most rows per band (fewest false candidates) for which a pair exactly at the lowest
+  // bar any pair can get still shares at least one band with probability > 0.95.
+  const double lowest = changed_words_ > 0
+                          ? std::min(threshold_, jaccard_for_kept(min_kept_share))
+                          : threshold_;
   rows_ = 1;
   for (std::size_t r : {8u, 4u, 2u}) {
     const double bands = static_cast<double>(minhash_size / r);
-    if (1.0 - std::pow(1.0 - std::pow(threshold_, static_cast<double>(r)), bands) > 0.99) {
+    if (1.0 - std::pow(1.0 - std::pow(lowest, static_cast<double>(r)), bands) > 0.95) {
       rows_ = r;
       break;
     }
@@ -237,8 +271,9 @@ std::vector<std::pair<std::uint64_t, double>> minhash_index::query(const minhash
     for (auto id : it->second) {
       if (!seen.emplace(id, true).second)
         continue;
-      const double j = estimated_jaccard(sig, signatures_.at(id));
-      if (j >= threshold_)
+      const auto& stored = signatures_.at(id);
+      const double j = estimated_jaccard(sig, stored);
+      if (j >= near_threshold(threshold_, changed_words_, sig.words, stored.words))
         out.emplace_back(id, j);
     }
   }
