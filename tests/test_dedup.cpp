@@ -108,3 +108,25 @@ TEST_CASE("minhash: signatures are fixed-size bytes and Jaccard estimates are sa
   CHECK(strict.query(minhash(fixtures::change_words(a, 15, 3))).empty());
   CHECK(strict.query(sig).size() == 1);
 }
+
+TEST_CASE("minhash index: a thousand examples are found in the sorted part and the tail",
+          "[unit][dedup]") {
+  // Bands keep a sorted array and an unsorted tail merged once it grows: every example must
+  // be found whichever part holds it, an id added twice counts once.
+  minhash_index index;
+  std::vector<minhash_signature> sigs;
+  for (std::uint64_t n = 0; n < 1000; ++n) {
+    const std::string base = fixtures::good_scenes[n % 4];
+    sigs.push_back(minhash(fixtures::change_words(base, 60, n + 1) + " " + std::to_string(n)));
+    index.add(1000 + n, sigs.back());
+    if (n % 97 == 0)
+      index.add(1000 + n, sigs.back());
+  }
+  CHECK(index.size() == 1000);
+  int first = 0;
+  for (std::uint64_t n = 0; n < 1000; ++n) {
+    const auto hits = index.query(sigs[n]);
+    first += !hits.empty() && hits.front().first == 1000 + n && hits.front().second == 1.0;
+  }
+  CHECK(first == 1000);
+}

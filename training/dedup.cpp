@@ -244,38 +244,57 @@ minhash_index::minhash_index(double jaccard_threshold, int changed_words)
     }
   }
   bands_ = minhash_size / rows_;
-  buckets_.resize(bands_);
+  band_entries_.resize(bands_);
 }
 
-std::uint64_t minhash_index::band_key(const minhash_signature& sig, std::size_t band) const {
+std::uint32_t minhash_index::band_key(const minhash_signature& sig, std::size_t band) const {
   std::uint64_t h = band;
   for (std::size_t k = band * rows_; k < (band + 1) * rows_; ++k)
     h = mix64(h ^ sig.mins[k]);
-  return h;
+  return static_cast<std::uint32_t>(h >> 32);
 }
 
 void minhash_index::add(std::uint64_t id, const minhash_signature& sig) {
-  if (!signatures_.emplace(id, sig).second)
+  const auto slot = static_cast<std::uint32_t>(ids_.size());
+  if (!slot_of_.emplace(id, slot).second)
     return;
-  for (std::size_t b = 0; b < bands_; ++b)
-    buckets_[b][band_key(sig, b)].push_back(id);
+  ids_.push_back(id);
+  signatures_.push_back(sig);
+  for (std::size_t b = 0; b < bands_; ++b) {
+    auto& band = band_entries_[b];
+    band.tail.push_back({band_key(sig, b), slot});
+    // Merging when the tail reaches an eighth of the sorted part keeps adds amortised
+    // O(log n) and the linear scan of the tail short.
+    if (band.tail.size() >= std::max<std::size_t>(64, band.sorted.size() / 8)) {
+      std::sort(band.tail.begin(), band.tail.end());
+      const auto middle = static_cast<std::ptrdiff_t>(band.sorted.size());
+      band.sorted.insert(band.sorted.end(), band.tail.begin(), band.tail.end());
+      std::inplace_merge(band.sorted.begin(), band.sorted.begin() + middle, band.sorted.end());
+      band.tail.clear();
+    }
+  }
 }
 
 std::vector<std::pair<std::uint64_t, double>> minhash_index::query(const minhash_signature& sig) const {
-  std::unordered_map<std::uint64_t, bool> seen;
-  std::vector<std::pair<std::uint64_t, double>> out;
+  std::vector<std::uint32_t> candidates;
   for (std::size_t b = 0; b < bands_; ++b) {
-    const auto it = buckets_[b].find(band_key(sig, b));
-    if (it == buckets_[b].end())
-      continue;
-    for (auto id : it->second) {
-      if (!seen.emplace(id, true).second)
-        continue;
-      const auto& stored = signatures_.at(id);
-      const double j = estimated_jaccard(sig, stored);
-      if (j >= near_threshold(threshold_, changed_words_, sig.words, stored.words))
-        out.emplace_back(id, j);
-    }
+    const auto key = band_key(sig, b);
+    const auto& band = band_entries_[b];
+    auto it = std::lower_bound(band.sorted.begin(), band.sorted.end(), entry{key, 0});
+    for (; it != band.sorted.end() && it->key == key; ++it)
+      candidates.push_back(it->slot);
+    for (const auto& e : band.tail)
+      if (e.key == key)
+        candidates.push_back(e.slot);
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<std::pair<std::uint64_t, double>> out;
+  for (auto slot : candidates) {
+    const auto& stored = signatures_[slot];
+    const double j = estimated_jaccard(sig, stored);
+    if (j >= near_threshold(threshold_, changed_words_, sig.words, stored.words))
+      out.emplace_back(ids_[slot], j);
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
     return x.second != y.second ? x.second > y.second : x.first < y.first;
