@@ -5,8 +5,9 @@
 namespace zega::fake {
 
 std::optional<premise_bits> find_premise(const std::string& prompt) {
-  // The topic runs to the first full stop; "about 150 words" is not one (a digit follows).
-  static const std::regex topic(R"((?:about|premise:) ([^0-9.][^.]*? who wants [^.]*)\.)");
+  // The topic follows "about" or a colon ("this premise:", "unfolds:") and runs to the first
+  // full stop; "about 150 words" is not one (a digit follows).
+  static const std::regex topic(R"((?:about|:) ([^0-9.][^.]*? who wants [^.]*)\.)");
   std::smatch m;
   if (!std::regex_search(prompt, m, topic))
     return std::nullopt;

@@ -18,7 +18,7 @@ struct premise_bits {
   std::string when;     // "during the coldest winter in memory"
 };
 
-// The premise after "about " or "premise: " in a prompt; nothing for free-form topics.
+// The premise after "about " or a colon in a prompt; nothing for free-form topics.
 std::optional<premise_bits> find_premise(const std::string& prompt);
 
 // Replaces {who} {the_who} {wants} {wants_bare} {obstacle} {the_place} {when} (a leading

@@ -318,6 +318,7 @@ struct composer {
   const theme& t;
   const premise_bits* premise = nullptr;
   std::string name, name2, name3;
+  bool premise_place = false; // {place} is the premise's place (a setting describes it)
   std::set<std::string> used; // bank entries already placed, to avoid repeats
 
   std::string draw(const bank& b) {
@@ -348,7 +349,9 @@ struct composer {
       }
       if (!slot.empty() && slot.back() == '2')
         slot.pop_back();
-      if (slot == "place")
+      if (slot == "place" && premise_place && premise)
+        out += fill_premise("{the_place}", *premise);
+      else if (slot == "place")
         out += draw(t.places);
       else if (slot == "object")
         out += draw(t.objects);
@@ -521,7 +524,7 @@ prose_spec infer_spec(const std::string& prompt) {
 std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_t index) {
   std::mt19937_64 rng(mix(seed ^ mix(index + 1)));
   const theme& t = theme_for(spec.genre);
-  composer c{rng, t, spec.premise ? &*spec.premise : nullptr, {}, {}, {}, {}};
+  composer c{rng, t, spec.premise ? &*spec.premise : nullptr, {}, {}, {}, false, {}};
   c.name = c.draw(t.names);
   c.name2 = c.draw(t.names);
   c.name3 = c.draw(t.names);
@@ -551,6 +554,7 @@ std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_
     }
     case prose_kind::setting: {
       const auto& pt = premise_templates();
+      c.premise_place = true;
       const auto about = premise_sentences(c, pt.setting, pt.setting);
       const int words = std::max(spec.words - about.words(), 30);
       deck open(setting_open, rng), lines(setting_lines, rng);
