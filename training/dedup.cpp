@@ -263,9 +263,9 @@ void minhash_index::add(std::uint64_t id, const minhash_signature& sig) {
   for (std::size_t b = 0; b < bands_; ++b) {
     auto& band = band_entries_[b];
     band.tail.push_back({band_key(sig, b), slot});
-    // Merging when the tail reaches an eighth of the sorted part keeps adds amortised
-    // O(log n) and the linear scan of the tail short.
-    if (band.tail.size() >= std::max<std::size_t>(64, band.sorted.size() / 8)) {
+    // Merging when the tail reaches an eighth of the sorted part (64 to 4,096 entries) keeps
+    // adds cheap and the linear scan of the tail in a query short.
+    if (band.tail.size() >= std::clamp<std::size_t>(band.sorted.size() / 8, 64, 4096)) {
       std::sort(band.tail.begin(), band.tail.end());
       const auto middle = static_cast<std::ptrdiff_t>(band.sorted.size());
       band.sorted.insert(band.sorted.end(), band.tail.begin(), band.tail.end());
