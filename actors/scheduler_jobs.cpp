@@ -26,7 +26,8 @@ void ensure_user(self_ptr self, const std::string& user) {
   if (st.dataset_size.count(user) != 0)
     return;
   st.dataset_size[user] = st.deps.db ? static_cast<long>(st.deps.db->count_examples(user)) : 0;
-  auto& near = st.near.emplace(user, training::minhash_index(st.cfg.quality.dedup_jaccard)).first->second;
+  auto& near = st.near.emplace(user, training::minhash_index(st.cfg.quality.dedup_jaccard,
+                                                                st.cfg.quality.dedup_changed_words)).first->second;
   auto& history = st.premises.emplace(user, training::premise_history(static_cast<std::size_t>(
                                               std::max(1, st.cfg.prompts.no_repeat_within))))
                     .first->second;

@@ -110,6 +110,9 @@ struct quality_config {
   std::string language = "en"; // the language asked for and checked by the rubric
   std::optional<judge_config> judge; // off unless configured
   double dedup_jaccard = 0.5;  // MinHash estimate at or above which texts are near-duplicates
+  // A text this many changed words (or fewer) away from a stored one is a near-duplicate even
+  // when it is short and its Jaccard falls below dedup_jaccard; 0 = the Jaccard alone.
+  int dedup_changed_words = 20;
 };
 
 struct prompts_config {

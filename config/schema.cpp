@@ -656,7 +656,8 @@ const section<quality_config>& quality_section() {
      member("dedup_max_distance", &S::dedup_max_distance, integer_in(0, 64)),
      member("language", &S::language, checked_text(language_problem)),
      member("judge", &S::judge, optional(object(judge_section()))),
-     member("dedup_jaccard", &S::dedup_jaccard, number(0, 1))},
+     member("dedup_jaccard", &S::dedup_jaccard, number(0, 1)),
+     member("dedup_changed_words", &S::dedup_changed_words, integer_in(0, 200))},
     {},
     {}};
   return sec;

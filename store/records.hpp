@@ -46,7 +46,7 @@ struct example_record {
   bool in_memory = false;        // quality >= memory threshold and store_in_memory
   bool in_library = false;       // quality >= library threshold and save_to_database
   std::uint64_t fingerprint = 0; // SimHash of the output
-  // MinHash signature of the output (training::minhash_signature::to_bytes, 512 bytes or
+  // MinHash signature of the output (training::minhash_signature::to_bytes, 516 bytes or
   // empty). Kept beside the fingerprint in the by_user index value, not in the record.
   std::string minhash;
   std::vector<candidate> candidates;

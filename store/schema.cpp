@@ -1,9 +1,12 @@
 #include "store/schema.hpp"
 
+#include "training/dedup.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <iterator>
 #include <vector>
 
 namespace zega::store::schema {
@@ -200,6 +203,43 @@ int migrate_2_to_3(const lmdb::txn& t, const handles& h, std::string& error) {
   return 0;
 }
 
+// Version 3 -> 4: every by_user value becomes the fingerprint and a MinHash signature with the
+// text's word count (short texts get their own near-duplicate bar), computed from the stored
+// output; values without a signature (examples from before MinHash) get one too.
+int migrate_3_to_4(const lmdb::txn& t, const handles& h, std::string& error) {
+  std::vector<std::pair<std::string, std::string>> updates;
+  {
+    lmdb::cursor c;
+    if (int rc = c.open(t, h.by_user); rc != 0)
+      return rc;
+    for (int rc = c.first(); rc == 0; rc = c.next()) {
+      const auto value = c.value();
+      if (value.size() == 8 + training::minhash_signature::byte_size)
+        continue;
+      // The key is the user's prefix and then the example id (its last 8 bytes).
+      const auto key = c.key();
+      const auto id = key.size() > 8 ? parse_id_key(key.substr(key.size() - 8)) : std::nullopt;
+      std::string_view record;
+      if (!id || h.examples.get(t, id_key(*id), record) != 0) {
+        error = "schema migration 3->4: by_user entry " + to_hex(c.key()) + " has no example";
+        return MDB_CORRUPTED;
+      }
+      rapidjson::Document d;
+      d.Parse(record.data(), record.size());
+      std::string output;
+      if (!d.HasParseError() && d.IsObject())
+        if (auto o = d.FindMember("output"); o != d.MemberEnd() && o->value.IsString())
+          output.assign(o->value.GetString(), o->value.GetStringLength());
+      std::string fp = value.size() >= 8 ? std::string(value.substr(0, 8)) : id_key(0);
+      updates.emplace_back(std::string(c.key()), fp + training::minhash(output).to_bytes());
+    }
+  }
+  for (const auto& [k, v] : updates)
+    if (int rc = h.by_user.put(t, k, v); rc != 0)
+      return rc;
+  return 0;
+}
+
 } // namespace
 
 int open_and_migrate(const lmdb::txn& t, handles& h, int& version, std::string& error) {
@@ -234,21 +274,17 @@ int open_and_migrate(const lmdb::txn& t, handles& h, int& version, std::string& 
               + std::to_string(current_version) + ")";
       return MDB_INCOMPATIBLE;
     }
-    if (version == 1) {
-      if (rc = migrate_1_to_2(t, h, error); rc != 0) {
+    // Each step takes the store from version i + 1 to i + 2, in the same transaction.
+    using step = int (*)(const lmdb::txn&, const handles&, std::string&);
+    static const step steps[] = {migrate_1_to_2, migrate_2_to_3, migrate_3_to_4};
+    static_assert(std::size(steps) == current_version - 1, "one migration step per version");
+    for (; version < current_version; ++version) {
+      if (rc = steps[version - 1](t, h, error); rc != 0) {
         if (error.empty())
-          error = "schema migration 1->2 failed: " + lmdb::error_text(rc);
+          error = "schema migration " + std::to_string(version) + "->"
+                  + std::to_string(version + 1) + " failed: " + lmdb::error_text(rc);
         return rc;
       }
-      version = 2;
-    }
-    if (version == 2) {
-      if (rc = migrate_2_to_3(t, h, error); rc != 0) {
-        if (error.empty())
-          error = "schema migration 2->3 failed: " + lmdb::error_text(rc);
-        return rc;
-      }
-      version = 3;
     }
   }
   return h.meta.put(t, version_key, std::to_string(version));

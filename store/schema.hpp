@@ -21,6 +21,8 @@
 //   2  examples carry "element"; by_user indexes every example.
 //   3  by_job indexes every example (resuming a job reads its examples, not the table);
 //      by_user values hold the example's fingerprint (dedup loads 8 bytes per example).
+//   4  by_user values hold the fingerprint and the MinHash signature with the text's word
+//      count (training::minhash_signature, 516 bytes), computed for every stored example.
 // Opening an older environment migrates it in one write transaction.
 
 #include "store/lmdb.hpp"
@@ -32,7 +34,7 @@
 
 namespace zega::store::schema {
 
-inline constexpr int current_version = 3;
+inline constexpr int current_version = 4;
 
 inline constexpr const char* examples_db = "examples";
 inline constexpr const char* by_user_db = "by_user";

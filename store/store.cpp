@@ -578,7 +578,7 @@ std::vector<std::pair<std::uint64_t, std::string>> store::minhashes(const std::s
       if (!id)
         continue;
       auto v = c.value();
-      if (v.size() == 8 + training::minhash_size * 4)
+      if (v.size() == 8 + training::minhash_signature::byte_size)
         out.emplace_back(*id, std::string(v.substr(8)));
       else
         unsigned_ids.push_back(*id);

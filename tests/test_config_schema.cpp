@@ -73,6 +73,7 @@ TEST_CASE("new keys have their documented defaults", "[unit][config]") {
   CHECK(c.quality.language == "en");
   CHECK_FALSE(c.quality.judge);
   CHECK(c.quality.dedup_jaccard == Approx(0.5));
+  CHECK(c.quality.dedup_changed_words == 20);
   CHECK(c.prompts.no_repeat_within == 5000);
   CHECK_FALSE(c.prompts.topics_file);
   CHECK(c.finetune.threshold == 50);
@@ -111,7 +112,7 @@ TEST_CASE("new keys are read", "[unit][config]") {
                   {"name": "gemini", "day_reset": {"timezone": "Asia/Tokyo", "time": "09:30"}},
                   {"name": "huggingface", "day_reset": "headers"}],
     "logging": {"level": "debug"},
-    "quality": {"language": "de", "dedup_jaccard": 0.7,
+    "quality": {"language": "de", "dedup_jaccard": 0.7, "dedup_changed_words": 0,
                 "judge": {"provider": "groq", "weight": 0.3, "min_rubric": 6.5}},
     "prompts": {"no_repeat_within": 100, "topics_file": "/etc/zegad/topics.txt"},
     "finetune": {"threshold": 40, "auto": true, "base_model": "llama3.1", "max_examples": 12,
@@ -131,6 +132,7 @@ TEST_CASE("new keys are read", "[unit][config]") {
   CHECK(c.logging.level == "debug");
   CHECK(c.quality.language == "de");
   CHECK(c.quality.dedup_jaccard == Approx(0.7));
+  CHECK(c.quality.dedup_changed_words == 0);
   REQUIRE(c.quality.judge);
   CHECK(c.quality.judge->provider == "groq");
   CHECK(c.quality.judge->weight == Approx(0.3));
@@ -183,6 +185,7 @@ TEST_CASE("new keys are validated with the field's path", "[unit][config]") {
         == R"(quality.language: expected a two-letter language code such as "en", got "english")");
   CHECK(only_error(R"({"quality":{"dedup_jaccard":1.5}})")
         == "quality.dedup_jaccard: expected a number from 0.0 to 1.0, got 1.5");
+  CHECK(only_error(R"({"quality":{"dedup_changed_words":-1}})").rfind("quality.dedup_changed_words: ", 0) == 0);
   CHECK(only_error(R"({"quality":{"judge":{"provider":"claude"}}})")
         == R"(quality.judge.provider: no provider named "claude"; expected one of "ollama", "groq", "gemini" or "huggingface")");
   CHECK(only_error(R"({"quality":{"judge":{"weight":0.5}}})") == "quality.judge.provider: missing");

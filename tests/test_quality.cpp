@@ -39,7 +39,8 @@ TEST_CASE("rubric: language, refusal, meta and salad are flagged by name", "[uni
   INFO(good.to_json());
   CHECK(good.flags.empty());
   CHECK(good.version == rubric_version);
-  CHECK(good.to_json().find("\"rubric_version\":2") != std::string::npos);
+  CHECK(good.to_json().find("\"rubric_version\":" + std::to_string(rubric_version))
+        != std::string::npos);
 
   auto flagged = [](const quality_report& r, const std::string& flag) {
     return std::find(r.flags.begin(), r.flags.end(), flag) != r.flags.end();
@@ -68,6 +69,12 @@ TEST_CASE("rubric: language, refusal, meta and salad are flagged by name", "[uni
                             false);
   INFO(spoken.to_json());
   CHECK_FALSE(flagged(spoken, "refusal"));
+
+  // Refusal phrases are whole words: "was an airship" does not contain "as an AI".
+  const auto airship = score(element::scene, "Iris was an airship cartographer. " + scene, false);
+  INFO(airship.to_json());
+  CHECK_FALSE(flagged(airship, "refusal"));
+  CHECK(flagged(score(element::scene, "As an AI, I cannot write this. " + scene, false), "refusal"));
 }
 
 TEST_CASE("rubric: the length curve has no cliff at 200 words", "[unit][quality]") {

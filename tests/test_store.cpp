@@ -4,6 +4,8 @@
 #include "store/schema.hpp"
 #include "store/store.hpp"
 
+#include "training/dedup.hpp"
+
 #include <catch2/catch.hpp>
 #include <lmdb.h>
 #include <rapidjson/document.h>
@@ -252,7 +254,8 @@ namespace {
 // Writes an environment the way an older build left it: raw examples and meta, no index.
 void write_old_store(const std::string& dir,
                      const std::vector<std::pair<std::string, std::string>>& examples,
-                     const std::vector<std::pair<std::string, std::string>>& meta_entries) {
+                     const std::vector<std::pair<std::string, std::string>>& meta_entries,
+                     const std::vector<std::pair<std::string, std::string>>& by_user = {}) {
   MDB_env* env = nullptr;
   REQUIRE(mdb_env_create(&env) == 0);
   mdb_env_set_maxdbs(env, 8);
@@ -271,6 +274,12 @@ void write_old_store(const std::string& dir,
     put(examples_dbi, k, v);
   for (const auto& [k, v] : meta_entries)
     put(meta, k, v);
+  if (!by_user.empty()) {
+    MDB_dbi by_user_dbi;
+    REQUIRE(mdb_dbi_open(txn, "by_user", MDB_CREATE, &by_user_dbi) == 0);
+    for (const auto& [k, v] : by_user)
+      put(by_user_dbi, k, v);
+  }
   REQUIRE(mdb_txn_commit(txn) == 0);
   mdb_env_close(env);
 }
@@ -290,7 +299,7 @@ TEST_CASE("opening a version 1 store migrates it to the current version", "[stor
   {
     auto db = open_store(dir.path);
     CHECK(db->schema_version() == schema::current_version);
-    CHECK(db->get_meta("schema_version") == std::optional<std::string>("3"));
+    CHECK(db->get_meta("schema_version") == std::optional<std::string>("4"));
     auto e1 = db->get_example(1);
     REQUIRE(e1);
     CHECK(e1->element == "dialogue");
@@ -310,6 +319,38 @@ TEST_CASE("opening a version 1 store migrates it to the current version", "[stor
   auto db = open_store(dir.path); // a second open finds the current version and changes nothing
   CHECK(db->schema_version() == schema::current_version);
   CHECK(db->count_examples("alice") == 2);
+}
+
+TEST_CASE("opening a version 3 store gives every example a signature with its length",
+          "[store]") {
+  temp_dir dir;
+  const std::string text = "Mara: You came back.\nHale: I said I would. Close the door.";
+  const std::string legacy_signature = zega::training::minhash(text).to_bytes().substr(
+    0, zega::training::minhash_signature::legacy_byte_size);
+  write_old_store(
+    dir.path,
+    {{schema::id_key(1), R"({"id":1,"user":"alice","element":"dialogue","genre":"noir","output":")"
+                           "Mara: You came back.\\nHale: I said I would. Close the door."
+                           R"(","quality":8})"},
+     {schema::id_key(2), R"({"id":2,"user":"alice","element":"setting","genre":"noir","output":)"
+                           R"("A quiet room.","quality":7})"}},
+    {{"schema_version", "3"}, {"next_example_id", "3"}},
+    {{schema::by_user_key("alice", 1), schema::id_key(77) + legacy_signature},
+     {schema::by_user_key("alice", 2), schema::id_key(78)}});
+  auto db = open_store(dir.path);
+  CHECK(db->schema_version() == 4);
+  auto sigs = db->minhashes("alice");
+  REQUIRE(sigs.size() == 2);
+  for (const auto& [id, bytes] : sigs) {
+    INFO(id);
+    auto sig = zega::training::minhash_signature::from_bytes(bytes);
+    REQUIRE(sig);
+    CHECK(bytes.size() == zega::training::minhash_signature::byte_size);
+    CHECK(sig->words == (id == 1 ? 12u : 3u));
+  }
+  CHECK(zega::training::minhash_signature::from_bytes(sigs[0].second)->mins
+        == zega::training::minhash(text).mins);
+  CHECK(db->fingerprints("alice") == std::vector<std::uint64_t>{77, 78});
 }
 
 TEST_CASE("a store from a newer schema is refused with a message", "[store]") {
@@ -812,7 +853,7 @@ TEST_CASE("opening a version 2 store indexes every example by its job", "[store]
      {schema::id_key(3), R"({"id":3,"user":"default","job_id":"j-a","task_seq":1,"element":"scene","genre":"noir","output":"z","quality":6,"fingerprint":33})"}},
     {{"schema_version", "2"}, {"next_example_id", "4"}});
   auto db = open_store(dir.path);
-  CHECK(db->schema_version() == 3);
+  CHECK(db->schema_version() == schema::current_version);
   auto seqs_of = [&](const std::string& job) {
     example_filter f;
     f.job_id = job;

@@ -1,6 +1,7 @@
 #pragma once
 // Child processes for integration tests and benchmarks: start a built program with its stdout on a pipe,
-// wait for a line with a deadline, signal it, reap it. Loopback programs only.
+// wait for a line with a deadline, signal it, reap it. Loopback programs only. Start them from
+// the main thread: a child gets SIGTERM when the thread that started it ends.
 
 #include <chrono>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include <poll.h>
 #include <regex>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,10 +34,16 @@ public:
     int fds[2];
     if (pipe(fds) != 0)
       return false;
+    const pid_t parent = getpid();
     pid_ = fork();
     if (pid_ < 0)
       return false;
     if (pid_ == 0) {
+      // A test or bench that dies (a crash, a ctest timeout, a closed pipe) takes its servers
+      // with it instead of leaving them listening.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent)
+        _exit(127);
       dup2(fds[1], STDOUT_FILENO);
       int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (err >= 0)

@@ -128,6 +128,7 @@ minhash_signature minhash(std::string_view text) {
   minhash_signature sig;
   sig.mins.fill(0xFFFFFFFFu);
   const auto tokens = folded_tokens(text);
+  sig.words = static_cast<std::uint32_t>(tokens.size());
   if (tokens.empty())
     return sig;
   std::vector<std::uint64_t> word_hash(tokens.size());
@@ -176,71 +177,124 @@ double estimated_jaccard(const minhash_signature& a, const minhash_signature& b)
   return static_cast<double>(same) / minhash_size;
 }
 
+namespace {
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint32_t get_u32(std::string_view bytes, std::size_t at) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  return v;
+}
+
+// Jaccard of the window-pair features when a share `kept` of the words is unchanged.
+double jaccard_for_kept(double kept) {
+  const double pairs = kept * kept;
+  return pairs / (2.0 - pairs);
+}
+
+} // namespace
+
 std::string minhash_signature::to_bytes() const {
   std::string out;
-  out.reserve(minhash_size * 4);
+  out.reserve(byte_size);
   for (auto v : mins)
-    for (int i = 0; i < 4; ++i)
-      out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+    put_u32(out, v);
+  put_u32(out, words);
   return out;
 }
 
 std::optional<minhash_signature> minhash_signature::from_bytes(std::string_view bytes) {
-  if (bytes.size() != minhash_size * 4)
+  if (bytes.size() != byte_size && bytes.size() != legacy_byte_size)
     return std::nullopt;
   minhash_signature sig;
-  for (std::size_t k = 0; k < minhash_size; ++k) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i)
-      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[4 * k + i])) << (8 * i);
-    sig.mins[k] = v;
-  }
+  for (std::size_t k = 0; k < minhash_size; ++k)
+    sig.mins[k] = get_u32(bytes, 4 * k);
+  if (bytes.size() == byte_size)
+    sig.words = get_u32(bytes, legacy_byte_size);
   return sig;
 }
 
-minhash_index::minhash_index(double jaccard_threshold) : threshold_(jaccard_threshold) {
-  // The most rows per band (fewest false candidates) for which a pair exactly at the
-  // threshold still shares at least one band with probability > 0.99.
+double near_threshold(double jaccard, int changed_words, std::uint32_t words_a,
+                      std::uint32_t words_b) {
+  const std::uint32_t longer = std::max(words_a, words_b);
+  if (changed_words <= 0 || words_a == 0 || words_b == 0)
+    return jaccard;
+  const double kept = std::max(min_kept_share, 1.0 - static_cast<double>(changed_words) / longer);
+  return std::min(jaccard, jaccard_for_kept(kept));
+}
+
+minhash_index::minhash_index(double jaccard_threshold, int changed_words)
+    : threshold_(jaccard_threshold), changed_words_(changed_words) {
+  // The most rows per band (fewest false candidates) for which a pair exactly at the lowest
+  // bar any pair can get still shares at least one band with probability > 0.95.
+  const double lowest = changed_words_ > 0
+                          ? std::min(threshold_, jaccard_for_kept(min_kept_share))
+                          : threshold_;
   rows_ = 1;
   for (std::size_t r : {8u, 4u, 2u}) {
     const double bands = static_cast<double>(minhash_size / r);
-    if (1.0 - std::pow(1.0 - std::pow(threshold_, static_cast<double>(r)), bands) > 0.99) {
+    if (1.0 - std::pow(1.0 - std::pow(lowest, static_cast<double>(r)), bands) > 0.95) {
       rows_ = r;
       break;
     }
   }
   bands_ = minhash_size / rows_;
-  buckets_.resize(bands_);
+  band_entries_.resize(bands_);
 }
 
-std::uint64_t minhash_index::band_key(const minhash_signature& sig, std::size_t band) const {
+std::uint32_t minhash_index::band_key(const minhash_signature& sig, std::size_t band) const {
   std::uint64_t h = band;
   for (std::size_t k = band * rows_; k < (band + 1) * rows_; ++k)
     h = mix64(h ^ sig.mins[k]);
-  return h;
+  return static_cast<std::uint32_t>(h >> 32);
 }
 
 void minhash_index::add(std::uint64_t id, const minhash_signature& sig) {
-  if (!signatures_.emplace(id, sig).second)
+  const auto slot = static_cast<std::uint32_t>(ids_.size());
+  if (!slot_of_.emplace(id, slot).second)
     return;
-  for (std::size_t b = 0; b < bands_; ++b)
-    buckets_[b][band_key(sig, b)].push_back(id);
+  ids_.push_back(id);
+  signatures_.push_back(sig);
+  for (std::size_t b = 0; b < bands_; ++b) {
+    auto& band = band_entries_[b];
+    band.tail.push_back({band_key(sig, b), slot});
+    // Merging when the tail reaches an eighth of the sorted part (64 to 4,096 entries) keeps
+    // adds cheap and the linear scan of the tail in a query short.
+    if (band.tail.size() >= std::clamp<std::size_t>(band.sorted.size() / 8, 64, 4096)) {
+      std::sort(band.tail.begin(), band.tail.end());
+      const auto middle = static_cast<std::ptrdiff_t>(band.sorted.size());
+      band.sorted.insert(band.sorted.end(), band.tail.begin(), band.tail.end());
+      std::inplace_merge(band.sorted.begin(), band.sorted.begin() + middle, band.sorted.end());
+      band.tail.clear();
+    }
+  }
 }
 
 std::vector<std::pair<std::uint64_t, double>> minhash_index::query(const minhash_signature& sig) const {
-  std::unordered_map<std::uint64_t, bool> seen;
-  std::vector<std::pair<std::uint64_t, double>> out;
+  std::vector<std::uint32_t> candidates;
   for (std::size_t b = 0; b < bands_; ++b) {
-    const auto it = buckets_[b].find(band_key(sig, b));
-    if (it == buckets_[b].end())
-      continue;
-    for (auto id : it->second) {
-      if (!seen.emplace(id, true).second)
-        continue;
-      const double j = estimated_jaccard(sig, signatures_.at(id));
-      if (j >= threshold_)
-        out.emplace_back(id, j);
-    }
+    const auto key = band_key(sig, b);
+    const auto& band = band_entries_[b];
+    auto it = std::lower_bound(band.sorted.begin(), band.sorted.end(), entry{key, 0});
+    for (; it != band.sorted.end() && it->key == key; ++it)
+      candidates.push_back(it->slot);
+    for (const auto& e : band.tail)
+      if (e.key == key)
+        candidates.push_back(e.slot);
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<std::pair<std::uint64_t, double>> out;
+  for (auto slot : candidates) {
+    const auto& stored = signatures_[slot];
+    const double j = estimated_jaccard(sig, stored);
+    if (j >= near_threshold(threshold_, changed_words_, sig.words, stored.words))
+      out.emplace_back(ids_[slot], j);
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
     return x.second != y.second ? x.second > y.second : x.first < y.first;

@@ -293,7 +293,7 @@ const std::vector<premise_parts>& all_premise_parts() {
      {"a kitchen garden in frost", "a train crossing the plains at night",
       "a hospital room above the sea", "a hallway with an old coat"}},
     {"short story",
-     {"a locksmith", "a stranger with a found wallet", "two sisters", "a second-hand bookseller"},
+     {"a locksmith", "a stranger with a found wallet", "the elder of two sisters", "a second-hand bookseller"},
      {"to open a door from the inside", "to return the wallet in person",
       "to divide their mother's buttons fairly", "to find the writer of a hidden letter",
       "to enjoy the last day of the amusement park"},

@@ -36,6 +36,22 @@ bool contains(std::string_view s, std::string_view needle) {
   return s.find(needle) != std::string_view::npos;
 }
 
+bool word_byte(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '\'';
+}
+
+// `needle` as whole words: not inside a longer word at either end.
+bool contains_words(std::string_view s, std::string_view needle) {
+  for (auto pos = s.find(needle); pos != std::string_view::npos; pos = s.find(needle, pos + 1)) {
+    const auto end = pos + needle.size();
+    const bool left = pos == 0 || !word_byte(needle.front()) || !word_byte(s[pos - 1]);
+    const bool right = end >= s.size() || !word_byte(needle.back()) || !word_byte(s[end]);
+    if (left && right)
+      return true;
+  }
+  return false;
+}
+
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
   std::size_t start = 0;
@@ -141,7 +157,7 @@ bool is_trailing_offer(std::string_view line) {
 }
 
 bool is_meta_talk(std::string_view lowered_text) {
-  return contains(lowered_text, "as an ai") || contains(lowered_text, "language model");
+  return contains_words(lowered_text, "as an ai") || contains_words(lowered_text, "language model");
 }
 
 // ---- structure helpers --------------------------------------------------------------
@@ -606,7 +622,7 @@ std::string refusal_in(std::string_view raw) {
     "language model", "against my guidelines", "content policy", "i must decline",
     "i'm not comfortable", "i am not comfortable"};
   for (auto phrase : standalone)
-    if (contains(l, phrase))
+    if (contains_words(l, phrase))
       return std::string(phrase);
   static const std::vector<std::string_view> declines{
     "i can't", "i cannot", "i can not", "i won't", "i will not", "i'm unable to",

@@ -11,8 +11,9 @@ namespace zega::training {
 
 // Bumped whenever scores change meaning; stored with each score so `rescore` can tell stale
 // scores apart. 1 = shape only; 2 = reads content (refusals, meta-commentary, language,
-// element conformity, coherence, smooth length curve).
-constexpr int rubric_version = 2;
+// element conformity, coherence, smooth length curve); 3 = refusal and meta phrases match
+// whole words only ("she was an airship pilot" no longer reads as "as an ai").
+constexpr int rubric_version = 3;
 
 struct quality_part {
   std::string name;  // "length", "structure", "variety", "repetition", "clean", "truncation",

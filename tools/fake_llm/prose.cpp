@@ -212,6 +212,9 @@ const bank setting_open = {
   "{place} sits at the end of a {adj} lane, half hidden by its neighbours.",
   "Nobody chooses to linger in {place}, though everyone passes through it.",
   "{place} wakes slowly, {time}, under {light}.",
+  "From the outside, {place} looks smaller than it is.",
+  "{place} is quiet {time}, and the quiet has a texture of its own.",
+  "The first thing anyone notices about {place} is the smell of {smell}.",
 };
 const bank setting_lines = {
   "The air carries {smell}, with a faint edge of {smell2}.",
@@ -230,6 +233,16 @@ const bank setting_lines = {
   "Chairs stand in a rough circle, as if a meeting ended in a hurry.",
   "Every surface is {adj}, and the windows have not been cleaned in years.",
   "When the wind rises, the whole structure creaks like a ship at anchor.",
+  "Somebody has scratched initials into the doorframe, and a date nobody remembers.",
+  "{light} falls across the floor and stops short of the far wall.",
+  "The floor is {texture} near the door and worn smooth further in.",
+  "In the corner, {object} waits under a cloth, as if for an auction.",
+  "Every sound here arrives late: first the echo, then {sound}.",
+  "The place smells of {smell} in the morning and of {smell2} by nightfall.",
+  "A row of hooks by the door holds coats that nobody has claimed in years.",
+  "Rainwater collects in a {adj} basin beneath a crack in the roof.",
+  "Visitors tend to speak {time}, as if the walls were keeping count.",
+  "Moss softens the steps, and the railing is {texture} under the hand.",
 };
 // Dialogue is built from beats: one opener, exchanges of two lines, one closer.
 const bank dialogue_open = {
@@ -239,6 +252,10 @@ const bank dialogue_open = {
   "We need to talk about {name3}.",
   "You look like you haven't slept.",
   "Is it true what they're saying at {place}?",
+  "You're late, and you smell of {smell}.",
+  "Keep your voice down. The walls at {place} are thin.",
+  "I got your note. Why here, {time}?",
+  "Sit. You look like you've seen a ghost.",
 };
 const std::vector<std::pair<const char*, const char*>> dialogue_pairs = {
   {"I had to take the long way round. Someone was watching the road.", "Who?"},
@@ -255,6 +272,28 @@ const std::vector<std::pair<const char*, const char*>> dialogue_pairs = {
   {"We could still ask for help.", "From whom? Everyone we trusted is gone."},
   {"Why keep {object} all these years?", "Because it's the only proof I have."},
   {"I need the truth this time.", "The truth is worse than what you've imagined."},
+  {"You smell of {smell}. Where have you been?", "Places you wouldn't follow me to."},
+  {"I found {object} under the floor at {place}.", "Then someone wanted it hidden, and not from us."},
+  {"Is that why you came {time}?", "I came because nobody else would."},
+  {"You used to be {trait}.", "I used to be a lot of things. Most of them got me hurt."},
+  {"What is that noise?", "{sound}, nothing more. You're jumpy tonight."},
+  {"Who told you about {place}?", "Nobody told me. I followed the footprints."},
+  {"Is it {emotion} I hear in your voice?", "Call it whatever helps you sleep."},
+  {"Put {object} on the table where I can see it.", "Careful. It's older than both of us."},
+  {"You swore you'd never go back to {place}.", "I swore a lot of things {time}."},
+  {"Say it plainly. What do you want from me?", "Your word, and {object} before sunrise."},
+  {"The lamps at {place} went out again.", "They always do when someone is listening."},
+  {"How much do they know?", "Enough to be dangerous, not enough to be right."},
+  {"You're shaking. Sit down.", "It's the cold. It's only the cold."},
+  {"Do you remember {place} {time}?", "Every night. I try not to."},
+  {"Somebody left {object} on my doorstep.", "Then somebody knows where you live. Move tonight."},
+  {"I counted the windows at {place}. There's one too many.", "Don't count them again. Promise me."},
+};
+// Short openings that speakers put before a line now and then.
+const bank dialogue_leads = {
+  "Look,", "Honestly,", "Listen.", "Wait.", "Please.", "Quietly, now.", "Be careful.",
+  "I mean it.", "No.", "Yes, and", "Think about it.", "Between us,", "Fine, but", "Hush.",
+  "All right.", "Believe me,",
 };
 const bank dialogue_close = {
   "Fine. We do it your way, but we leave before dawn.",
@@ -263,6 +302,10 @@ const bank dialogue_close = {
   "Go. I'll keep watch until you're clear.",
   "Put that away before someone sees it.",
   "Tomorrow, then. And bring {object}.",
+  "Meet me at {place} {time}. Come alone.",
+  "Then it's settled, whatever it costs.",
+  "Go home. Lock the door. Don't open it for anyone, not even me.",
+  "If I'm not back by morning, burn {object}.",
 };
 
 std::string pick(std::mt19937_64& rng, const bank& b) {
@@ -273,7 +316,9 @@ std::string pick(std::mt19937_64& rng, const bank& b) {
 struct composer {
   std::mt19937_64& rng;
   const theme& t;
+  const premise_bits* premise = nullptr;
   std::string name, name2, name3;
+  bool premise_place = false; // {place} is the premise's place (a setting describes it)
   std::set<std::string> used; // bank entries already placed, to avoid repeats
 
   std::string draw(const bank& b) {
@@ -286,7 +331,8 @@ struct composer {
     return choice;
   }
 
-  std::string fill(const std::string& tmpl) {
+  std::string fill(const std::string& given) {
+    const std::string tmpl = premise ? fill_premise(given, *premise) : given;
     std::string out;
     std::size_t i = 0;
     while (i < tmpl.size()) {
@@ -303,7 +349,9 @@ struct composer {
       }
       if (!slot.empty() && slot.back() == '2')
         slot.pop_back();
-      if (slot == "place")
+      if (slot == "place" && premise_place && premise)
+        out += fill_premise("{the_place}", *premise);
+      else if (slot == "place")
         out += draw(t.places);
       else if (slot == "object")
         out += draw(t.objects);
@@ -379,6 +427,43 @@ std::string paragraph(composer& c, int words, deck* first, deck& rest, deck* las
   return out;
 }
 
+// Puts `sentence` after the first sentence of `text` (at its end when it has only one).
+std::string after_first_sentence(const std::string& text, const std::string& sentence) {
+  for (std::size_t i = 0; i + 1 < text.size(); ++i)
+    if ((text[i] == '.' || text[i] == '!' || text[i] == '?') && text[i + 1] == ' ')
+      return text.substr(0, i + 1) + " " + sentence + text.substr(i + 1);
+  return text + " " + sentence;
+}
+
+// Puts `sentence` first in the last paragraph (at the end of a text of one paragraph).
+std::string start_of_last_paragraph(const std::string& text, const std::string& sentence) {
+  const auto at = text.rfind("\n\n");
+  if (at == std::string::npos)
+    return text + " " + sentence;
+  return text.substr(0, at + 2) + sentence + " " + text.substr(at + 2);
+}
+
+// Two sentences about the premise for a text: one early, one in its last paragraph.
+struct premise_pair {
+  std::string early, late;
+  int words() const { return count_words(early) + count_words(late); }
+  std::string woven(const std::string& text) const {
+    return early.empty() ? text : start_of_last_paragraph(after_first_sentence(text, early), late);
+  }
+};
+
+premise_pair premise_sentences(composer& c, const bank& early, const bank& late) {
+  if (!c.premise)
+    return {};
+  deck first(early, c.rng), second(late, c.rng);
+  premise_pair p;
+  p.early = c.fill(first.next());
+  do
+    p.late = c.fill(second.next());
+  while (&early == &late && p.late == p.early);
+  return p;
+}
+
 } // namespace
 
 int count_words(const std::string& text) {
@@ -432,41 +517,52 @@ prose_spec infer_spec(const std::string& prompt) {
       spec.genre = g;
       break;
     }
+  spec.premise = find_premise(prompt);
   return spec;
 }
 
 std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_t index) {
   std::mt19937_64 rng(mix(seed ^ mix(index + 1)));
   const theme& t = theme_for(spec.genre);
-  composer c{rng, t, {}, {}, {}, {}};
+  composer c{rng, t, spec.premise ? &*spec.premise : nullptr, {}, {}, {}, false, {}};
   c.name = c.draw(t.names);
   c.name2 = c.draw(t.names);
   c.name3 = c.draw(t.names);
 
   switch (spec.kind) {
     case prose_kind::scene: {
+      const auto& pt = premise_templates();
+      const auto about = premise_sentences(c, pt.scene_early, pt.scene_late);
+      const int words = std::max(spec.words - about.words(), 30);
       deck open(scene_open, rng), action(scene_action, rng), close(scene_close, rng);
-      int paragraphs = spec.words >= 120 && rng() % 2 == 0 ? 3 : 2;
-      int share = spec.words / paragraphs;
+      int paragraphs = words >= 120 && rng() % 2 == 0 ? 3 : 2;
+      int share = words / paragraphs;
       std::string out = paragraph(c, share, &open, action);
       for (int p = 1; p + 1 < paragraphs; ++p)
         out += "\n\n" + paragraph(c, share, nullptr, action);
-      int left = spec.words - count_words(out);
-      return out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, action, &close);
+      int left = words - count_words(out);
+      return about.woven(out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, action, &close));
     }
     case prose_kind::character: {
+      const auto& pt = premise_templates();
+      const auto about = premise_sentences(c, pt.character, pt.character);
+      const int words = std::max(spec.words - about.words(), 30);
       deck intro(char_intro, rng), look(char_look, rng), past(char_past, rng);
-      std::string out = paragraph(c, spec.words * 11 / 20, &intro, look);
-      int left = spec.words - count_words(out);
-      return out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, past);
+      std::string out = paragraph(c, words * 11 / 20, &intro, look);
+      int left = words - count_words(out);
+      return about.woven(out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, past));
     }
     case prose_kind::setting: {
+      const auto& pt = premise_templates();
+      c.premise_place = true;
+      const auto about = premise_sentences(c, pt.setting, pt.setting);
+      const int words = std::max(spec.words - about.words(), 30);
       deck open(setting_open, rng), lines(setting_lines, rng);
-      if (spec.words < 90)
-        return paragraph(c, spec.words, &open, lines);
-      std::string out = paragraph(c, spec.words / 2, &open, lines);
-      int left = spec.words - count_words(out);
-      return out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, lines);
+      if (words < 70)
+        return about.woven(paragraph(c, words, &open, lines));
+      std::string out = paragraph(c, words / 2, &open, lines);
+      int left = words - count_words(out);
+      return about.woven(out + "\n\n" + paragraph(c, std::max(left, 12), nullptr, lines));
     }
     case prose_kind::dialogue: {
       int lo = std::max(spec.lines_min, 3);
@@ -476,15 +572,34 @@ std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_
       int b = hi - (hi - lo >= 4 ? 1 : 0);
       int count = std::uniform_int_distribution<int>(a, b)(rng);
       std::vector<std::string> lines{c.fill(pick(rng, dialogue_open))};
-      std::vector<std::size_t> order(dialogue_pairs.size());
-      for (std::size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
-      std::shuffle(order.begin(), order.end(), rng);
+      auto exchanges = dialogue_pairs;
+      std::shuffle(exchanges.begin(), exchanges.end(), rng);
+      if (c.premise) {
+        // The first and third exchanges are about the premise.
+        auto about = premise_templates().dialogue;
+        std::shuffle(about.begin(), about.end(), rng);
+        exchanges.insert(exchanges.begin(), about[0]);
+        exchanges.insert(exchanges.begin() + 2, about[1]);
+        exchanges.insert(exchanges.begin() + 3, about[2]);
+      }
+      // A lead now and then, lower-casing the line's first word unless it is a name or "I".
+      auto spoken = [&](const char* line) {
+        std::string text = c.fill(line);
+        if (rng() % 3 != 0)
+          return text;
+        const std::string lead = pick(rng, dialogue_leads);
+        const bool keep = text.rfind("I ", 0) == 0 || text.rfind("I'", 0) == 0 || text[0] == '{'
+                          || text.rfind(c.name, 0) == 0 || text.rfind(c.name2, 0) == 0
+                          || text.rfind(c.name3, 0) == 0;
+        if (!keep && lead.back() == ',')
+          text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+        return lead + " " + text;
+      };
       for (std::size_t i = 0; static_cast<int>(lines.size()) + 1 < count; ++i) {
-        const auto& [ask, reply] = dialogue_pairs[order[i % order.size()]];
-        lines.push_back(c.fill(ask));
+        const auto& [ask, reply] = exchanges[i % exchanges.size()];
+        lines.push_back(spoken(ask));
         if (static_cast<int>(lines.size()) + 1 < count)
-          lines.push_back(c.fill(reply));
+          lines.push_back(spoken(reply));
       }
       lines.push_back(c.fill(pick(rng, dialogue_close)));
       std::string out;
@@ -590,6 +705,7 @@ reply_text write_reply(const prose_spec& spec, std::uint64_t seed, std::uint64_t
               + " keeps the focus on one small, concrete moment.";
   } else if (r.flaw == "short") {
     prose_spec less = spec;
+    less.premise.reset(); // a text cut short, not one about its premise
     less.words = 40;
     less.lines_min = less.lines_max = 2;
     r.text = write_prose(less, seed, index);

@@ -2,7 +2,10 @@
 // Deterministic stand-in for an LLM's creative writing: infers the requested element and
 // length from the prompt and assembles prose from our own word banks and templates.
 
+#include "tools/fake_llm/premise_text.hpp"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace zega::fake {
@@ -15,10 +18,12 @@ struct prose_spec {
   int lines_min = 5;  // dialogue only
   int lines_max = 10;
   std::string genre;  // lower-case genre word found in the prompt, may be empty
+  std::optional<premise_bits> premise; // woven into the text when the prompt has one
 };
 
 // The element is the first of "dialogue", "character", "setting", "scene" that appears in
-// the text; "about N words" and "N to M lines" set the length.
+// the text; "about N words" and "N to M lines" set the length; the premise is found as
+// find_premise() finds it.
 prose_spec infer_spec(const std::string& prompt);
 
 // Same (spec, seed, index) → same text; neighbouring indexes give unrelated texts.
