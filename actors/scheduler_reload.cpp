@@ -57,6 +57,12 @@ void apply_reload(self_ptr self, config cfg, provider_entries entries) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   adopt_providers(self, std::move(entries));
+  // Cached users' near-duplicate indexes take the new bar at once, like the other quality
+  // settings.
+  const auto& q = st.cfg.quality;
+  for (auto& [user, index] : st.near)
+    if (index.threshold() != q.dedup_jaccard || index.changed_words() != q.dedup_changed_words)
+      index = index.with_bar(q.dedup_jaccard, q.dedup_changed_words);
   // Waiting tasks decide again over the new set: what a removed or changed provider said
   // about them no longer holds. Tasks with calls in flight keep their route until those
   // answer. Deadlines stay.

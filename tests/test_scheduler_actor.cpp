@@ -1323,6 +1323,38 @@ TEST_CASE("scheduler reload: the call in flight finishes on the replaced actor, 
   CHECK(st.view.state == provider_state::available);
 }
 
+TEST_CASE("a reload that changes the near-duplicate bar applies to users already cached",
+          "[actor]") {
+  temp_dir dir;
+  std::string error;
+  auto db = store::store::open({dir.path, 64, 1024}, error);
+  REQUIRE(db);
+  fixture f;
+  f.db = db.get();
+  f.preloaded["default"] = {{7, training::minhash(story(999)).to_bytes()}};
+  auto p1 = f.add_provider("groq", 1);
+  p1->replies.push_back(ok_result(reworded(story(999), 8)));
+  f.start();
+  auto first = f.submit(request(1));
+  REQUIRE(first.ok());
+  f.run_for(1000ms);
+  CHECK(f.job_json(first.job_id)["duplicates_rejected"].GetInt() == 1);
+
+  // Only near-exact copies count from now on: the same rewording is new enough.
+  auto next = f.cfg;
+  next.quality.dedup_jaccard = 0.95;
+  next.quality.dedup_changed_words = 0;
+  provider_entries entries{{f.pcs[0], f.providers[0]}};
+  CHECK(f.ask<bool>(reload_atom::value, next, entries));
+  p1->replies.push_back(ok_result(reworded(story(999), 8)));
+  auto second = f.submit(request(1));
+  REQUIRE(second.ok());
+  f.run_for(1000ms);
+  auto d = f.job_json(second.job_id);
+  CHECK(d["duplicates_rejected"].GetInt() == 0);
+  CHECK(d["successful"].GetInt() == 1);
+}
+
 // --- the deadline rule (routing.max_wait_for_higher_ms unset) --------------------------------
 
 namespace {

@@ -275,6 +275,13 @@ void minhash_index::add(std::uint64_t id, const minhash_signature& sig) {
   }
 }
 
+minhash_index minhash_index::with_bar(double jaccard_threshold, int changed_words) const {
+  minhash_index out(jaccard_threshold, changed_words);
+  for (std::size_t slot = 0; slot < ids_.size(); ++slot)
+    out.add(ids_[slot], signatures_[slot]);
+  return out;
+}
+
 std::vector<std::pair<std::uint64_t, double>> minhash_index::query(const minhash_signature& sig) const {
   std::vector<std::uint32_t> candidates;
   for (std::size_t b = 0; b < bands_; ++b) {

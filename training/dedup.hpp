@@ -76,6 +76,8 @@ public:
   std::size_t size() const { return ids_.size(); }
   double threshold() const { return threshold_; }
   int changed_words() const { return changed_words_; }
+  // The same signatures under another bar (a reload changed quality.dedup_*).
+  minhash_index with_bar(double jaccard_threshold, int changed_words) const;
   std::size_t rows_per_band() const { return rows_; }
 
 private:
