@@ -575,23 +575,24 @@ std::string write_prose(const prose_spec& spec, std::uint64_t seed, std::uint64_
       auto exchanges = dialogue_pairs;
       std::shuffle(exchanges.begin(), exchanges.end(), rng);
       if (c.premise) {
-        // The first and third exchanges are about the premise.
+        // The first, third and fourth exchanges are about the premise.
         auto about = premise_templates().dialogue;
         std::shuffle(about.begin(), about.end(), rng);
         exchanges.insert(exchanges.begin(), about[0]);
         exchanges.insert(exchanges.begin() + 2, about[1]);
         exchanges.insert(exchanges.begin() + 3, about[2]);
       }
-      // A lead now and then, lower-casing the line's first word unless it is a name or "I".
+      // A lead now and then. After one that runs on ("Look,", "Fine, but") the line's first
+      // word is lower-cased unless it is a name or "I".
       auto spoken = [&](const char* line) {
         std::string text = c.fill(line);
         if (rng() % 3 != 0)
           return text;
         const std::string lead = pick(rng, dialogue_leads);
-        const bool keep = text.rfind("I ", 0) == 0 || text.rfind("I'", 0) == 0 || text[0] == '{'
+        const bool keep = text.rfind("I ", 0) == 0 || text.rfind("I'", 0) == 0
                           || text.rfind(c.name, 0) == 0 || text.rfind(c.name2, 0) == 0
                           || text.rfind(c.name3, 0) == 0;
-        if (!keep && lead.back() == ',')
+        if (!keep && lead.back() != '.')
           text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
         return lead + " " + text;
       };
