@@ -206,7 +206,7 @@ int migrate_2_to_3(const lmdb::txn& t, const handles& h, std::string& error) {
 // Version 3 -> 4: every by_user value becomes the fingerprint and a MinHash signature with the
 // text's word count (short texts get their own near-duplicate bar), computed from the stored
 // output; values without a signature (examples from before MinHash) get one too.
-int migrate_3_to_4(const lmdb::txn& t, const handles& h, std::string& error) {
+int migrate_3_to_4(const lmdb::txn& t, const handles& h, std::string&) {
   std::vector<std::pair<std::string, std::string>> updates;
   {
     lmdb::cursor c;
@@ -219,11 +219,11 @@ int migrate_3_to_4(const lmdb::txn& t, const handles& h, std::string& error) {
       // The key is the user's prefix and then the example id (its last 8 bytes).
       const auto key = c.key();
       const auto id = key.size() > 8 ? parse_id_key(key.substr(key.size() - 8)) : std::nullopt;
+      // An entry whose example cannot be read keeps its value: loading signatures skips it,
+      // and one bad entry is no reason to refuse the whole archive.
       std::string_view record;
-      if (!id || h.examples.get(t, id_key(*id), record) != 0) {
-        error = "schema migration 3->4: by_user entry " + to_hex(c.key()) + " has no example";
-        return MDB_CORRUPTED;
-      }
+      if (!id || h.examples.get(t, id_key(*id), record) != 0)
+        continue;
       rapidjson::Document d;
       d.Parse(record.data(), record.size());
       std::string output;
