@@ -217,6 +217,41 @@ TEST_CASE("prose is deterministic per seed and varied across requests", "[fake]"
   }
 }
 
+TEST_CASE("prose is about the premise the prompt gives", "[fake]") {
+  const std::string premise =
+    "a border guard who wants to win a garden in the lottery, but the ministry rewrites "
+    "yesterday every morning, in a ration hall, during the coldest winter in memory";
+  for (const std::string& prompt :
+       {"Write a scene for a dystopia story about " + premise + ". Use 2 to 3 paragraphs, "
+        "about 150 words in total.",
+        "Write a character profile, of someone at the heart of this premise: " + premise
+          + ". Describe their appearance and personality, then tell their backstory, about 150 "
+            "words in total.",
+        "Write a setting description, the place where this premise unfolds: " + premise
+          + ". Describe the place through sight, sound, smell and touch, about 100 words."}) {
+    INFO(prompt);
+    const auto spec = infer_spec(prompt);
+    REQUIRE(spec.premise);
+    CHECK(spec.premise->who == "a border guard");
+    CHECK(spec.premise->wants == "to win a garden in the lottery");
+    CHECK(spec.premise->obstacle == "the ministry rewrites yesterday every morning");
+    CHECK(spec.premise->place == "a ration hall");
+    CHECK(spec.premise->when == "during the coldest winter in memory");
+    const auto text = write_prose(spec, 5, 1);
+    INFO(text);
+    // Two sentences carry the premise; the template slots are all filled.
+    CHECK((text.find("ration hall") != std::string::npos
+           || text.find("garden in the lottery") != std::string::npos
+           || text.find("the ministry rewrites") != std::string::npos));
+    CHECK(text.find('{') == std::string::npos);
+  }
+  // A free-form topic (a user's own) has no premise to weave in.
+  CHECK_FALSE(infer_spec("Write a scene about the sea at night, about 150 words").premise);
+  CHECK(fill_premise("{the_who} hopes to {wants_bare} in {the_place}.",
+                     *find_premise("about " + premise + "."))
+        == "the border guard hopes to win a garden in the lottery in the ration hall.");
+}
+
 #ifdef ZEGA_FAKE_LLM_BIN
 
 namespace {
